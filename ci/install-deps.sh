@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that building and testing need.
+# Idempotent: dpkg-query decides what is missing, and apt-get runs (with one
+# `apt-get update`) only when something is, so a rerun takes a second.
+set -euo pipefail
+
+PACKAGES=(
+    build-essential pkg-config libcriterion-dev libpcap-dev
+    openvswitch-switch openvswitch-testcontroller mininet
+    tcpdump tshark nginx-light curl iproute2 iptables ethtool
+    gnuplot-nox python3-scapy clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    if [ "$status" != installed ]; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#PACKAGES[@]} packages already installed"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: run as root to install them" >&2
+    exit 1
+fi
+
+echo "install-deps: installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer before installing.
+echo "wireshark-common wireshark-common/install-setuid boolean false" \
+    | debconf-set-selections
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
+echo "install-deps: done"
