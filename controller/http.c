@@ -461,6 +461,7 @@ http_parse_response(const uint8_t *buf, size_t len, bool req_head,
     common_anomalies(&f, resp->minor_version);
     resp->anomalies = f.anomalies;
     resp->content_length = f.cl_valid ? f.cl : 0;
+    resp->has_content_length = f.cl_valid;
 
     int s = resp->status;
     if (s == 101) {

@@ -1,0 +1,118 @@
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void
+out_of_memory(size_t n)
+{
+    fprintf(stderr, "elide-controller: out of memory (%zu bytes)\n", n);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        out_of_memory(n);
+    }
+    return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        out_of_memory(n * size);
+    }
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) {
+        out_of_memory(n);
+    }
+    return p;
+}
+
+void
+buf_init(struct buf *b)
+{
+    b->data = NULL;
+    b->len = b->cap = b->ofs = 0;
+}
+
+void
+buf_free(struct buf *b)
+{
+    free(b->data);
+    buf_init(b);
+}
+
+void
+buf_reserve(struct buf *b, size_t extra)
+{
+    if (b->cap - b->len >= extra) {
+        return;
+    }
+    /* Reclaim consumed space first: queues are drained from the front. */
+    if (b->ofs) {
+        memmove(b->data, b->data + b->ofs, b->len - b->ofs);
+        b->len -= b->ofs;
+        b->ofs = 0;
+        if (b->cap - b->len >= extra) {
+            return;
+        }
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < extra) {
+        cap *= 2;
+    }
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void *
+buf_put_uninit(struct buf *b, size_t n)
+{
+    buf_reserve(b, n);
+    void *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
+void *
+buf_put_zeros(struct buf *b, size_t n)
+{
+    void *p = buf_put_uninit(b, n);
+    memset(p, 0, n);
+    return p;
+}
+
+void
+buf_put(struct buf *b, const void *src, size_t n)
+{
+    if (n) {
+        memcpy(buf_put_uninit(b, n), src, n);
+    }
+}
+
+void
+buf_consume(struct buf *b, size_t n)
+{
+    b->ofs += n;
+    if (b->ofs >= b->len) {
+        b->ofs = b->len = 0;
+    }
+}
+
+void
+buf_clear(struct buf *b)
+{
+    b->len = b->ofs = 0;
+}

@@ -1,0 +1,729 @@
+/* Per-connection elision logic.  See conn.h for the contract and README.md
+ * ("Guarantees") for what it promises an IDS on the mirror port. */
+#include "conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "http.h"
+
+/* Reassembly buffer for one HTTP head that arrives in several segments, out
+ * of order or retransmitted.  Allocated only while a head is incomplete. */
+struct reasm {
+    uint64_t start;                 /* stream offset of data[0] */
+    uint32_t contig;                /* data[0..contig) all present */
+    uint32_t scan;                  /* head-end search resumes here */
+    uint8_t data[CONN_HEAD_MAX];
+    uint8_t have[CONN_HEAD_MAX / 8];
+};
+
+static struct reasm *
+reasm_new(uint64_t start)
+{
+    struct reasm *ra = xmalloc(sizeof *ra);
+    ra->start = start;
+    ra->contig = ra->scan = 0;
+    memset(ra->have, 0, sizeof ra->have);
+    return ra;
+}
+
+/* Stores bytes at stream offset 'off'.  Sets *conflict when a byte already
+ * held differs from the new one (overlapping retransmission with other
+ * data: the first copy is kept, as most TCP stacks do) and *overflow when
+ * bytes lie beyond the head bound. */
+static void
+reasm_add(struct reasm *ra, uint64_t off, const uint8_t *data, size_t len,
+          bool *conflict, bool *overflow)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (off + i < ra->start) {
+            continue;
+        }
+        uint64_t pos = off + i - ra->start;
+        if (pos >= CONN_HEAD_MAX) {
+            *overflow = true;
+            break;
+        }
+        uint8_t bit = 1u << (pos % 8);
+        if (ra->have[pos / 8] & bit) {
+            if (ra->data[pos] != data[i]) {
+                *conflict = true;
+            }
+        } else {
+            ra->data[pos] = data[i];
+            ra->have[pos / 8] |= bit;
+        }
+    }
+    while (ra->contig < CONN_HEAD_MAX
+           && ra->have[ra->contig / 8] & (1u << (ra->contig % 8))) {
+        ra->contig++;
+    }
+}
+
+static void
+reasm_free(struct reasm **ra)
+{
+    free(*ra);
+    *ra = NULL;
+}
+
+void
+conn_init(struct conn *c, uint32_t cli_ip, uint16_t cli_port,
+          uint32_t srv_ip, uint16_t srv_port)
+{
+    memset(c, 0, sizeof *c);
+    c->cli_ip = cli_ip;
+    c->cli_port = cli_port;
+    c->srv_ip = srv_ip;
+    c->srv_port = srv_port;
+    c->rs = RS_HEAD;
+}
+
+void
+conn_free(struct conn *c)
+{
+    reasm_free(&c->req_ra);
+    reasm_free(&c->resp_ra);
+}
+
+static void
+emit(const struct conn_env *env, const struct conn *c, struct conn_event *e)
+{
+    if (env->event) {
+        env->event(env->aux, c, e);
+    }
+}
+
+static void
+alert(struct conn *c, const struct conn_env *env, const char *kind,
+      uint64_t bytes, const char *detail)
+{
+    c->alert_count++;
+    struct conn_event e = { .type = CE_ALERT, .kind = kind, .bytes = bytes,
+                            .detail = detail };
+    emit(env, c, &e);
+}
+
+/* Stop parsing this connection: from now on everything is mirrored. */
+static void
+go_pass(struct conn *c, const struct conn_env *env, const char *reason,
+        struct conn_out *out)
+{
+    if (c->pass) {
+        return;
+    }
+    c->pass = true;
+    c->rs = RS_PASS;
+    reasm_free(&c->req_ra);
+    reasm_free(&c->resp_ra);
+    struct conn_event e = { .type = CE_PASSTHROUGH, .kind = reason };
+    emit(env, c, &e);
+    if (!env->cfg->paper) {
+        out->ops |= CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S;
+        out->kind[S2C] = out->kind[C2S] = ENTRY_FWD_MIRROR;
+        c->entry[S2C] = c->entry[C2S] = ENTRY_FWD_MIRROR;
+        c->s2c_elides = false;
+    }
+}
+
+/* Stream offset of 'seq' in direction 'h' (RFC 9293 3.4: sequence numbers
+ * compare modulo 2^32, so unwrap against a nearby reference). */
+static int64_t
+unwrap(const struct half *h, uint32_t seq)
+{
+    uint32_t base = h->isn + 1 + (uint32_t) h->ref;
+    return (int64_t) h->ref + (int32_t) (seq - base);
+}
+
+static void
+advance(struct half *h, uint64_t end)
+{
+    if (end > h->hi) {
+        h->hi = end;
+    }
+    if (end > h->ref) {
+        h->ref = end;
+    }
+}
+
+static bool
+pend_push(struct conn *c, uint8_t flags)
+{
+    if (c->pend_n == CONN_MAX_PENDING) {
+        return false;
+    }
+    c->pend[(c->pend_head + c->pend_n) % CONN_MAX_PENDING] = flags;
+    c->pend_n++;
+    return true;
+}
+
+static uint8_t
+pend_front(const struct conn *c)
+{
+    return c->pend_n ? c->pend[c->pend_head] : 0;
+}
+
+static void
+pend_pop(struct conn *c)
+{
+    if (c->pend_n) {
+        c->pend_head = (c->pend_head + 1) % CONN_MAX_PENDING;
+        c->pend_n--;
+    }
+}
+
+/* Gives the complete head starting at 'start' if the bytes [a, b) (payload
+ * 'data' at stream offset 'a') complete it: returns its length and points
+ * *head at its bytes, 0 if it is still incomplete, -1 on overflow. */
+static long
+collect_head(struct conn *c, const struct conn_env *env, struct reasm **rap,
+             uint64_t start, uint64_t a, const uint8_t *data, size_t len,
+             const uint8_t **head)
+{
+    if (!*rap && a == start) {
+        /* Fast path: the whole head in one segment, no copy. */
+        long e = http_find_head_end(data, len, 0);
+        if (e > 0) {
+            *head = data;
+            return e;
+        }
+    }
+    if (!*rap) {
+        *rap = reasm_new(start);
+    }
+    struct reasm *ra = *rap;
+    bool conflict = false, overflow = false;
+    reasm_add(ra, a, data, len, &conflict, &overflow);
+    if (conflict) {
+        alert(c, env, "overlap_conflict", 0,
+              "retransmitted head bytes differ from the first copy");
+    }
+    if (ra->contig > ra->scan) {
+        size_t from = ra->scan >= 3 ? ra->scan - 3 : 0;
+        long e = http_find_head_end(ra->data, ra->contig, from);
+        ra->scan = ra->contig;
+        if (e > 0) {
+            *head = ra->data;
+            return e;
+        }
+    }
+    if (overflow || ra->contig == CONN_HEAD_MAX) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Client-to-server payload [off, off+len): requests. */
+static void
+req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
+          const uint8_t *data, size_t len, struct conn_out *out)
+{
+    uint64_t a = off, b = off + len;
+    while (a < b && !c->pass) {
+        if (a < c->req_start) {
+            a = c->req_start < b ? c->req_start : b;  /* request body */
+            continue;
+        }
+        const uint8_t *head;
+        long hl = collect_head(c, env, &c->req_ra, c->req_start, a,
+                               data + (a - off), b - a, &head);
+        if (hl < 0) {
+            alert(c, env, "header_too_large", CONN_HEAD_MAX,
+                  "request head exceeds the bound");
+            go_pass(c, env, "header_too_large", out);
+            return;
+        }
+        if (hl == 0) {
+            return;
+        }
+        struct http_request rq;
+        int r = http_parse_request(head, hl, &rq);
+        if (r <= 0) {
+            alert(c, env, "invalid_request_head", (uint64_t) hl,
+                  "request head does not parse");
+            go_pass(c, env, "invalid_request", out);
+            return;
+        }
+        struct conn_event e = { .type = CE_HTTP_REQUEST,
+                                .method = rq.method,
+                                .method_len = rq.method_len,
+                                .target = rq.target,
+                                .target_len = rq.target_len,
+                                .framing = http_framing_str(rq.framing),
+                                .content_length = rq.content_length };
+        emit(env, c, &e);
+        uint64_t start = c->req_start;
+        reasm_free(&c->req_ra);
+        if (!pend_push(c, (rq.is_head ? PEND_HEAD : 0)
+                          | (rq.is_connect ? PEND_CONNECT : 0))) {
+            alert(c, env, "too_many_pipelined", 0,
+                  "more pipelined requests than the controller tracks");
+            go_pass(c, env, "too_many_pipelined", out);
+            return;
+        }
+        if (rq.framing == HTTP_BODY_UNTRUSTED) {
+            char names[128];
+            alert(c, env, "request_framing", 0,
+                  http_anomalies_str(rq.anomalies, names, sizeof names));
+            go_pass(c, env, "request_framing", out);
+            return;
+        }
+        if (rq.framing == HTTP_BODY_CHUNKED) {
+            /* Request boundaries after a chunked body are not tracked. */
+            go_pass(c, env, "chunked_request", out);
+            return;
+        }
+        c->req_start = start + (uint64_t) hl
+                       + (rq.framing == HTTP_BODY_LENGTH ? rq.content_length : 0);
+        a = start + (uint64_t) hl;
+    }
+}
+
+/* Entries once a final response head is parsed and no request is waiting
+ * for its response (a waiting one means the next head may follow the body
+ * at once, so the server's packets must keep coming to the controller). */
+static void
+install_for_response(struct conn *c, struct conn_out *out, bool elided)
+{
+    if (c->pend_n) {
+        return;
+    }
+    uint8_t kind = elided ? ENTRY_FWD : ENTRY_FWD_MIRROR;
+    out->ops |= CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S;
+    out->kind[S2C] = out->kind[C2S] = kind;
+    c->entry[S2C] = c->entry[C2S] = kind;
+    c->s2c_elides = elided;
+}
+
+static void
+elide_done_without_entry(struct conn *c, const struct conn_env *env)
+{
+    struct conn_event e = { .type = CE_ELIDE_END, .kind = "body_complete",
+                            .packets = c->elided_pkts_ctl,
+                            .bytes = c->elided_bytes_ctl };
+    c->elided_pkts += c->elided_pkts_ctl;
+    c->elided_bytes += c->elided_bytes_ctl;
+    c->elided_pkts_ctl = c->elided_bytes_ctl = 0;
+    emit(env, c, &e);
+}
+
+/* A complete response head of 'hl' bytes at c->head_start. */
+static void
+response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
+              long hl, struct conn_out *out)
+{
+    uint8_t req = pend_front(c);
+    struct http_response rs;
+    int r = http_parse_response(head, hl, req & PEND_HEAD, req & PEND_CONNECT,
+                                &rs);
+    reasm_free(&c->resp_ra);
+    if (r <= 0) {
+        alert(c, env, "invalid_response_head", (uint64_t) hl,
+              "response head does not parse");
+        go_pass(c, env, "invalid_response", out);
+        return;
+    }
+    struct conn_event e = { .type = CE_HTTP_RESPONSE, .status = rs.status,
+                            .framing = http_framing_str(rs.framing),
+                            .content_length = rs.content_length };
+    emit(env, c, &e);
+    uint64_t start = c->head_start;
+    c->head_start = start + (uint64_t) hl;
+    if (rs.status >= 100 && rs.status < 200 && rs.status != 101) {
+        return;     /* interim response: the final one follows (RFC 9110 15.2) */
+    }
+    if (!c->pend_n) {
+        alert(c, env, "response_without_request", 0,
+              "the server sent a response no seen request asked for");
+    }
+    pend_pop(c);
+    c->resp_count++;
+    switch (rs.framing) {
+    case HTTP_BODY_NONE:
+        install_for_response(c, out, false);
+        break;
+    case HTTP_BODY_LENGTH:
+        if (rs.content_length == 0) {
+            install_for_response(c, out, false);
+            break;
+        }
+        c->rs = RS_BODY;
+        c->body_start = c->head_start;
+        c->body_end = c->body_start + rs.content_length;
+        c->body_elided = rs.content_length >= env->cfg->threshold;
+        if (c->body_elided) {
+            struct conn_event s = { .type = CE_ELIDE_START,
+                                    .content_length = rs.content_length };
+            emit(env, c, &s);
+        }
+        install_for_response(c, out, c->body_elided);
+        break;
+    case HTTP_BODY_UNTRUSTED: {
+        char names[128];
+        alert(c, env, "response_framing", 0,
+              http_anomalies_str(rs.anomalies, names, sizeof names));
+        go_pass(c, env, "response_framing", out);
+        break;
+    }
+    default:
+        go_pass(c, env, http_framing_str(rs.framing), out);
+        break;
+    }
+}
+
+static bool
+in_prev_elided(const struct conn *c, uint64_t x)
+{
+    return x >= c->prev_elided_start && x < c->prev_elided_end;
+}
+
+/* Server-to-client payload [off, off+len).  Returns the end offset of the
+ * bytes the mirror must receive (off if none): heads and bodies that are
+ * not elided. */
+static uint64_t
+resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
+           const uint8_t *data, size_t len, uint32_t frame_len,
+           struct conn_out *out)
+{
+    uint64_t a = off, b = off + len, need = off;
+    bool elided_any = false;
+    while (a < b) {
+        if (c->rs == RS_PASS) {
+            need = b;
+            break;
+        }
+        if (c->rs == RS_BODY) {
+            if (a < c->body_start) {
+                /* Retransmitted head bytes. */
+                a = c->body_start < b ? c->body_start : b;
+                need = a;
+                continue;
+            }
+            if (a < c->body_end) {
+                uint64_t e = b < c->body_end ? b : c->body_end;
+                if (c->body_elided) {
+                    elided_any = true;
+                } else {
+                    need = e;
+                }
+                a = e;
+                continue;
+            }
+            /* The body is over: what follows is the next response. */
+            if (c->body_elided) {
+                c->prev_elided_start = c->body_start;
+                c->prev_elided_end = c->body_end;
+                if (!c->s2c_elides) {
+                    elide_done_without_entry(c, env);
+                }
+            }
+            c->rs = RS_HEAD;
+            c->head_start = c->body_end;
+            continue;
+        }
+        /* RS_HEAD */
+        if (a < c->head_start) {
+            uint64_t e = c->head_start < b ? c->head_start : b;
+            if (in_prev_elided(c, a) && in_prev_elided(c, e - 1)) {
+                elided_any = true;
+            } else {
+                need = e;
+            }
+            a = e;
+            continue;
+        }
+        const uint8_t *head;
+        uint64_t start = c->head_start;
+        long hl = collect_head(c, env, &c->resp_ra, start, a,
+                               data + (a - off), b - a, &head);
+        if (hl < 0) {
+            alert(c, env, "header_too_large", CONN_HEAD_MAX,
+                  "response head exceeds the bound");
+            go_pass(c, env, "header_too_large", out);
+            need = b;
+            break;
+        }
+        if (hl == 0) {
+            need = b;
+            break;
+        }
+        need = start + (uint64_t) hl > need ? start + (uint64_t) hl : need;
+        if (need > b) {
+            need = b;
+        }
+        response_head(c, env, head, hl, out);
+        if (a < start + (uint64_t) hl) {
+            a = start + (uint64_t) hl;
+        }
+    }
+    if (elided_any && need == off) {
+        c->elided_pkts_ctl++;
+        c->elided_bytes_ctl += frame_len;
+    }
+    return need;
+}
+
+static void
+paper_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+             const struct pkt *p, struct conn_out *out)
+{
+    /* The published algorithm: everything that reaches the controller is
+     * mirrored; the response head is looked for in single segments only,
+     * and any Content-Length >= threshold installs forwarding-only entries
+     * (HEAD, 304 and pipelining are not considered). */
+    out->mirror_len = MIRROR_FULL;
+    const uint8_t *d = p->payload;
+    size_t n = p->payload_caplen;
+    if (n && dir == C2S) {
+        struct http_request rq;
+        if (http_parse_request(d, n, &rq) > 0) {
+            struct conn_event e = { .type = CE_HTTP_REQUEST,
+                                    .method = rq.method,
+                                    .method_len = rq.method_len,
+                                    .target = rq.target,
+                                    .target_len = rq.target_len };
+            emit(env, c, &e);
+        }
+    } else if (n >= 5 && dir == S2C && !memcmp(d, "HTTP/", 5)) {
+        struct http_response rs;
+        if (http_parse_response(d, n, false, false, &rs) > 0) {
+            struct conn_event e = { .type = CE_HTTP_RESPONSE,
+                                    .status = rs.status,
+                                    .framing = http_framing_str(rs.framing),
+                                    .content_length = rs.content_length };
+            emit(env, c, &e);
+            if (rs.has_content_length && rs.content_length >= env->cfg->threshold
+                && c->entry[S2C] == ENTRY_NONE) {
+                c->paper_cl = rs.content_length;
+                c->stats_bytes = c->stats_ms = 0;
+                struct conn_event s = { .type = CE_ELIDE_START,
+                                        .content_length = rs.content_length };
+                emit(env, c, &s);
+                out->ops |= CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S;
+                out->kind[S2C] = out->kind[C2S] = ENTRY_FWD;
+                c->entry[S2C] = c->entry[C2S] = ENTRY_FWD;
+                c->s2c_elides = true;
+            }
+        }
+    }
+    if (p->tcp_flags & TCP_RST || (c->h[dir].fin && c->h[!dir].fin)) {
+        c->closed = true;
+    }
+}
+
+void
+conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+            const struct pkt *p, struct conn_out *out)
+{
+    memset(out, 0, sizeof *out);
+    out->mirror_len = MIRROR_FULL;
+    struct half *h = &c->h[dir];
+    uint8_t fl = p->tcp_flags;
+    uint32_t hdr = p->l4_ofs + p->tcp_hdr_len;
+
+    if (fl & TCP_SYN) {
+        if (dir == C2S && !(fl & TCP_ACK) && c->h[C2S].syn
+            && p->tcp_seq != c->h[C2S].isn && c->closed) {
+            /* A new connection on the same 4-tuple (port reuse). */
+            uint32_t ci = c->cli_ip, si = c->srv_ip;
+            uint16_t cp = c->cli_port, sp = c->srv_port;
+            conn_free(c);
+            conn_init(c, ci, cp, si, sp);
+        }
+        if (!h->syn) {
+            h->syn = true;
+            h->isn = p->tcp_seq;
+            h->hi = h->ref = 0;
+            if (dir == C2S) {
+                c->established = true;
+            }
+        }
+    }
+    if (fl & TCP_FIN) {
+        h->fin = true;
+    }
+    if (fl & TCP_RST) {
+        h->rst = true;
+    }
+    if (env->cfg->paper) {
+        paper_packet(c, env, dir, p, out);
+        return;
+    }
+    if (!h->syn || !c->established) {
+        /* Mid-stream (e.g. the controller restarted): where HTTP messages
+         * start is unknown, so nothing may be elided. */
+        h->syn = true;
+        h->isn = p->tcp_seq - 1;
+        go_pass(c, env, "midstream", out);
+    }
+    if (p->payload_caplen < p->payload_len) {
+        alert(c, env, "truncated_packet_in", p->payload_len - p->payload_caplen,
+              "the switch sent fewer bytes than the packet holds");
+        go_pass(c, env, "truncated_packet_in", out);
+    }
+
+    /* The peer's ACK proves which bytes of the other direction arrived.
+     * Bytes that it acknowledges but the controller never saw passed
+     * through an entry (OpenFlow cannot match payload length), so they
+     * may have held an HTTP head: say so and stop trusting the parse. */
+    struct half *o = &c->h[!dir];
+    if (fl & TCP_ACK && o->syn && !c->pass) {
+        int64_t ack = unwrap(o, p->tcp_ack) - (o->fin ? 1 : 0);
+        uint64_t seen = o->hi;
+        if (dir == C2S) {
+            /* Client acknowledging the server: body bytes that went
+             * through an elision entry were not meant to be seen. */
+            uint64_t acct = c->rs == RS_BODY ? c->body_end : c->head_start;
+            if (c->rs == RS_BODY && (uint64_t) (ack > 0 ? ack : 0) <= c->body_end) {
+                acct = (uint64_t) (ack > 0 ? ack : 0);
+            }
+            if (acct > seen) {
+                seen = acct;
+            }
+        }
+        if (ack > 0 && (uint64_t) ack > seen) {
+            uint64_t unseen = (uint64_t) ack - seen;
+            alert(c, env, dir == S2C ? "unseen_request_bytes"
+                                     : "unseen_response_bytes", unseen,
+                  "bytes acknowledged by the peer never reached the controller");
+            go_pass(c, env, "unseen_bytes", out);
+        }
+        if (ack > 0 && (uint64_t) ack > o->ref) {
+            o->ref = (uint64_t) ack;
+        }
+    }
+
+    int64_t soff = unwrap(h, p->tcp_seq);
+    const uint8_t *data = p->payload;
+    size_t len = p->payload_caplen;
+    if (soff < 0) {         /* bytes before the stream start (SYN's seq) */
+        size_t skip = (size_t) -soff < len ? (size_t) -soff : len;
+        data += skip;
+        len -= skip;
+        soff = 0;
+    }
+    uint64_t off = (uint64_t) soff;
+    bool flags = fl & (TCP_SYN | TCP_FIN | TCP_RST);
+
+    if (c->pass) {
+        out->mirror_len = MIRROR_FULL;
+    } else if (dir == C2S) {
+        /* Every client payload byte is mirrored; a request must see the
+         * next response head, so remove a server->client entry first. */
+        if (len) {
+            req_bytes(c, env, off, data, len, out);
+            if (c->entry[S2C] != ENTRY_NONE && !c->pass) {
+                out->ops |= CONN_OP_DELETE_S2C | CONN_OP_HOLD;
+                c->entry[S2C] = ENTRY_NONE;
+            }
+        } else if (!flags && c->rs == RS_BODY && c->body_elided) {
+            out->mirror_len = 0;    /* an ACK of an elided body */
+        }
+    } else {
+        if (p->tcp_hdr_len) {
+            c->tcp_hdr_len = p->tcp_hdr_len;
+        }
+        if (len) {
+            uint64_t need = resp_bytes(c, env, off, data, len,
+                                       hdr + p->payload_len, out);
+            if (c->pass) {
+                out->mirror_len = MIRROR_FULL;
+            } else if (need >= off + len) {
+                out->mirror_len = MIRROR_FULL;
+            } else if (need > off) {
+                out->mirror_len = hdr + (uint32_t) (need - off);
+            } else {
+                out->mirror_len = flags ? hdr : 0;
+            }
+        } else if (!flags && c->rs == RS_BODY && c->body_elided) {
+            out->mirror_len = 0;
+        }
+    }
+    advance(h, off + len + ((fl & TCP_FIN) ? 1 : 0));
+
+    if (fl & TCP_RST || (c->h[C2S].fin && c->h[S2C].fin)) {
+        if (!c->closed) {
+            c->closed = true;
+            out->ops |= CONN_OP_CLOSE;
+        }
+    }
+}
+
+void
+conn_entry_removed(struct conn *c, const struct conn_env *env,
+                   enum conn_dir dir, bool elides, bool current,
+                   const char *reason, uint64_t packets, uint64_t bytes)
+{
+    if (current) {
+        c->entry[dir] = ENTRY_NONE;
+        if (dir == S2C) {
+            c->s2c_elides = false;
+        }
+    }
+    if (!elides || dir != S2C) {
+        return;
+    }
+    struct conn_event e = { .type = CE_ELIDE_END, .kind = reason,
+                            .packets = packets + c->elided_pkts_ctl,
+                            .bytes = bytes + c->elided_bytes_ctl };
+    c->elided_pkts += e.packets;
+    c->elided_bytes += e.bytes;
+    c->elided_pkts_ctl = c->elided_bytes_ctl = 0;
+    if (!env->cfg->paper && c->rs == RS_BODY && c->body_elided) {
+        /* The switch counted these bytes: advance the unwrapping reference
+         * so that later segments of a body > 2 GiB unwrap correctly. */
+        uint32_t per_pkt = 14 + 20 + (c->tcp_hdr_len ? c->tcp_hdr_len : 20);
+        uint64_t est = bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
+        uint64_t pos = c->body_start + est;
+        struct half *h = &c->h[S2C];
+        if (pos > c->body_end) {
+            pos = c->body_end;
+        }
+        if (pos > h->ref) {
+            h->ref = pos;
+        }
+    }
+    emit(env, c, &e);
+}
+
+bool
+conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
+           uint64_t bytes, uint64_t now_ms, uint64_t interval_ms)
+{
+    if (c->entry[S2C] != ENTRY_FWD || !c->s2c_elides) {
+        return false;
+    }
+    uint64_t rate = 0;       /* bytes per ms over the last interval */
+    if (c->stats_ms && now_ms > c->stats_ms && bytes >= c->stats_bytes) {
+        rate = (bytes - c->stats_bytes) / (now_ms - c->stats_ms);
+    }
+    c->stats_bytes = bytes;
+    c->stats_ms = now_ms;
+    bool end;
+    if (env->cfg->paper) {
+        /* As published: byte_count (which includes L2-L4 headers) against
+         * Content-Length, removing one polling period before the
+         * estimated end. */
+        end = bytes + rate * interval_ms >= c->paper_cl;
+    } else {
+        /* Ours: remove once the payload counted by the switch covers the
+         * body.  Nothing depends on the timing: the next head cannot come
+         * before the next request, which reaches the controller anyway. */
+        uint32_t per_pkt = 14 + 20 + (c->tcp_hdr_len ? c->tcp_hdr_len : 20);
+        uint64_t est = bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
+        uint64_t pos = c->body_start + est;
+        struct half *h = &c->h[S2C];
+        if (pos > c->body_end) {
+            pos = c->body_end;
+        }
+        if (pos > h->ref) {
+            h->ref = pos;
+        }
+        end = c->rs != RS_BODY || est >= c->body_end - c->body_start;
+    }
+    if (end) {
+        c->entry[S2C] = ENTRY_NONE;
+    }
+    return end;
+}

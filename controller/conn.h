@@ -1,0 +1,155 @@
+/* Per-connection elision logic for one watched TCP connection (client <->
+ * HTTP server), as pure functions: the caller hands in each packet that
+ * reached the controller and gets back whether (and how much of it) to
+ * mirror, and which flow entries to install or delete.  No sockets, no
+ * OpenFlow: the controller (ctl.c) turns the verdicts into messages, and
+ * the unit tests drive the same functions with synthetic packets.
+ *
+ * Offsets: each direction's bytes are numbered from 0 at ISN+1 (RFC 9293
+ * 3.4) and kept in 64 bits, so bodies larger than 4 GiB and sequence
+ * wrap-around are handled by unwrapping against the highest offset seen. */
+#ifndef CONN_H
+#define CONN_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pkt.h"
+
+#define CONN_HEAD_MAX 16384     /* bound on one HTTP head; larger: alert */
+#define CONN_MAX_PENDING 32     /* pipelined requests awaiting a response */
+
+enum conn_dir { C2S = 0, S2C = 1 };
+
+/* What a connection entry on the switch does with matching packets. */
+enum entry_kind { ENTRY_NONE = 0, ENTRY_FWD = 1, ENTRY_FWD_MIRROR = 2 };
+
+struct conn_cfg {
+    uint64_t threshold;     /* bodies of at least this many bytes are elided */
+    bool paper;             /* elide-paper: the 2016 algorithm as published */
+};
+
+/* Reassembly of one HTTP head that arrives in pieces. */
+struct reasm;
+
+struct half {
+    uint32_t isn;
+    uint64_t hi;            /* highest offset seen by the controller, + 1 */
+    uint64_t ref;           /* unwrapping reference: >= hi, advanced by
+                             * what the peer acknowledged or the switch
+                             * counted for bytes the controller did not see */
+    bool syn, fin, rst;
+};
+
+enum resp_state { RS_HEAD, RS_BODY, RS_PASS };
+
+struct conn {
+    /* Identity (set by the owner). */
+    uint32_t cli_ip, srv_ip;        /* host order */
+    uint16_t cli_port, srv_port;
+
+    struct half h[2];               /* C2S, S2C */
+    bool established;               /* saw the client's SYN */
+    bool pass;                      /* passthrough: mirror all, parse nothing */
+    bool closed;
+
+    /* Requests (C2S stream). */
+    uint64_t req_start;             /* offset where the next request head starts */
+    uint64_t req_body_end;          /* end of the current request body */
+    struct reasm *req_ra;
+    uint8_t pend[CONN_MAX_PENDING]; /* ring of request flags (PEND_*) */
+    uint8_t pend_head, pend_n;
+
+    /* Responses (S2C stream). */
+    enum resp_state rs;
+    uint64_t head_start;            /* RS_HEAD: where the head starts */
+    uint64_t body_start, body_end;  /* RS_BODY: [start, end) */
+    bool body_elided;
+    uint64_t prev_elided_start, prev_elided_end;   /* last elided body */
+    uint64_t paper_cl;              /* elide-paper: the body length */
+    struct reasm *resp_ra;
+    uint8_t tcp_hdr_len;            /* of the server's segments */
+
+    /* Entries this connection holds on the switch. */
+    uint8_t entry[2];               /* enum entry_kind per direction */
+    uint8_t entry_seq[2];           /* bumped per install (cookie bits) */
+    bool s2c_elides;                /* the S2C entry is a body elision */
+
+    /* Accounting for the event log. */
+    uint64_t elided_pkts_ctl, elided_bytes_ctl;    /* via the controller */
+    uint64_t elided_pkts, elided_bytes;            /* total, this conn */
+    uint64_t resp_count, alert_count;
+    uint64_t stats_bytes, stats_ms;                /* last stats sample */
+};
+
+#define PEND_HEAD    0x01
+#define PEND_CONNECT 0x02
+
+/* Verdict for one packet. */
+#define MIRROR_FULL UINT32_MAX
+#define CONN_OP_INSTALL_S2C 0x01    /* install 'kind[S2C]' for server->client */
+#define CONN_OP_INSTALL_C2S 0x02    /* install 'kind[C2S]' for client->server */
+#define CONN_OP_DELETE_S2C  0x04    /* remove the server->client entry */
+#define CONN_OP_HOLD        0x08    /* send this packet (and the following of
+                                     * this connection) only once the switch
+                                     * confirmed the deletions (barrier) */
+#define CONN_OP_CLOSE       0x10    /* connection over: delete its entries */
+#define CONN_OP_DELETE_C2S  0x20
+
+struct conn_out {
+    uint32_t mirror_len;    /* 0: not mirrored; MIRROR_FULL; else keep the
+                             * first mirror_len bytes of the frame */
+    unsigned ops;
+    uint8_t kind[2];        /* entry kinds for the INSTALL ops */
+};
+
+enum conn_event_type {
+    CE_HTTP_REQUEST, CE_HTTP_RESPONSE, CE_ELIDE_START, CE_ELIDE_END,
+    CE_ALERT, CE_PASSTHROUGH,
+};
+
+struct conn_event {
+    enum conn_event_type type;
+    const char *kind;           /* ALERT: what; PASSTHROUGH/ELIDE_END: reason */
+    const char *method; size_t method_len;    /* HTTP_REQUEST */
+    const char *target; size_t target_len;
+    int status;                 /* HTTP_RESPONSE */
+    const char *framing;
+    uint64_t content_length;
+    uint64_t bytes, packets;    /* ALERT: unseen bytes; ELIDE_*: sizes */
+    const char *detail;
+};
+
+typedef void conn_event_fn(void *aux, const struct conn *,
+                           const struct conn_event *);
+
+struct conn_env {
+    const struct conn_cfg *cfg;
+    conn_event_fn *event;
+    void *aux;
+};
+
+void conn_init(struct conn *, uint32_t cli_ip, uint16_t cli_port,
+               uint32_t srv_ip, uint16_t srv_port);
+void conn_free(struct conn *);
+
+/* A packet of this connection reached the controller.  'p' has PKT_L4. */
+void conn_packet(struct conn *, const struct conn_env *, enum conn_dir,
+                 const struct pkt *, struct conn_out *);
+
+/* The switch removed an entry of this connection for 'dir' (FLOW_REMOVED)
+ * with its final counters.  'elides' says whether that entry elided a body
+ * (from its cookie), 'current' whether it is the entry last installed for
+ * 'dir' (an older one may report after its replacement was installed);
+ * 'reason' names why ("idle_timeout", "delete", ...). */
+void conn_entry_removed(struct conn *, const struct conn_env *, enum conn_dir,
+                        bool elides, bool current, const char *reason,
+                        uint64_t packets, uint64_t bytes);
+
+/* A flow-stats sample of the S2C entry at time 'now_ms'.  Returns true if
+ * the entry should be deleted now because the body is (estimated to be)
+ * about to end: 'interval_ms' is the polling period. */
+bool conn_stats(struct conn *, const struct conn_env *, uint64_t packets,
+                uint64_t bytes, uint64_t now_ms, uint64_t interval_ms);
+
+#endif

@@ -1,0 +1,48 @@
+/* The controller: OpenFlow sessions with switches, the learning switch,
+ * the mirroring modes and the connection table.  main.c parses options
+ * into a struct ctl_cfg and runs the loop. */
+#ifndef CTL_H
+#define CTL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ctl_mode {
+    MODE_NONE, MODE_PLAIN, MODE_SELECTIVE, MODE_TRUNCATE, MODE_ELIDE_PAPER,
+    MODE_ELIDE,
+};
+
+#define CTL_MAX_FILTERS 32
+#define CTL_MAX_HTTP_PORTS 16
+
+struct ctl_filter { uint8_t proto; uint16_t port; };   /* 6 TCP, 17 UDP */
+
+struct ctl_cfg {
+    enum ctl_mode mode;
+    uint32_t mirror_port;           /* 0: none */
+    uint64_t threshold;
+    struct ctl_filter filters[CTL_MAX_FILTERS];
+    size_t n_filters;
+    uint32_t truncate_len;
+    uint16_t http_ports[CTL_MAX_HTTP_PORTS];
+    size_t n_http_ports;
+    unsigned idle_timeout;          /* seconds, flow entries */
+    unsigned stats_interval_ms;
+    unsigned probe_interval_ms;     /* echo when the switch is silent */
+    size_t max_conns;               /* connection table bound */
+    unsigned conn_idle_s;           /* state without entries expires */
+};
+
+const char *ctl_mode_str(enum ctl_mode);
+int ctl_mode_parse(const char *, enum ctl_mode *);
+int ctl_parse_size(const char *, uint64_t *);
+int ctl_parse_filters(const char *, struct ctl_cfg *);
+int ctl_parse_ports(const char *, struct ctl_cfg *);
+
+/* Starts listening on host:port; returns 0 or a negative errno. */
+int ctl_start(const struct ctl_cfg *, const char *host, const char *port);
+void ctl_tick(void *);
+void ctl_stop(void);
+
+#endif

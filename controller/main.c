@@ -1,0 +1,225 @@
+/* elide-controller: option parsing and wiring only; see ctl.c. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "loop.h"
+
+#ifndef ELIDE_VERSION
+#define ELIDE_VERSION "unknown"
+#endif
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+    (void) sig;
+    stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+"usage: elide-controller [OPTIONS]\n"
+"OpenFlow 1.3 controller: learning switch with plain, selective, truncated\n"
+"and elided port mirroring.\n"
+"\n"
+"  --listen HOST:PORT     passive TCP listener (default 127.0.0.1:6653)\n"
+"  --mode MODE            none|plain|selective|truncate|elide-paper|elide\n"
+"                         (default elide)\n"
+"  --mirror-port N        OpenFlow port of the mirror (monitor) port on every\n"
+"                         switch; required for every mode but none\n"
+"  --threshold SIZE       elide bodies of at least SIZE bytes (default 10M;\n"
+"                         K/M/G = 10^3/6/9, Ki/Mi/Gi = 2^10/20/30)\n"
+"  --select FILTER        selective mode: e.g. tcp:80  tcp:80,443  udp:53\n"
+"  --truncate-len N       truncate mode: bytes kept per mirror copy (default 128)\n"
+"  --http-ports LIST      TCP server ports treated as HTTP (default 80)\n"
+"  --idle-timeout S       idle timeout of flow entries (default 10)\n"
+"  --stats-interval MS    flow-stats polling period (default 500)\n"
+"  --max-conns N          connection table bound (default 1048576)\n"
+"  --event-log FILE       append JSON-lines events to FILE\n"
+"  -v, --verbose          more logging (repeat for debug)\n"
+"  -h, --help             this help\n"
+"  -V, --version          version\n");
+}
+
+static int
+bad(const char *what, const char *val)
+{
+    fprintf(stderr, "elide-controller: invalid %s: '%s'\n", what, val);
+    fprintf(stderr, "Try 'elide-controller --help'.\n");
+    return 2;
+}
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct ctl_cfg cfg = {
+        .mode = MODE_ELIDE, .threshold = 10000000, .truncate_len = 128,
+        .http_ports = { 80 }, .n_http_ports = 1, .idle_timeout = 10,
+        .stats_interval_ms = 500, .probe_interval_ms = 5000,
+        .max_conns = 1048576, .conn_idle_s = 60,
+    };
+    char listen[256] = "127.0.0.1:6653";
+    const char *event_log = NULL;
+    bool have_mirror = false, have_select = false;
+    enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_SELECT, O_TRUNC,
+           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS };
+    static const struct option opts[] = {
+        { "listen", required_argument, NULL, O_LISTEN },
+        { "mode", required_argument, NULL, O_MODE },
+        { "mirror-port", required_argument, NULL, O_MIRROR },
+        { "threshold", required_argument, NULL, O_THRESH },
+        { "select", required_argument, NULL, O_SELECT },
+        { "truncate-len", required_argument, NULL, O_TRUNC },
+        { "http-ports", required_argument, NULL, O_HTTP },
+        { "idle-timeout", required_argument, NULL, O_IDLE },
+        { "stats-interval", required_argument, NULL, O_STATS },
+        { "event-log", required_argument, NULL, O_EVLOG },
+        { "max-conns", required_argument, NULL, O_MAXCONNS },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    unsigned long v;
+    while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
+        switch (c) {
+        case O_LISTEN:
+            if (strlen(optarg) >= sizeof listen || !strrchr(optarg, ':')) {
+                return bad("--listen (HOST:PORT)", optarg);
+            }
+            strcpy(listen, optarg);
+            break;
+        case O_MODE:
+            if (ctl_mode_parse(optarg, &cfg.mode)) {
+                return bad("--mode", optarg);
+            }
+            break;
+        case O_MIRROR:
+            if (parse_uint(optarg, 0xfeff, &v) || !v) {
+                return bad("--mirror-port", optarg);
+            }
+            cfg.mirror_port = (uint32_t) v;
+            have_mirror = true;
+            break;
+        case O_THRESH:
+            if (ctl_parse_size(optarg, &cfg.threshold)) {
+                return bad("--threshold", optarg);
+            }
+            break;
+        case O_SELECT:
+            if (ctl_parse_filters(optarg, &cfg)) {
+                return bad("--select", optarg);
+            }
+            have_select = true;
+            break;
+        case O_TRUNC:
+            if (parse_uint(optarg, 65535, &v) || v < 14) {
+                return bad("--truncate-len (14..65535)", optarg);
+            }
+            cfg.truncate_len = (uint32_t) v;
+            break;
+        case O_HTTP:
+            if (ctl_parse_ports(optarg, &cfg)) {
+                return bad("--http-ports", optarg);
+            }
+            break;
+        case O_IDLE:
+            if (parse_uint(optarg, 65535, &v) || !v) {
+                return bad("--idle-timeout (1..65535 s)", optarg);
+            }
+            cfg.idle_timeout = (unsigned) v;
+            break;
+        case O_STATS:
+            if (parse_uint(optarg, 3600000, &v) || v < 10) {
+                return bad("--stats-interval (>= 10 ms)", optarg);
+            }
+            cfg.stats_interval_ms = (unsigned) v;
+            break;
+        case O_EVLOG:
+            event_log = optarg;
+            break;
+        case O_MAXCONNS:
+            if (parse_uint(optarg, 1ul << 31, &v) || v < 1) {
+                return bad("--max-conns", optarg);
+            }
+            cfg.max_conns = v;
+            break;
+        case 'v':
+            log_verbosity++;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("elide-controller %s (OpenFlow 1.3)\n", ELIDE_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        return bad("argument", argv[optind]);
+    }
+    if (cfg.mode != MODE_NONE && !have_mirror) {
+        fprintf(stderr, "elide-controller: --mode %s needs --mirror-port\n",
+                ctl_mode_str(cfg.mode));
+        return 2;
+    }
+    if (cfg.mode == MODE_SELECTIVE && !have_select) {
+        fprintf(stderr, "elide-controller: --mode selective needs --select\n");
+        return 2;
+    }
+    if (event_log && evlog_open(event_log)) {
+        perror(event_log);
+        return 1;
+    }
+
+    char *colon = strrchr(listen, ':');
+    *colon = '\0';
+    char *host = listen;
+    if (*host == '[' && colon[-1] == ']') {     /* [::1]:6653 */
+        host++;
+        colon[-1] = '\0';
+    }
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (loop_init() || ctl_start(&cfg, host, colon + 1)) {
+        return 1;
+    }
+    vlog(LOG_INFO, "listening on %s:%s, mode %s", host, colon + 1,
+         ctl_mode_str(cfg.mode));
+    loop_run(100, ctl_tick, NULL, &stop);
+    vlog(LOG_INFO, "exiting");
+    ctl_stop();
+    loop_destroy();
+    evlog_close();
+    return 0;
+}

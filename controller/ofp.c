@@ -1,0 +1,585 @@
+/* OpenFlow 1.3 encoders and decoders.  See ofp.h. */
+#include "ofp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define OFS(type, field) offsetof(struct type, field)
+
+/* OXM (spec 7.2.3.2): class, field << 1 | hasmask, payload length. */
+#define OFPXMC_OPENFLOW_BASIC 0x8000
+#define OFPXMC_EXPERIMENTER   0xffff
+#define ONF_EXPERIMENTER_ID   0x4f4e4600u
+#define ONFOXM_ET_TCP_FLAGS   42
+#define NX_VENDOR_ID          0x00002320u
+#define NXAST_OUTPUT_TRUNC    39
+
+enum {
+    OXM_IN_PORT = 0, OXM_ETH_DST = 3, OXM_ETH_SRC = 4, OXM_ETH_TYPE = 5,
+    OXM_IP_PROTO = 10, OXM_IPV4_SRC = 11, OXM_IPV4_DST = 12,
+    OXM_TCP_SRC = 13, OXM_TCP_DST = 14, OXM_UDP_SRC = 15, OXM_UDP_DST = 16,
+};
+
+static uint8_t *
+put_header(struct buf *b, uint8_t type, uint32_t xid, size_t len)
+{
+    uint8_t *h = buf_put_zeros(b, len);
+    h[0] = OFP13_VERSION;
+    h[1] = type;
+    put_be16(h + 2, (uint16_t) len);
+    put_be32(h + 4, xid);
+    return h;
+}
+
+/* The message started at offset 'start' of 'b' is complete: set its
+ * length field. */
+static void
+finish(struct buf *b, size_t start)
+{
+    put_be16(b->data + start + 2, (uint16_t) (b->len - start));
+}
+
+void
+ofp_put_hello(struct buf *b, uint32_t xid)
+{
+    /* A version bitmap element listing only 1.3 (spec 7.5.1). */
+    uint8_t *h = put_header(b, OFPT_HELLO, xid, 16);
+    put_be16(h + 8, 1);
+    put_be16(h + 10, 8);
+    put_be32(h + 12, 1u << OFP13_VERSION);
+}
+
+void
+ofp_put_error(struct buf *b, uint32_t xid, uint16_t type, uint16_t code,
+              const void *data, size_t len)
+{
+    size_t start = b->len;
+    if (len > 64) {
+        len = 64;   /* the spec asks for at least 64 bytes of the request */
+    }
+    uint8_t *h = put_header(b, OFPT_ERROR, xid, sizeof(struct ofp_error_msg));
+    put_be16(h + OFS(ofp_error_msg, type), type);
+    put_be16(h + OFS(ofp_error_msg, code), code);
+    buf_put(b, data, len);
+    finish(b, start);
+}
+
+void
+ofp_put_echo(struct buf *b, uint8_t type, uint32_t xid, const void *data,
+             size_t len)
+{
+    size_t start = b->len;
+    if (len > OFP_MAX_MSG_LEN - OFP_HEADER_LEN) {
+        len = OFP_MAX_MSG_LEN - OFP_HEADER_LEN;
+    }
+    put_header(b, type, xid, OFP_HEADER_LEN);
+    buf_put(b, data, len);
+    finish(b, start);
+}
+
+void
+ofp_put_simple(struct buf *b, uint8_t type, uint32_t xid)
+{
+    put_header(b, type, xid, OFP_HEADER_LEN);
+}
+
+void
+ofp_put_set_config(struct buf *b, uint32_t xid, uint16_t miss_send_len)
+{
+    uint8_t *h = put_header(b, OFPT_SET_CONFIG, xid,
+                            sizeof(struct ofp_switch_config));
+    put_be16(h + OFS(ofp_switch_config, miss_send_len), miss_send_len);
+}
+
+static uint8_t *
+put_multipart_request(struct buf *b, uint32_t xid, uint16_t type,
+                      size_t body_len)
+{
+    uint8_t *h = put_header(b, OFPT_MULTIPART_REQUEST, xid,
+                            sizeof(struct ofp_multipart_header) + body_len);
+    put_be16(h + OFS(ofp_multipart_header, type), type);
+    return h + sizeof(struct ofp_multipart_header);
+}
+
+void
+ofp_put_port_desc_request(struct buf *b, uint32_t xid)
+{
+    put_multipart_request(b, xid, OFPMP_PORT_DESC, 0);
+}
+
+static void
+put_oxm_header(struct buf *b, uint16_t class, uint8_t field, bool mask,
+               uint8_t len)
+{
+    uint8_t *p = buf_put_uninit(b, 4);
+    put_be16(p, class);
+    p[2] = (uint8_t) (field << 1 | mask);
+    p[3] = len;
+}
+
+static void
+put_oxm16(struct buf *b, uint8_t field, uint16_t v)
+{
+    put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, field, false, 2);
+    put_be16(buf_put_uninit(b, 2), v);
+}
+
+static void
+put_oxm32(struct buf *b, uint8_t field, uint32_t v)
+{
+    put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, field, false, 4);
+    put_be32(buf_put_uninit(b, 4), v);
+}
+
+/* Appends an ofp_match with the OXM TLVs of 'm', padded to 8 bytes
+ * (spec 7.2.3.1). */
+static void
+put_match(struct buf *b, const struct ofp_match_spec *m)
+{
+    size_t start = b->len;
+    buf_put_zeros(b, sizeof(struct ofp_match));
+    uint32_t f = m ? m->fields : 0;
+    if (f & OFPM_IN_PORT) {
+        put_oxm32(b, OXM_IN_PORT, m->in_port);
+    }
+    if (f & OFPM_ETH_DST) {
+        put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, OXM_ETH_DST, false, 6);
+        buf_put(b, m->eth_dst, 6);
+    }
+    if (f & OFPM_ETH_SRC) {
+        put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, OXM_ETH_SRC, false, 6);
+        buf_put(b, m->eth_src, 6);
+    }
+    if (f & OFPM_ETH_TYPE) {
+        put_oxm16(b, OXM_ETH_TYPE, m->eth_type);
+    }
+    if (f & OFPM_IP_PROTO) {
+        put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, OXM_IP_PROTO, false, 1);
+        *(uint8_t *) buf_put_uninit(b, 1) = m->ip_proto;
+    }
+    if (f & OFPM_IPV4_SRC) {
+        put_oxm32(b, OXM_IPV4_SRC, m->ipv4_src);
+    }
+    if (f & OFPM_IPV4_DST) {
+        put_oxm32(b, OXM_IPV4_DST, m->ipv4_dst);
+    }
+    if (f & OFPM_TCP_SRC) {
+        put_oxm16(b, OXM_TCP_SRC, m->tp_src);
+    }
+    if (f & OFPM_TCP_DST) {
+        put_oxm16(b, OXM_TCP_DST, m->tp_dst);
+    }
+    if (f & OFPM_UDP_SRC) {
+        put_oxm16(b, OXM_UDP_SRC, m->tp_src);
+    }
+    if (f & OFPM_UDP_DST) {
+        put_oxm16(b, OXM_UDP_DST, m->tp_dst);
+    }
+    if (f & OFPM_TCP_FLAGS) {
+        /* ONF EXT-109 experimenter OXM, which OVS accepts in 1.3. */
+        put_oxm_header(b, OFPXMC_EXPERIMENTER, ONFOXM_ET_TCP_FLAGS, true, 8);
+        uint8_t *p = buf_put_uninit(b, 8);
+        put_be32(p, ONF_EXPERIMENTER_ID);
+        put_be16(p + 4, m->tcp_flags);
+        put_be16(p + 6, m->tcp_flags_mask);
+    }
+    size_t len = b->len - start;
+    put_be16(b->data + start, 1);               /* OFPMT_OXM */
+    put_be16(b->data + start + 2, (uint16_t) len);
+    buf_put_zeros(b, (8 - len % 8) % 8);
+}
+
+static void
+put_actions(struct buf *b, const struct ofp_act *acts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *a = buf_put_zeros(b, 16);
+        if (acts[i].kind == OFPACT_OUTPUT_TRUNC) {
+            put_be16(a + OFS(nx_action_output_trunc, type), 0xffff);
+            put_be16(a + OFS(nx_action_output_trunc, len), 16);
+            put_be32(a + OFS(nx_action_output_trunc, vendor), NX_VENDOR_ID);
+            put_be16(a + OFS(nx_action_output_trunc, subtype),
+                     NXAST_OUTPUT_TRUNC);
+            put_be16(a + OFS(nx_action_output_trunc, port),
+                     (uint16_t) acts[i].port);
+            put_be32(a + OFS(nx_action_output_trunc, max_len),
+                     acts[i].max_len);
+        } else {
+            put_be16(a + OFS(ofp_action_output, type), 0);
+            put_be16(a + OFS(ofp_action_output, len), 16);
+            put_be32(a + OFS(ofp_action_output, port), acts[i].port);
+            put_be16(a + OFS(ofp_action_output, max_len),
+                     (uint16_t) acts[i].max_len);
+        }
+    }
+}
+
+void
+ofp_put_flow_stats_request(struct buf *b, uint32_t xid, uint8_t table_id,
+                           uint64_t cookie, uint64_t cookie_mask)
+{
+    size_t start = b->len;
+    uint8_t *r = put_multipart_request(b, xid, OFPMP_FLOW,
+                                       sizeof(struct ofp_flow_stats_request));
+    r[OFS(ofp_flow_stats_request, table_id)] = table_id;
+    put_be32(r + OFS(ofp_flow_stats_request, out_port), OFPP_ANY);
+    put_be32(r + OFS(ofp_flow_stats_request, out_group), OFPG_ANY);
+    put_be64(r + OFS(ofp_flow_stats_request, cookie), cookie);
+    put_be64(r + OFS(ofp_flow_stats_request, cookie_mask), cookie_mask);
+    put_match(b, NULL);
+    finish(b, start);
+}
+
+void
+ofp_put_flow_mod(struct buf *b, uint32_t xid, const struct ofp_flow_mod_spec *fm)
+{
+    size_t start = b->len;
+    uint8_t *h = put_header(b, OFPT_FLOW_MOD, xid, sizeof(struct ofp_flow_mod));
+    put_be64(h + OFS(ofp_flow_mod, cookie), fm->cookie);
+    put_be64(h + OFS(ofp_flow_mod, cookie_mask), fm->cookie_mask);
+    h[OFS(ofp_flow_mod, table_id)] = fm->table_id;
+    h[OFS(ofp_flow_mod, command)] = fm->command;
+    put_be16(h + OFS(ofp_flow_mod, idle_timeout), fm->idle_timeout);
+    put_be16(h + OFS(ofp_flow_mod, hard_timeout), fm->hard_timeout);
+    put_be16(h + OFS(ofp_flow_mod, priority), fm->priority);
+    put_be32(h + OFS(ofp_flow_mod, buffer_id), OFP_NO_BUFFER);
+    put_be32(h + OFS(ofp_flow_mod, out_port),
+             fm->out_port ? fm->out_port : OFPP_ANY);
+    put_be32(h + OFS(ofp_flow_mod, out_group), OFPG_ANY);
+    put_be16(h + OFS(ofp_flow_mod, flags), fm->flags);
+    put_match(b, &fm->match);
+    bool del = fm->command == OFPFC_DELETE || fm->command == OFPFC_DELETE_STRICT;
+    if (!del && fm->n_acts) {
+        size_t ins = b->len;
+        buf_put_zeros(b, sizeof(struct ofp_instruction_actions));
+        put_actions(b, fm->acts, fm->n_acts);
+        put_be16(b->data + ins, 4);             /* OFPIT_APPLY_ACTIONS */
+        put_be16(b->data + ins + 2, (uint16_t) (b->len - ins));
+    }
+    finish(b, start);
+}
+
+void
+ofp_put_packet_out(struct buf *b, uint32_t xid, uint32_t in_port,
+                   const struct ofp_act *acts, size_t n_acts,
+                   const void *data, size_t len)
+{
+    size_t start = b->len;
+    uint8_t *h = put_header(b, OFPT_PACKET_OUT, xid,
+                            sizeof(struct ofp_packet_out));
+    put_be32(h + OFS(ofp_packet_out, buffer_id), OFP_NO_BUFFER);
+    put_be32(h + OFS(ofp_packet_out, in_port), in_port);
+    put_be16(h + OFS(ofp_packet_out, actions_len), (uint16_t) (n_acts * 16));
+    put_actions(b, acts, n_acts);
+    buf_put(b, data, len);
+    finish(b, start);
+}
+
+/* ---- Decoding ---- */
+
+const char *
+ofp_dec_str(int err)
+{
+    switch (err) {
+    case OFPDEC_OK: return "ok";
+    case OFPDEC_SHORT: return "message too short";
+    case OFPDEC_BAD_LEN: return "inconsistent inner length";
+    case OFPDEC_BAD_MATCH: return "malformed match";
+    case OFPDEC_BAD_VALUE: return "impossible field value";
+    default: return "unknown decode error";
+    }
+}
+
+int
+ofp_frame(const uint8_t *buf, size_t len)
+{
+    if (len < OFP_HEADER_LEN) {
+        return 0;
+    }
+    uint16_t mlen = get_be16(buf + 2);
+    if (mlen < OFP_HEADER_LEN) {
+        return -1;
+    }
+    return len >= mlen ? mlen : 0;
+}
+
+void
+ofp_msg_init(struct ofp_msg *m, const uint8_t *msg, size_t len)
+{
+    m->version = msg[0];
+    m->type = msg[1];
+    m->length = get_be16(msg + 2);
+    m->xid = get_be32(msg + 4);
+    m->body = msg + OFP_HEADER_LEN;
+    m->body_len = len - OFP_HEADER_LEN;
+}
+
+uint8_t
+ofp_hello_negotiate(const struct ofp_msg *m)
+{
+    /* Hello elements (spec 7.5.1): a version bitmap, if present, is
+     * authoritative; otherwise the header's version is the sender's
+     * highest. */
+    const uint8_t *p = m->body;
+    size_t left = m->body_len;
+    while (left >= 4) {
+        uint16_t type = get_be16(p), elen = get_be16(p + 2);
+        if (elen < 4 || elen > left) {
+            break;
+        }
+        if (type == 1 && elen >= 8) {
+            uint32_t bm = get_be32(p + 4);
+            return (bm & (1u << OFP13_VERSION)) ? OFP13_VERSION : 0;
+        }
+        size_t padded = (elen + 7u) / 8 * 8;
+        if (padded > left) {
+            break;
+        }
+        p += padded;
+        left -= padded;
+    }
+    return m->version >= OFP13_VERSION ? OFP13_VERSION : 0;
+}
+
+int
+ofp_decode_features(const struct ofp_msg *m, struct ofp_features *f)
+{
+    if (m->length < sizeof(struct ofp_switch_features)) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    f->datapath_id = get_be64(h + OFS(ofp_switch_features, datapath_id));
+    f->n_buffers = get_be32(h + OFS(ofp_switch_features, n_buffers));
+    f->n_tables = h[OFS(ofp_switch_features, n_tables)];
+    f->auxiliary_id = h[OFS(ofp_switch_features, auxiliary_id)];
+    f->capabilities = get_be32(h + OFS(ofp_switch_features, capabilities));
+    return OFPDEC_OK;
+}
+
+int
+ofp_decode_error(const struct ofp_msg *m, struct ofp_error *e)
+{
+    if (m->length < sizeof(struct ofp_error_msg)) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    e->type = get_be16(h + OFS(ofp_error_msg, type));
+    e->code = get_be16(h + OFS(ofp_error_msg, code));
+    e->data = h + sizeof(struct ofp_error_msg);
+    e->data_len = m->length - sizeof(struct ofp_error_msg);
+    return OFPDEC_OK;
+}
+
+const char *
+ofp_error_type_str(uint16_t type)
+{
+    static const char *const names[] = {
+        "HELLO_FAILED", "BAD_REQUEST", "BAD_ACTION", "BAD_INSTRUCTION",
+        "BAD_MATCH", "FLOW_MOD_FAILED", "GROUP_MOD_FAILED",
+        "PORT_MOD_FAILED", "TABLE_MOD_FAILED", "QUEUE_OP_FAILED",
+        "SWITCH_CONFIG_FAILED", "ROLE_REQUEST_FAILED", "METER_MOD_FAILED",
+        "TABLE_FEATURES_FAILED",
+    };
+    if (type < sizeof names / sizeof *names) {
+        return names[type];
+    }
+    return type == OFPET_EXPERIMENTER ? "EXPERIMENTER" : "UNKNOWN";
+}
+
+int
+ofp_decode_match(const uint8_t *p, size_t len, size_t *consumed,
+                 struct ofp_match_fields *mf)
+{
+    memset(mf, 0, sizeof *mf);
+    if (len < sizeof(struct ofp_match)) {
+        return OFPDEC_SHORT;
+    }
+    uint16_t type = get_be16(p), mlen = get_be16(p + 2);
+    size_t padded = (mlen + 7u) / 8 * 8;
+    if (type != 1 || mlen < 4 || padded > len) {
+        return OFPDEC_BAD_MATCH;
+    }
+    for (size_t o = 4; o < mlen; ) {
+        if (mlen - o < 4) {
+            return OFPDEC_BAD_MATCH;
+        }
+        uint16_t class = get_be16(p + o);
+        uint8_t field = p[o + 2] >> 1, plen = p[o + 3];
+        if (plen > mlen - o - 4) {
+            return OFPDEC_BAD_MATCH;
+        }
+        if (class == OFPXMC_OPENFLOW_BASIC && field == OXM_IN_PORT) {
+            if (plen != 4) {
+                return OFPDEC_BAD_MATCH;
+            }
+            mf->has_in_port = true;
+            mf->in_port = get_be32(p + o + 4);
+        }
+        o += 4 + plen;
+    }
+    *consumed = padded;
+    return OFPDEC_OK;
+}
+
+int
+ofp_decode_packet_in(const struct ofp_msg *m, struct ofp_packet_in_msg *pi)
+{
+    if (m->length < sizeof(struct ofp_packet_in) + 8 + 2) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    pi->buffer_id = get_be32(h + OFS(ofp_packet_in, buffer_id));
+    pi->total_len = get_be16(h + OFS(ofp_packet_in, total_len));
+    pi->reason = h[OFS(ofp_packet_in, reason)];
+    pi->table_id = h[OFS(ofp_packet_in, table_id)];
+    pi->cookie = get_be64(h + OFS(ofp_packet_in, cookie));
+
+    size_t ofs = sizeof(struct ofp_packet_in), consumed;
+    struct ofp_match_fields mf;
+    int err = ofp_decode_match(h + ofs, m->length - ofs, &consumed, &mf);
+    if (err) {
+        return err;
+    }
+    if (!mf.has_in_port) {
+        return OFPDEC_BAD_MATCH;
+    }
+    pi->in_port = mf.in_port;
+    ofs += consumed;
+    if (m->length - ofs < 2) {      /* 2 bytes of padding precede data */
+        return OFPDEC_BAD_LEN;
+    }
+    ofs += 2;
+    pi->data = h + ofs;
+    pi->data_len = m->length - ofs;
+    return OFPDEC_OK;
+}
+
+int
+ofp_decode_flow_removed(const struct ofp_msg *m, struct ofp_flow_removed_msg *fr)
+{
+    if (m->length < sizeof(struct ofp_flow_removed) + 8) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    fr->cookie = get_be64(h + OFS(ofp_flow_removed, cookie));
+    fr->priority = get_be16(h + OFS(ofp_flow_removed, priority));
+    fr->reason = h[OFS(ofp_flow_removed, reason)];
+    fr->table_id = h[OFS(ofp_flow_removed, table_id)];
+    fr->duration_sec = get_be32(h + OFS(ofp_flow_removed, duration_sec));
+    fr->duration_nsec = get_be32(h + OFS(ofp_flow_removed, duration_nsec));
+    fr->idle_timeout = get_be16(h + OFS(ofp_flow_removed, idle_timeout));
+    fr->hard_timeout = get_be16(h + OFS(ofp_flow_removed, hard_timeout));
+    fr->packet_count = get_be64(h + OFS(ofp_flow_removed, packet_count));
+    fr->byte_count = get_be64(h + OFS(ofp_flow_removed, byte_count));
+    size_t consumed;
+    struct ofp_match_fields mf;
+    return ofp_decode_match(h + sizeof(struct ofp_flow_removed),
+                            m->length - sizeof(struct ofp_flow_removed),
+                            &consumed, &mf);
+}
+
+static void
+decode_port(const uint8_t *p, struct ofp_port_info *pi)
+{
+    pi->port_no = get_be32(p + OFS(ofp_port, port_no));
+    memcpy(pi->hw_addr, p + OFS(ofp_port, hw_addr), 6);
+    memcpy(pi->name, p + OFS(ofp_port, name), 16);
+    pi->name[16] = '\0';
+    pi->config = get_be32(p + OFS(ofp_port, config));
+    pi->state = get_be32(p + OFS(ofp_port, state));
+}
+
+int
+ofp_decode_port_status(const struct ofp_msg *m, struct ofp_port_status_msg *ps)
+{
+    if (m->length < sizeof(struct ofp_port_status)) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    ps->reason = h[OFS(ofp_port_status, reason)];
+    decode_port(h + OFS(ofp_port_status, desc), &ps->port);
+    return OFPDEC_OK;
+}
+
+int
+ofp_decode_multipart_reply(const struct ofp_msg *m, struct ofp_multipart_reply *r)
+{
+    if (m->length < sizeof(struct ofp_multipart_header)) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    r->type = get_be16(h + OFS(ofp_multipart_header, type));
+    r->flags = get_be16(h + OFS(ofp_multipart_header, flags));
+    r->body = h + sizeof(struct ofp_multipart_header);
+    r->body_len = m->length - sizeof(struct ofp_multipart_header);
+    return OFPDEC_OK;
+}
+
+int
+ofp_next_port(const struct ofp_multipart_reply *r, size_t *ofs,
+              struct ofp_port_info *pi)
+{
+    if (*ofs == r->body_len) {
+        return 0;
+    }
+    if (r->body_len - *ofs < sizeof(struct ofp_port)) {
+        return OFPDEC_BAD_LEN;
+    }
+    decode_port(r->body + *ofs, pi);
+    *ofs += sizeof(struct ofp_port);
+    return 1;
+}
+
+int
+ofp_next_flow_stats(const struct ofp_multipart_reply *r, size_t *ofs,
+                    struct ofp_flow_stats_entry *e)
+{
+    if (*ofs == r->body_len) {
+        return 0;
+    }
+    const uint8_t *p = r->body + *ofs;
+    size_t left = r->body_len - *ofs;
+    if (left < sizeof(struct ofp_flow_stats) + 8) {
+        return OFPDEC_BAD_LEN;
+    }
+    uint16_t len = get_be16(p + OFS(ofp_flow_stats, length));
+    if (len < sizeof(struct ofp_flow_stats) + 8 || len > left) {
+        return OFPDEC_BAD_LEN;
+    }
+    e->table_id = p[OFS(ofp_flow_stats, table_id)];
+    e->duration_sec = get_be32(p + OFS(ofp_flow_stats, duration_sec));
+    e->duration_nsec = get_be32(p + OFS(ofp_flow_stats, duration_nsec));
+    e->priority = get_be16(p + OFS(ofp_flow_stats, priority));
+    e->idle_timeout = get_be16(p + OFS(ofp_flow_stats, idle_timeout));
+    e->hard_timeout = get_be16(p + OFS(ofp_flow_stats, hard_timeout));
+    e->flags = get_be16(p + OFS(ofp_flow_stats, flags));
+    e->cookie = get_be64(p + OFS(ofp_flow_stats, cookie));
+    e->packet_count = get_be64(p + OFS(ofp_flow_stats, packet_count));
+    e->byte_count = get_be64(p + OFS(ofp_flow_stats, byte_count));
+    size_t consumed;
+    struct ofp_match_fields mf;
+    int err = ofp_decode_match(p + sizeof(struct ofp_flow_stats),
+                               len - sizeof(struct ofp_flow_stats),
+                               &consumed, &mf);
+    if (err) {
+        return err;
+    }
+    *ofs += len;
+    return 1;
+}
+
+const char *
+ofp_type_str(uint8_t type)
+{
+    static const char *const names[] = {
+        "HELLO", "ERROR", "ECHO_REQUEST", "ECHO_REPLY", "EXPERIMENTER",
+        "FEATURES_REQUEST", "FEATURES_REPLY", "GET_CONFIG_REQUEST",
+        "GET_CONFIG_REPLY", "SET_CONFIG", "PACKET_IN", "FLOW_REMOVED",
+        "PORT_STATUS", "PACKET_OUT", "FLOW_MOD", "GROUP_MOD", "PORT_MOD",
+        "TABLE_MOD", "MULTIPART_REQUEST", "MULTIPART_REPLY",
+        "BARRIER_REQUEST", "BARRIER_REPLY", "QUEUE_GET_CONFIG_REQUEST",
+        "QUEUE_GET_CONFIG_REPLY", "ROLE_REQUEST", "ROLE_REPLY",
+        "GET_ASYNC_REQUEST", "GET_ASYNC_REPLY", "SET_ASYNC", "METER_MOD",
+    };
+    return type < sizeof names / sizeof *names ? names[type] : "UNKNOWN";
+}

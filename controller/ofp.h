@@ -1,0 +1,441 @@
+/* OpenFlow 1.3 codec (OpenFlow Switch Specification 1.3.5, "spec" below),
+ * with the two Open vSwitch extensions the controller needs: the ONF
+ * tcp_flags match field (EXT-109) and Nicira's output(port,max_len)
+ * truncation action.
+ *
+ * Written here because Debian packages no C OpenFlow library.  The wire
+ * structs give the layout (fixed-width fields, size asserted at compile
+ * time); fields are read and written through offsetof() with explicit
+ * big-endian helpers, never by casting unaligned socket memory.  Encoders
+ * append one whole message to a struct buf; decoders check every length
+ * and return 0 or a negative OFPDEC_* code. */
+#ifndef OFP_H
+#define OFP_H 1
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define OFP13_VERSION 0x04
+#define OFP_HEADER_LEN 8
+#define OFP_MAX_MSG_LEN 65535
+
+#define OFP_ASSERT(expr) static_assert(expr, #expr)
+
+enum ofp_type {
+    OFPT_HELLO = 0, OFPT_ERROR = 1, OFPT_ECHO_REQUEST = 2,
+    OFPT_ECHO_REPLY = 3, OFPT_EXPERIMENTER = 4, OFPT_FEATURES_REQUEST = 5,
+    OFPT_FEATURES_REPLY = 6, OFPT_GET_CONFIG_REQUEST = 7,
+    OFPT_GET_CONFIG_REPLY = 8, OFPT_SET_CONFIG = 9, OFPT_PACKET_IN = 10,
+    OFPT_FLOW_REMOVED = 11, OFPT_PORT_STATUS = 12, OFPT_PACKET_OUT = 13,
+    OFPT_FLOW_MOD = 14, OFPT_GROUP_MOD = 15, OFPT_PORT_MOD = 16,
+    OFPT_TABLE_MOD = 17, OFPT_MULTIPART_REQUEST = 18,
+    OFPT_MULTIPART_REPLY = 19, OFPT_BARRIER_REQUEST = 20,
+    OFPT_BARRIER_REPLY = 21, OFPT_ROLE_REQUEST = 24, OFPT_ROLE_REPLY = 25,
+    OFPT_GET_ASYNC_REQUEST = 26, OFPT_GET_ASYNC_REPLY = 27,
+    OFPT_SET_ASYNC = 28, OFPT_METER_MOD = 29,
+};
+
+/* Reserved ports (spec 7.2.1). */
+#define OFPP_MAX        0xffffff00u
+#define OFPP_IN_PORT    0xfffffff8u
+#define OFPP_TABLE      0xfffffff9u
+#define OFPP_FLOOD      0xfffffffbu
+#define OFPP_ALL        0xfffffffcu
+#define OFPP_CONTROLLER 0xfffffffdu
+#define OFPP_LOCAL      0xfffffffeu
+#define OFPP_ANY        0xffffffffu
+#define OFPG_ANY        0xffffffffu
+#define OFPTT_ALL       0xff
+#define OFP_NO_BUFFER   0xffffffffu
+#define OFPCML_NO_BUFFER 0xffff
+
+enum ofp_flow_mod_command {
+    OFPFC_ADD = 0, OFPFC_MODIFY = 1, OFPFC_MODIFY_STRICT = 2,
+    OFPFC_DELETE = 3, OFPFC_DELETE_STRICT = 4,
+};
+#define OFPFF_SEND_FLOW_REM 0x0001
+#define OFPFF_CHECK_OVERLAP 0x0002
+
+enum ofp_flow_removed_reason {
+    OFPRR_IDLE_TIMEOUT = 0, OFPRR_HARD_TIMEOUT = 1, OFPRR_DELETE = 2,
+    OFPRR_GROUP_DELETE = 3, OFPRR_METER_DELETE = 4, OFPRR_EVICTION = 5,
+};
+enum ofp_packet_in_reason {
+    OFPR_NO_MATCH = 0, OFPR_ACTION = 1, OFPR_INVALID_TTL = 2,
+};
+enum ofp_port_reason { OFPPR_ADD = 0, OFPPR_DELETE = 1, OFPPR_MODIFY = 2 };
+#define OFPPC_PORT_DOWN 0x1
+#define OFPPS_LINK_DOWN 0x1
+
+enum ofp_multipart_type { OFPMP_DESC = 0, OFPMP_FLOW = 1, OFPMP_PORT_DESC = 13 };
+#define OFPMPF_MORE 0x0001
+
+enum ofp_error_type {
+    OFPET_HELLO_FAILED = 0, OFPET_BAD_REQUEST = 1, OFPET_BAD_ACTION = 2,
+    OFPET_BAD_INSTRUCTION = 3, OFPET_BAD_MATCH = 4, OFPET_FLOW_MOD_FAILED = 5,
+    OFPET_GROUP_MOD_FAILED = 6, OFPET_PORT_MOD_FAILED = 7,
+    OFPET_TABLE_MOD_FAILED = 8, OFPET_QUEUE_OP_FAILED = 9,
+    OFPET_SWITCH_CONFIG_FAILED = 10, OFPET_ROLE_REQUEST_FAILED = 11,
+    OFPET_METER_MOD_FAILED = 12, OFPET_TABLE_FEATURES_FAILED = 13,
+    OFPET_EXPERIMENTER = 0xffff,
+};
+#define OFPHFC_INCOMPATIBLE 0
+#define OFPBRC_BAD_VERSION 0
+#define OFPBRC_BAD_TYPE 1
+#define OFPBRC_BAD_LEN 6
+#define OFPFMFC_TABLE_FULL 1
+
+/* ---- Wire layouts (spec section 7) ---- */
+
+struct ofp_header {
+    uint8_t version;
+    uint8_t type;
+    uint16_t length;
+    uint32_t xid;
+};
+OFP_ASSERT(sizeof(struct ofp_header) == 8);
+
+struct ofp_hello_elem_versionbitmap {
+    uint16_t type;              /* OFPHET_VERSIONBITMAP = 1 */
+    uint16_t length;
+    uint32_t bitmaps[1];
+};
+OFP_ASSERT(sizeof(struct ofp_hello_elem_versionbitmap) == 8);
+
+struct ofp_switch_features {
+    struct ofp_header header;
+    uint64_t datapath_id;
+    uint32_t n_buffers;
+    uint8_t n_tables;
+    uint8_t auxiliary_id;
+    uint8_t pad[2];
+    uint32_t capabilities;
+    uint32_t reserved;
+};
+OFP_ASSERT(sizeof(struct ofp_switch_features) == 32);
+
+struct ofp_switch_config {
+    struct ofp_header header;
+    uint16_t flags;
+    uint16_t miss_send_len;
+};
+OFP_ASSERT(sizeof(struct ofp_switch_config) == 12);
+
+struct ofp_match {              /* followed by OXM TLVs, padded to 8 */
+    uint16_t type;              /* OFPMT_OXM = 1 */
+    uint16_t length;            /* excluding padding */
+};
+OFP_ASSERT(sizeof(struct ofp_match) == 4);
+
+struct ofp_flow_mod {
+    struct ofp_header header;
+    uint64_t cookie;
+    uint64_t cookie_mask;
+    uint8_t table_id;
+    uint8_t command;
+    uint16_t idle_timeout;
+    uint16_t hard_timeout;
+    uint16_t priority;
+    uint32_t buffer_id;
+    uint32_t out_port;
+    uint32_t out_group;
+    uint16_t flags;
+    uint8_t pad[2];
+    /* struct ofp_match match; instructions */
+};
+OFP_ASSERT(sizeof(struct ofp_flow_mod) == 48);
+
+struct ofp_instruction_actions {
+    uint16_t type;              /* OFPIT_APPLY_ACTIONS = 4 */
+    uint16_t len;
+    uint8_t pad[4];
+};
+OFP_ASSERT(sizeof(struct ofp_instruction_actions) == 8);
+
+struct ofp_action_output {
+    uint16_t type;              /* OFPAT_OUTPUT = 0 */
+    uint16_t len;               /* 16 */
+    uint32_t port;
+    uint16_t max_len;
+    uint8_t pad[6];
+};
+OFP_ASSERT(sizeof(struct ofp_action_output) == 16);
+
+/* Open vSwitch extension: output(port=N,max_len=M) (NXAST_OUTPUT_TRUNC). */
+struct nx_action_output_trunc {
+    uint16_t type;              /* OFPAT_EXPERIMENTER = 0xffff */
+    uint16_t len;               /* 16 */
+    uint32_t vendor;            /* NX_VENDOR_ID = 0x00002320 */
+    uint16_t subtype;           /* NXAST_OUTPUT_TRUNC = 39 */
+    uint16_t port;
+    uint32_t max_len;
+};
+OFP_ASSERT(sizeof(struct nx_action_output_trunc) == 16);
+
+struct ofp_packet_in {
+    struct ofp_header header;
+    uint32_t buffer_id;
+    uint16_t total_len;
+    uint8_t reason;
+    uint8_t table_id;
+    uint64_t cookie;
+    /* struct ofp_match match; uint8_t pad[2]; uint8_t data[] */
+};
+OFP_ASSERT(sizeof(struct ofp_packet_in) == 24);
+
+struct ofp_packet_out {
+    struct ofp_header header;
+    uint32_t buffer_id;
+    uint32_t in_port;
+    uint16_t actions_len;
+    uint8_t pad[6];
+    /* actions; data */
+};
+OFP_ASSERT(sizeof(struct ofp_packet_out) == 24);
+
+struct ofp_flow_removed {
+    struct ofp_header header;
+    uint64_t cookie;
+    uint16_t priority;
+    uint8_t reason;
+    uint8_t table_id;
+    uint32_t duration_sec;
+    uint32_t duration_nsec;
+    uint16_t idle_timeout;
+    uint16_t hard_timeout;
+    uint64_t packet_count;
+    uint64_t byte_count;
+    /* struct ofp_match match; */
+};
+OFP_ASSERT(sizeof(struct ofp_flow_removed) == 48);
+
+struct ofp_port {
+    uint32_t port_no;
+    uint8_t pad[4];
+    uint8_t hw_addr[6];
+    uint8_t pad2[2];
+    char name[16];
+    uint32_t config;
+    uint32_t state;
+    uint32_t curr, advertised, supported, peer;
+    uint32_t curr_speed, max_speed;
+};
+OFP_ASSERT(sizeof(struct ofp_port) == 64);
+
+struct ofp_port_status {
+    struct ofp_header header;
+    uint8_t reason;
+    uint8_t pad[7];
+    struct ofp_port desc;
+};
+OFP_ASSERT(sizeof(struct ofp_port_status) == 80);
+
+struct ofp_multipart_header {
+    struct ofp_header header;
+    uint16_t type;
+    uint16_t flags;
+    uint8_t pad[4];
+};
+OFP_ASSERT(sizeof(struct ofp_multipart_header) == 16);
+
+struct ofp_flow_stats_request {
+    uint8_t table_id;
+    uint8_t pad[3];
+    uint32_t out_port;
+    uint32_t out_group;
+    uint8_t pad2[4];
+    uint64_t cookie;
+    uint64_t cookie_mask;
+    /* struct ofp_match match; */
+};
+OFP_ASSERT(sizeof(struct ofp_flow_stats_request) == 32);
+
+struct ofp_flow_stats {
+    uint16_t length;
+    uint8_t table_id;
+    uint8_t pad;
+    uint32_t duration_sec;
+    uint32_t duration_nsec;
+    uint16_t priority;
+    uint16_t idle_timeout;
+    uint16_t hard_timeout;
+    uint16_t flags;
+    uint8_t pad2[4];
+    uint64_t cookie;
+    uint64_t packet_count;
+    uint64_t byte_count;
+    /* struct ofp_match match; instructions */
+};
+OFP_ASSERT(sizeof(struct ofp_flow_stats) == 48);
+
+struct ofp_error_msg {
+    struct ofp_header header;
+    uint16_t type;
+    uint16_t code;
+    /* data */
+};
+OFP_ASSERT(sizeof(struct ofp_error_msg) == 12);
+
+/* ---- Match and actions as the controller describes them ---- */
+
+#define OFPM_IN_PORT   0x0001
+#define OFPM_ETH_DST   0x0002
+#define OFPM_ETH_SRC   0x0004
+#define OFPM_ETH_TYPE  0x0008
+#define OFPM_IP_PROTO  0x0010
+#define OFPM_IPV4_SRC  0x0020
+#define OFPM_IPV4_DST  0x0040
+#define OFPM_TCP_SRC   0x0080
+#define OFPM_TCP_DST   0x0100
+#define OFPM_UDP_SRC   0x0200
+#define OFPM_UDP_DST   0x0400
+#define OFPM_TCP_FLAGS 0x0800   /* ONF extension, value/mask */
+
+/* A match: the fields flagged in 'fields'.  The encoder emits them in the
+ * order above; the caller includes prerequisites (spec 7.2.3.6). */
+struct ofp_match_spec {
+    uint32_t fields;
+    uint32_t in_port;
+    uint8_t eth_dst[6], eth_src[6];
+    uint16_t eth_type;
+    uint8_t ip_proto;
+    uint32_t ipv4_src, ipv4_dst;    /* host order */
+    uint16_t tp_src, tp_dst;        /* TCP or UDP, per the flags */
+    uint16_t tcp_flags, tcp_flags_mask;
+};
+
+enum ofp_act_kind { OFPACT_OUTPUT, OFPACT_OUTPUT_TRUNC };
+struct ofp_act {
+    uint8_t kind;
+    uint32_t port;
+    uint32_t max_len;       /* OUTPUT: controller max_len; TRUNC: bytes */
+};
+#define OFP_MAX_ACTS 64
+
+struct ofp_flow_mod_spec {
+    uint64_t cookie, cookie_mask;
+    uint8_t table_id;
+    uint8_t command;
+    uint16_t idle_timeout, hard_timeout;
+    uint16_t priority;
+    uint16_t flags;
+    uint32_t out_port;              /* DELETE filters; else OFPP_ANY */
+    struct ofp_match_spec match;
+    const struct ofp_act *acts;     /* apply-actions; none for DELETE or drop */
+    size_t n_acts;
+};
+
+/* ---- Encoders: each appends one message to 'b' ---- */
+void ofp_put_hello(struct buf *b, uint32_t xid);
+void ofp_put_error(struct buf *b, uint32_t xid, uint16_t type, uint16_t code,
+                   const void *data, size_t len);
+void ofp_put_echo(struct buf *b, uint8_t type, uint32_t xid,
+                  const void *data, size_t len);
+void ofp_put_simple(struct buf *b, uint8_t type, uint32_t xid);
+void ofp_put_set_config(struct buf *b, uint32_t xid, uint16_t miss_send_len);
+void ofp_put_port_desc_request(struct buf *b, uint32_t xid);
+void ofp_put_flow_stats_request(struct buf *b, uint32_t xid, uint8_t table_id,
+                                uint64_t cookie, uint64_t cookie_mask);
+void ofp_put_flow_mod(struct buf *b, uint32_t xid,
+                      const struct ofp_flow_mod_spec *);
+void ofp_put_packet_out(struct buf *b, uint32_t xid, uint32_t in_port,
+                        const struct ofp_act *acts, size_t n_acts,
+                        const void *data, size_t len);
+
+/* ---- Decoders ---- */
+enum {
+    OFPDEC_OK = 0,
+    OFPDEC_SHORT = -1,      /* shorter than its fixed part */
+    OFPDEC_BAD_LEN = -2,    /* an inner length is inconsistent */
+    OFPDEC_BAD_MATCH = -3,  /* malformed ofp_match / OXM */
+    OFPDEC_BAD_VALUE = -4,  /* a field has an impossible value */
+};
+const char *ofp_dec_str(int err);
+
+/* Framing of a byte stream: returns the length of the complete message at
+ * buf[0..len) (>= 8), 0 if more bytes are needed, or -1 if the header's
+ * length field is below 8 (the stream cannot be resynchronised). */
+int ofp_frame(const uint8_t *buf, size_t len);
+
+struct ofp_msg {
+    uint8_t version, type;
+    uint16_t length;
+    uint32_t xid;
+    const uint8_t *body;    /* after the 8-byte header */
+    size_t body_len;
+};
+void ofp_msg_init(struct ofp_msg *, const uint8_t *msg, size_t len);
+
+/* HELLO: highest common version with our 1.3 (spec 7.5.1), using the
+ * version bitmap when present; returns 0 if none. */
+uint8_t ofp_hello_negotiate(const struct ofp_msg *);
+
+struct ofp_features { uint64_t datapath_id; uint32_t n_buffers; uint8_t n_tables, auxiliary_id; uint32_t capabilities; };
+int ofp_decode_features(const struct ofp_msg *, struct ofp_features *);
+
+struct ofp_error { uint16_t type, code; const uint8_t *data; size_t data_len; };
+int ofp_decode_error(const struct ofp_msg *, struct ofp_error *);
+const char *ofp_error_type_str(uint16_t type);
+
+/* Fields the controller reads from a match. */
+struct ofp_match_fields { bool has_in_port; uint32_t in_port; };
+int ofp_decode_match(const uint8_t *p, size_t len, size_t *consumed,
+                     struct ofp_match_fields *);
+
+struct ofp_packet_in_msg {
+    uint32_t buffer_id;
+    uint16_t total_len;
+    uint8_t reason, table_id;
+    uint64_t cookie;
+    uint32_t in_port;       /* from the match; required */
+    const uint8_t *data;
+    size_t data_len;
+};
+int ofp_decode_packet_in(const struct ofp_msg *, struct ofp_packet_in_msg *);
+
+struct ofp_flow_removed_msg {
+    uint64_t cookie;
+    uint16_t priority;
+    uint8_t reason, table_id;
+    uint32_t duration_sec, duration_nsec;
+    uint16_t idle_timeout, hard_timeout;
+    uint64_t packet_count, byte_count;
+};
+int ofp_decode_flow_removed(const struct ofp_msg *, struct ofp_flow_removed_msg *);
+
+struct ofp_port_info {
+    uint32_t port_no;
+    uint8_t hw_addr[6];
+    char name[17];
+    uint32_t config, state;
+};
+struct ofp_port_status_msg { uint8_t reason; struct ofp_port_info port; };
+int ofp_decode_port_status(const struct ofp_msg *, struct ofp_port_status_msg *);
+
+struct ofp_multipart_reply {
+    uint16_t type, flags;
+    const uint8_t *body;
+    size_t body_len;
+};
+int ofp_decode_multipart_reply(const struct ofp_msg *, struct ofp_multipart_reply *);
+
+/* Iterate the entries of a PORT_DESC / FLOW multipart reply body: returns
+ * 1 with the entry filled and *ofs advanced, 0 at the end, <0 on error. */
+int ofp_next_port(const struct ofp_multipart_reply *, size_t *ofs,
+                  struct ofp_port_info *);
+struct ofp_flow_stats_entry {
+    uint8_t table_id;
+    uint16_t priority, idle_timeout, hard_timeout, flags;
+    uint32_t duration_sec, duration_nsec;
+    uint64_t cookie, packet_count, byte_count;
+};
+int ofp_next_flow_stats(const struct ofp_multipart_reply *, size_t *ofs,
+                        struct ofp_flow_stats_entry *);
+
+const char *ofp_type_str(uint8_t type);
+
+#endif
