@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential pkg-config libcriterion-dev libpcap-dev
     openvswitch-switch openvswitch-testcontroller mininet
-    tcpdump tshark nginx-light curl iproute2 iptables ethtool
+    tcpdump tshark nginx-light curl iproute2 iptables ethtool iputils-ping
     gnuplot-nox python3-scapy clang libclang-rt-14-dev
 )
 

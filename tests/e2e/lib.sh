@@ -1,0 +1,562 @@
+# End-to-end test harness: an OVS bridge, three network namespaces, nginx,
+# tcpdump captures and the controller under test.  Sourced by run.sh.
+#
+# Everything this file creates carries a name from the variables below, so
+# several harnesses (or other experiments) can share the machine: set
+# E2E_BR, E2E_NS_PREFIX and E2E_CTL_PORT to run a second copy in parallel.
+# Only processes whose PIDs this shell recorded are ever signalled.
+#
+# The library does not use `set -e`: every step that can fail is checked,
+# and a failing case must not skip the teardown of the next one.
+
+E2E_BR=${E2E_BR:-e2ebr0}                    # OVS bridge; also veth prefix
+E2E_NS_PREFIX=${E2E_NS_PREFIX:-e2e}
+E2E_NS_CLI=${E2E_NS_CLI:-$E2E_NS_PREFIX-cli}
+E2E_NS_SRV=${E2E_NS_SRV:-$E2E_NS_PREFIX-srv}
+E2E_NS_MON=${E2E_NS_MON:-$E2E_NS_PREFIX-mon}
+E2E_CTL_ADDR=${E2E_CTL_ADDR:-127.0.0.1}
+E2E_CTL_PORT=${E2E_CTL_PORT:-16653}
+E2E_CLI_IP=${E2E_CLI_IP:-10.0.0.1}
+E2E_SRV_IP=${E2E_SRV_IP:-10.0.0.2}
+E2E_MON_IP=${E2E_MON_IP:-10.0.0.3}         # assigned to nobody; see topo_up
+E2E_CLI_PORT=1                              # OpenFlow port numbers
+E2E_SRV_PORT=2
+E2E_MON_PORT=3
+# "netdev" (userspace) works everywhere; "system" needs the kernel module.
+E2E_DATAPATH=${E2E_DATAPATH:-netdev}
+E2E_MIRROR_RATE=${E2E_MIRROR_RATE:-10mbit}  # rate cap toward the monitor
+E2E_CAP=${E2E_CAP:-1}                       # 0: never cap the mirror port
+E2E_KEEP=${E2E_KEEP:-0}                     # 1: keep the temp dir
+E2E_VERBOSE=${E2E_VERBOSE:-0}
+E2E_SEED=${E2E_SEED:-elide-e2e}
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_ROOT=$(cd "$E2E_DIR/../.." && pwd)
+PY=/usr/bin/python3
+
+E2E_TMP=""          # per-run temp dir, made by e2e_init
+E2E_PIDS=()         # every background process this shell started
+E2E_LOCK_FD=""
+E2E_TOPO_UP=0
+
+# Switch-side veth names (root namespace); the namespace side is "eth0".
+e2e_if() { printf '%s-%s' "$E2E_BR" "$1"; }
+
+e2e_log() { printf '[e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
+e2e_dbg() { [ "$E2E_VERBOSE" = 1 ] && e2e_log "$@"; return 0; }
+e2e_err() { printf '[e2e %s] ERROR: %s\n' "$(date +%T)" "$*" >&2; }
+
+e2e_track() { E2E_PIDS+=("$1"); }
+e2e_untrack() {
+    local p keep=()
+    for p in "${E2E_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    E2E_PIDS=("${keep[@]}")
+}
+
+# Sends SIGTERM to a PID this shell started, waits up to $2 s, then SIGKILL.
+# Prints nothing; returns the process's exit status (or 137 if killed).
+e2e_kill_wait() {
+    local pid=$1 t=${2:-5} sig=${3:-TERM} i rc
+    kill -s "$sig" "$pid" 2>/dev/null
+    for ((i = 0; i < t * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -s KILL "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
+    rc=$?
+    e2e_untrack "$pid"
+    return $rc
+}
+
+e2e_check_tools() {
+    local t missing=()
+    for t in ovs-vsctl ovs-ofctl ip tc ethtool sysctl tcpdump tshark nginx \
+             curl openssl sha256sum flock "$PY"; do
+        command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+    done
+    if [ ${#missing[@]} -ne 0 ]; then
+        e2e_err "missing tools: ${missing[*]} (run ci/install-deps.sh)"
+        return 1
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        e2e_err "must run as root (namespaces, OVS, tcpdump)"
+        return 1
+    fi
+    if ! ovs-vsctl --timeout=5 show >/dev/null 2>&1; then
+        e2e_err "Open vSwitch is not running (run ci/start-ovs.sh)"
+        return 1
+    fi
+    if [ ${#E2E_BR} -gt 11 ]; then
+        e2e_err "E2E_BR '$E2E_BR' too long: veth names are E2E_BR-xxx (15 max)"
+        return 1
+    fi
+}
+
+# One harness per name set at a time: a second run with the same names
+# waits here instead of tearing down the first one's topology.
+e2e_lock() {
+    local f=/run/lock/elide-e2e-$E2E_BR.lock
+    exec {E2E_LOCK_FD}>"$f" || return 1
+    if ! flock -n "$E2E_LOCK_FD"; then
+        e2e_log "another e2e run holds $f; waiting (up to 15 min)"
+        flock -w 900 "$E2E_LOCK_FD" || { e2e_err "lock $f busy"; return 1; }
+    fi
+}
+
+e2e_init() {
+    e2e_check_tools || return 1
+    e2e_lock || return 1
+    E2E_TMP=$(mktemp -d /tmp/elide-e2e.XXXXXX) || return 1
+    chmod 755 "$E2E_TMP"
+    trap 'e2e_cleanup' EXIT
+    trap 'e2e_log "interrupted"; exit 130' INT
+    trap 'e2e_log "terminated"; exit 143' TERM
+    e2e_dbg "temp dir $E2E_TMP"
+}
+
+# Runs on every exit path (EXIT trap).  Idempotent.
+e2e_cleanup() {
+    local rc=$? p
+    trap - EXIT INT TERM
+    for p in "${E2E_PIDS[@]}"; do
+        e2e_kill_wait "$p" 3 TERM
+    done
+    e2e_topo_down
+    if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
+        if [ "$E2E_KEEP" = 1 ]; then
+            e2e_log "artifacts kept in $E2E_TMP"
+        else
+            rm -rf "$E2E_TMP"
+        fi
+    fi
+    exit $rc
+}
+
+# ---------------------------------------------------------------- topology
+
+e2e_ns_sysctl() { ip netns exec "$1" sysctl -qw "$2" >/dev/null; }
+
+e2e_offloads_off() {
+    # The userspace datapath passes no checksum metadata between veths:
+    # with offloads on, TCP checksums are never filled in.
+    local ns=$1 ifname=$2
+    if [ -n "$ns" ]; then
+        ip netns exec "$ns" ethtool -K "$ifname" tx off rx off tso off \
+            gso off gro off >/dev/null 2>&1
+    else
+        ethtool -K "$ifname" tx off rx off tso off gso off gro off \
+            >/dev/null 2>&1
+    fi
+}
+
+# e2e_host NAME NS OFPORT IP MAC: a namespace joined to the bridge by a veth.
+e2e_host() {
+    local name=$1 ns=$2 ofport=$3 ipaddr=$4 mac=$5
+    local sw; sw=$(e2e_if "$name")
+    ip netns add "$ns" || return 1
+    # IPv6 off before any interface comes up: no ND, MLD or RS on the wire.
+    e2e_ns_sysctl "$ns" net.ipv6.conf.all.disable_ipv6=1 || return 1
+    e2e_ns_sysctl "$ns" net.ipv6.conf.default.disable_ipv6=1 || return 1
+    ip link add "$sw" type veth peer name "${sw}n" || return 1
+    sysctl -qw "net.ipv6.conf.$sw.disable_ipv6=1" >/dev/null || return 1
+    ip link set "${sw}n" netns "$ns" || return 1
+    ip -n "$ns" link set "${sw}n" name eth0 address "$mac" || return 1
+    e2e_ns_sysctl "$ns" net.ipv6.conf.eth0.disable_ipv6=1 || return 1
+    e2e_offloads_off "" "$sw" || return 1
+    e2e_offloads_off "$ns" eth0 || return 1
+    ip -n "$ns" link set lo up || return 1
+    if [ -n "$ipaddr" ]; then
+        ip -n "$ns" addr add "$ipaddr/24" dev eth0 || return 1
+    fi
+    ip -n "$ns" link set eth0 up || return 1
+    ip link set "$sw" up || return 1
+    ovs-vsctl add-port "$E2E_BR" "$sw" \
+        -- set interface "$sw" ofport_request="$ofport" || return 1
+}
+
+e2e_topo_up() {
+    # Leftovers of a killed run with our names (the lock says no live run
+    # owns them) are removed first.
+    e2e_topo_down
+    E2E_TOPO_UP=1
+    ovs-vsctl add-br "$E2E_BR" \
+        -- set bridge "$E2E_BR" datapath_type="$E2E_DATAPATH" \
+               protocols=OpenFlow13 fail-mode=secure \
+               other-config:disable-in-band=true \
+        -- --id=@c create controller \
+               target="\"tcp:$E2E_CTL_ADDR:$E2E_CTL_PORT\"" max_backoff=1000 \
+        -- set bridge "$E2E_BR" controller=@c >/dev/null || return 1
+    # The bridge's own local port stays down and silent.
+    sysctl -qw "net.ipv6.conf.$E2E_BR.disable_ipv6=1" >/dev/null 2>&1
+    # The monitor has no IP traffic of its own; $E2E_MON_IP is reserved
+    # for it but not configured, so it never answers ARP.
+    e2e_host cli "$E2E_NS_CLI" $E2E_CLI_PORT "$E2E_CLI_IP" 02:e2:e0:00:00:01 || return 1
+    e2e_host srv "$E2E_NS_SRV" $E2E_SRV_PORT "$E2E_SRV_IP" 02:e2:e0:00:00:02 || return 1
+    e2e_host mon "$E2E_NS_MON" $E2E_MON_PORT ""            02:e2:e0:00:00:03 || return 1
+    # linux-noop: OVS must not replace the qdisc we put on the mirror port
+    # (without it, every bridge reconfiguration restores the default one).
+    ovs-vsctl set port "$(e2e_if mon)" qos=@q \
+        -- --id=@q create qos type=linux-noop >/dev/null || return 1
+    local p got
+    for p in cli:$E2E_CLI_PORT srv:$E2E_SRV_PORT mon:$E2E_MON_PORT; do
+        got=$(ovs-vsctl get interface "$(e2e_if "${p%%:*}")" ofport)
+        if [ "$got" != "${p#*:}" ]; then
+            e2e_err "$(e2e_if "${p%%:*}") got ofport $got, wanted ${p#*:}"
+            return 1
+        fi
+    done
+    e2e_dbg "topology up: bridge $E2E_BR ($E2E_DATAPATH), namespaces $E2E_NS_CLI $E2E_NS_SRV $E2E_NS_MON"
+}
+
+e2e_topo_down() {
+    local ns h q
+    q=$(ovs-vsctl --if-exists get port "$(e2e_if mon)" qos 2>/dev/null)
+    ovs-vsctl --if-exists del-br "$E2E_BR" 2>/dev/null
+    if [ -n "$q" ] && [ "$q" != "[]" ]; then
+        ovs-vsctl --if-exists destroy qos "$q" 2>/dev/null
+    fi
+    for h in cli srv mon; do
+        ip link del "$(e2e_if $h)" 2>/dev/null
+    done
+    for ns in "$E2E_NS_CLI" "$E2E_NS_SRV" "$E2E_NS_MON"; do
+        if ip netns list | grep -qw -- "^$ns"; then
+            ip netns del "$ns" 2>/dev/null
+        fi
+    done
+    E2E_TOPO_UP=0
+    return 0
+}
+
+# Caps the switch's egress toward the monitor (the mirror port).
+e2e_mirror_cap() {
+    local rate=${1:-$E2E_MIRROR_RATE} dev; dev=$(e2e_if mon)
+    if [ "$E2E_CAP" = 0 ]; then
+        e2e_mirror_uncap; return 0
+    fi
+    # burst must exceed rate/HZ; the queue holds 50 ms at the capped rate.
+    tc qdisc replace dev "$dev" root tbf rate "$rate" burst 16kb latency 50ms \
+        || return 1
+}
+
+e2e_mirror_uncap() {
+    tc qdisc del dev "$(e2e_if mon)" root 2>/dev/null
+    return 0
+}
+
+# Prints "tbf RATE" or "none": what the mirror port's egress qdisc is now.
+e2e_mirror_qdisc() {
+    local line
+    line=$(tc qdisc show dev "$(e2e_if mon)" root 2>/dev/null | head -n1)
+    case $line in
+        *tbf*) printf 'tbf %s\n' "$(sed -n 's/.* rate \([^ ]*\).*/\1/p' <<<"$line")" ;;
+        *) echo none ;;
+    esac
+}
+
+e2e_flows_reset() {
+    ovs-ofctl -O OpenFlow13 del-flows "$E2E_BR" 2>/dev/null
+    ovs-ofctl -O OpenFlow13 del-groups "$E2E_BR" 2>/dev/null
+    ovs-ofctl -O OpenFlow13 del-meters "$E2E_BR" 2>/dev/null
+    local ns
+    # Every case starts with empty ARP caches, so it sees ARP resolution.
+    for ns in "$E2E_NS_CLI" "$E2E_NS_SRV"; do
+        ip -n "$ns" neigh flush all 2>/dev/null
+    done
+    return 0
+}
+
+e2e_flow_count() {
+    ovs-ofctl -O OpenFlow13 dump-flows "$E2E_BR" 2>/dev/null \
+        | grep -c 'actions=' || true
+}
+
+# ------------------------------------------------------------------ files
+
+# e2e_gen FILE SIZE SEED: deterministic bytes (AES-128-CTR keystream).
+e2e_gen() {
+    local f=$1 size=$2 seed=$3 key
+    key=$(printf '%s' "$seed" | sha256sum | cut -c1-32)
+    { openssl enc -aes-128-ctr -K "$key" -iv 00000000000000000000000000000000 \
+          -nosalt -in /dev/zero 2>/dev/null || true; } | head -c "$size" >"$f"
+    [ "$(stat -c %s "$f")" = "$size" ]
+}
+
+# Served files: name size.  Their sha256 go to $E2E_TMP/www.sha256.
+E2E_FILES=(small.bin:100000 big.bin:36000000 big2.bin:36000000 tiny.bin:1000)
+
+e2e_files_make() {
+    local spec name size
+    mkdir -p "$E2E_TMP/www" || return 1
+    for spec in "${E2E_FILES[@]}"; do
+        name=${spec%%:*} size=${spec#*:}
+        e2e_gen "$E2E_TMP/www/$name" "$size" "$E2E_SEED-$name" || {
+            e2e_err "cannot generate $name"; return 1; }
+    done
+    (cd "$E2E_TMP/www" && sha256sum -- *) >"$E2E_TMP/www.sha256" || return 1
+    chmod -R a+rX "$E2E_TMP/www"
+}
+
+e2e_sha_of() {  # served sha256 of file NAME
+    awk -v n="$1" '$2 == n || $2 == "*"n { print $1 }' "$E2E_TMP/www.sha256"
+}
+
+# ------------------------------------------------------------------ nginx
+
+E2E_NGINX_PID=""
+
+e2e_nginx_start() {
+    local d=$E2E_TMP/nginx i
+    mkdir -p "$d/tmp" "$d/logs" || return 1
+    cat >"$d/nginx.conf" <<EOF
+# Generated by tests/e2e/lib.sh; everything lives in $d.
+# Workers stay root so they can read the temp dir wherever it is.
+user root root;
+worker_processes 1;
+daemon off;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log $d/logs/access.log;
+    client_body_temp_path $d/tmp/body;
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush off;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 10000;
+    server {
+        listen $E2E_SRV_IP:80;
+        root $E2E_TMP/www;
+        location / { }
+    }
+}
+EOF
+    ip netns exec "$E2E_NS_SRV" nginx -e "$d/logs/error.log" -p "$d" \
+        -c "$d/nginx.conf" >"$d/logs/stdout.log" 2>&1 &
+    E2E_NGINX_PID=$!
+    e2e_track "$E2E_NGINX_PID"
+    for ((i = 0; i < 50; i++)); do
+        if ip netns exec "$E2E_NS_SRV" ss -Hltn "src $E2E_SRV_IP:80" 2>/dev/null \
+                | grep -q LISTEN; then
+            e2e_dbg "nginx listening on $E2E_SRV_IP:80 (pid $E2E_NGINX_PID)"
+            return 0
+        fi
+        kill -0 "$E2E_NGINX_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    e2e_err "nginx did not start:"; cat "$d/logs/error.log" "$d/logs/stdout.log" >&2
+    return 1
+}
+
+e2e_nginx_stop() {
+    [ -n "$E2E_NGINX_PID" ] || return 0
+    e2e_kill_wait "$E2E_NGINX_PID" 5 QUIT
+    E2E_NGINX_PID=""
+}
+
+# --------------------------------------------------------------- captures
+
+# e2e_capture_start NS FILE: tcpdump on NS's eth0, all of every frame.
+# Sets E2E_CAP_PID.  Waits until tcpdump says it is listening.
+e2e_capture_start() {
+    local ns=$1 f=$2 i
+    ip netns exec "$ns" tcpdump -i eth0 -n -U --immediate-mode -s 0 -B 16384 -Z root \
+        -w "$f" >"$f.stdout" 2>"$f.stderr" &
+    E2E_CAP_PID=$!
+    e2e_track "$E2E_CAP_PID"
+    for ((i = 0; i < 100; i++)); do
+        grep -q 'listening on' "$f.stderr" 2>/dev/null && return 0
+        kill -0 "$E2E_CAP_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    e2e_err "tcpdump on $ns did not start:"; cat "$f.stderr" >&2
+    return 1
+}
+
+# e2e_capture_stop PID FILE: stops it cleanly; warns about kernel drops,
+# which would make the capture an unreliable witness.
+e2e_capture_stop() {
+    local pid=$1 f=$2 drops
+    e2e_kill_wait "$pid" 10 INT
+    drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$f.stderr")
+    if [ -n "$drops" ] && [ "$drops" != 0 ]; then
+        e2e_log "WARNING: tcpdump dropped $drops packets in $f"
+    fi
+    return 0
+}
+
+# --------------------------------------------------------------- counting
+
+# e2e_pcap_count FILE [BPF-FILTER]: prints "PACKETS BYTES", bytes being the
+# sum of the frames' on-wire lengths (tshark's frame.len).  tcpdump reads a
+# 36 MB capture in 0.2 s where tshark takes 3.5 s.
+e2e_pcap_count() {
+    local f=$1; shift
+    if [ ! -s "$f" ]; then echo "0 0"; return 0; fi
+    tcpdump -r "$f" -nn -e -q "$@" 2>/dev/null \
+        | awk 'match($0, /, length [0-9]+/) {
+                   n++; b += substr($0, RSTART + 9, RLENGTH - 9) }
+               END { printf "%d %d\n", n, b }'
+}
+
+# e2e_pcap_count_df FILE [DISPLAY-FILTER]: the same with a Wireshark
+# display filter, for what BPF cannot express.
+e2e_pcap_count_df() {
+    local f=$1 filt=${2:-}
+    if [ ! -s "$f" ]; then echo "0 0"; return 0; fi
+    tshark -r "$f" ${filt:+-Y "$filt"} -T fields -e frame.len 2>/dev/null \
+        | awk '{ n++; b += $1 } END { printf "%d %d\n", n, b }'
+}
+
+# e2e_pcap_max_len FILE: the largest on-wire frame length.
+e2e_pcap_max_len() {
+    local f=$1
+    if [ ! -s "$f" ]; then echo 0; return 0; fi
+    tcpdump -r "$f" -nn -e -q 2>/dev/null \
+        | awk 'BEGIN { m = 0 }
+               match($0, /, length [0-9]+/) {
+                   l = substr($0, RSTART + 9, RLENGTH - 9) + 0; if (l > m) m = l }
+               END { print m }'
+}
+
+# ------------------------------------------------------------- controller
+
+CONTROLLER=${CONTROLLER:-build/elide-controller}
+E2E_CTL_PID=""
+E2E_CTL_LOG=""
+E2E_CTL_EVENTS=""
+
+# e2e_ctl_start DIR MODE [ARGS...]: starts the controller and waits until
+# the switch is connected to it.
+#
+# E2E_FAKE_CTL=1 replaces the controller by static flows that imitate the
+# modes none, plain, selective (tcp:80) and truncate (128), and "plain" for
+# the elide modes, plus an idle stand-in process.  It exists to test the
+# harness itself (topology, captures, checks) without the controller.
+e2e_ctl_start() {
+    local dir=$1 mode=$2; shift 2
+    local bin=$CONTROLLER
+    case $bin in /*) ;; *) bin=$E2E_ROOT/$bin ;; esac
+    E2E_CTL_LOG=$dir/controller.log
+    E2E_CTL_EVENTS=$dir/events.jsonl
+    : >"$E2E_CTL_EVENTS"
+    e2e_flows_reset
+    if [ "${E2E_FAKE_CTL:-0}" = 1 ]; then
+        bash -c 'sleep 1000000 & s=$!; trap "kill \$s; exit 0" TERM; wait' \
+            >"$E2E_CTL_LOG" 2>&1 &
+        E2E_CTL_PID=$!
+        e2e_track "$E2E_CTL_PID"
+        e2e_fake_flows "$mode"
+        return
+    fi
+    if ss -Hltn "src $E2E_CTL_ADDR:$E2E_CTL_PORT" 2>/dev/null | grep -q LISTEN; then
+        e2e_err "$E2E_CTL_ADDR:$E2E_CTL_PORT already in use (set E2E_CTL_PORT)"
+        return 1
+    fi
+    if [ ! -x "$bin" ]; then e2e_err "no controller at $bin"; return 1; fi
+    "$bin" --listen "$E2E_CTL_ADDR:$E2E_CTL_PORT" --mode "$mode" \
+        --mirror-port "$E2E_MON_PORT" --event-log "$E2E_CTL_EVENTS" \
+        "$@" >"$E2E_CTL_LOG" 2>&1 &
+    E2E_CTL_PID=$!
+    e2e_track "$E2E_CTL_PID"
+    e2e_dbg "controller pid $E2E_CTL_PID: mode $mode $*"
+    e2e_wait_switch || {
+        e2e_err "switch did not connect to the controller; its log:"
+        tail -n 20 "$E2E_CTL_LOG" >&2
+        return 1
+    }
+}
+
+e2e_fake_flows() {
+    local c=$E2E_CLI_PORT s=$E2E_SRV_PORT m=$E2E_MON_PORT
+    local tom=",output:$m" flows=()
+    case $1 in
+        none) tom="" ;;
+        truncate) tom=",output(port=$m,max_len=128)" ;;
+    esac
+    flows+=("priority=10,in_port=$c,actions=output:$s$tom")
+    flows+=("priority=10,in_port=$s,actions=output:$c$tom")
+    if [ "$1" = selective ]; then
+        flows=("priority=10,in_port=$c,actions=output:$s"
+               "priority=10,in_port=$s,actions=output:$c"
+               "priority=20,tcp,in_port=$c,tp_dst=80,actions=output:$s,output:$m"
+               "priority=20,tcp,in_port=$s,tp_src=80,actions=output:$c,output:$m")
+    fi
+    printf '%s\n' "${flows[@]}" \
+        | ovs-ofctl -O OpenFlow13 add-flows "$E2E_BR" - || return 1
+}
+
+# Connected means: OVS reports the controller connection up and the
+# controller has installed its first flow (the table-miss entry), so
+# traffic sent now meets the controller's flow table, not an empty one.
+e2e_wait_switch() {
+    local i conn=""
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$E2E_CTL_PID" 2>/dev/null || { e2e_err "controller exited"; return 1; }
+        if [ "$(e2e_flow_count)" -gt 0 ]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    conn=$(ovs-vsctl --bare --columns=is_connected find controller \
+               "target=\"tcp:$E2E_CTL_ADDR:$E2E_CTL_PORT\"" 2>/dev/null)
+    [ "$conn" = true ] && e2e_err "connected, but no flow installed in 10 s"
+    return 1
+}
+
+e2e_ctl_alive() { [ -n "$E2E_CTL_PID" ] && kill -0 "$E2E_CTL_PID" 2>/dev/null; }
+
+# Stops the controller with SIGTERM; returns its exit status (0 expected).
+e2e_ctl_stop() {
+    local rc
+    [ -n "$E2E_CTL_PID" ] || return 0
+    e2e_kill_wait "$E2E_CTL_PID" 10 TERM
+    rc=$?
+    E2E_CTL_PID=""
+    return $rc
+}
+
+# Number of events of one type in the event log.
+e2e_events() {
+    local type=$1
+    [ -f "$E2E_CTL_EVENTS" ] || { echo 0; return 0; }
+    grep -cE "\"event\" *: *\"$type\"" "$E2E_CTL_EVENTS" || true
+}
+
+# ---------------------------------------------------------------- traffic
+
+# e2e_fetch DIR NAME...: one curl, one connection, all NAMEs in order.
+# Writes DIR/NAME.out and DIR/curl.stats: per URL "num_connects seconds".
+e2e_fetch() {
+    local dir=$1; shift
+    local args=() n
+    for n in "$@"; do
+        args+=("http://$E2E_SRV_IP/$n" -o "$dir/$n.out")
+    done
+    ip netns exec "$E2E_NS_CLI" env -u http_proxy -u HTTP_PROXY -u all_proxy \
+        curl --http1.1 --noproxy '*' -sS -f --max-time 120 \
+        -w '%{num_connects} %{time_total}\n' "${args[@]}" \
+        >"$dir/curl.stats" 2>"$dir/curl.err"
+}
+
+# e2e_pipeline DIR NAME...: N requests written back to back on one
+# connection, then N responses read; prints "NAME STATUS LEN SHA256" lines
+# to DIR/pipeline.out.
+e2e_pipeline() {
+    local dir=$1; shift
+    ip netns exec "$E2E_NS_CLI" "$PY" "$E2E_DIR/pipeline.py" "$E2E_SRV_IP" 80 "$@" \
+        >"$dir/pipeline.out" 2>"$dir/pipeline.err"
+}
+
+# e2e_sha_ok FILE NAME: FILE has the served content of NAME.
+e2e_sha_ok() {
+    local got want
+    [ -f "$1" ] || return 1
+    got=$(sha256sum <"$1" | cut -d' ' -f1)
+    want=$(e2e_sha_of "$2")
+    [ -n "$want" ] && [ "$got" = "$want" ]
+}

@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# End-to-end tests of the mirroring controller on a real OVS bridge.
+#
+#   tests/e2e/run.sh [-l] [CASE...]      (as root; default: every case)
+#
+# Environment: CONTROLLER (default build/elide-controller; the sanitizer
+# build is build/san/elide-controller), E2E_KEEP=1 keeps the captures and
+# logs, E2E_VERBOSE=1, E2E_CAP=0 never caps the mirror port; names and
+# ports: see lib.sh.  Prints one PASS/FAIL line per case and last
+# "N passed, M failed"; exits non-zero if any case failed.
+#
+# Topology: client 10.0.0.1 (OpenFlow port 1), server 10.0.0.2 (port 2,
+# nginx), monitor (port 3, the mirror port, optionally capped at 10 Mbit/s).
+# Captures: on the monitor (what the mirror delivered) and on the client
+# (ground truth).
+set -u -o pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+CASES=(none_small plain_small selective_small truncate_small
+       elide_36m elide_keepalive elide_pipeline elide_paper_36m plain_36m)
+
+SRV=$E2E_SRV_IP
+CLI=$E2E_CLI_IP
+HTTP="tcp port 80"
+BIG=36000000
+
+# ------------------------------------------------------------ case helpers
+
+CASE=""
+CASE_DIR=""
+CASE_FAILS=0
+CASE_INFO=()
+CASE_ALERTS_MUST_BE_ZERO=0
+MON_PID=""
+GT_PID=""
+
+# expect DESCRIPTION COMMAND...: one assertion.
+expect() {
+    local what=$1; shift
+    if "$@"; then
+        e2e_dbg "  ok   $CASE: $what"
+    else
+        CASE_FAILS=$((CASE_FAILS + 1))
+        printf '  FAIL %s: %s\n' "$CASE" "$what"
+    fi
+}
+
+info() { CASE_INFO+=("$*"); }
+
+# Caps or uncaps the mirror, starts the controller and both captures.
+start_case() {
+    local cap=$1 mode=$2; shift 2
+    if [ "$cap" = capped ]; then
+        e2e_mirror_cap || return 1
+    else
+        e2e_mirror_uncap
+    fi
+    info "mirror=$(e2e_mirror_qdisc | tr ' ' ':')"
+    e2e_ctl_start "$CASE_DIR" "$mode" "$@" || return 1
+    e2e_capture_start "$E2E_NS_MON" "$CASE_DIR/mon.pcap" || return 1
+    MON_PID=$E2E_CAP_PID
+    e2e_capture_start "$E2E_NS_CLI" "$CASE_DIR/cli.pcap" || return 1
+    GT_PID=$E2E_CAP_PID
+}
+
+# Stops both captures once the mirror queue has drained.
+stop_captures() {
+    sleep 0.5
+    if [ -n "$GT_PID" ]; then e2e_capture_stop "$GT_PID" "$CASE_DIR/cli.pcap"; fi
+    if [ -n "$MON_PID" ]; then e2e_capture_stop "$MON_PID" "$CASE_DIR/mon.pcap"; fi
+    GT_PID="" MON_PID=""
+}
+
+# count mon|truth [BPF]: "PACKETS BYTES" in the monitor or ground truth.
+count() {
+    local f=$CASE_DIR/mon.pcap
+    [ "$1" = truth ] && f=$CASE_DIR/cli.pcap
+    shift
+    e2e_pcap_count "$f" "$@"
+}
+
+# Sets HEADS_* from httpheads.py (which also checks the ground truth).
+heads() {
+    local line k v
+    HEADS_requests=0 HEADS_requests_mirrored=0 HEADS_responses=0
+    HEADS_responses_mirrored=0 HEADS_c2s_mirrored=0 HEADS_s2c_mirrored=0
+    "$PY" "$E2E_DIR/httpheads.py" "$CASE_DIR/cli.pcap" "$CASE_DIR/mon.pcap" 80 \
+        >"$CASE_DIR/heads.txt" 2>&1
+    HEADS_rc=$?
+    line=$(grep '^total ' "$CASE_DIR/heads.txt")
+    for kv in ${line#total }; do
+        k=${kv%%=*} v=${kv#*=}
+        printf -v "HEADS_$k" '%s' "$v"
+    done
+}
+
+sha_ok() { e2e_sha_ok "$CASE_DIR/$1.out" "$1"; }
+
+connects() { cut -d' ' -f1 "$CASE_DIR/curl.stats" | tr '\n' ' '; }
+connects_are() { [ "$(connects)" = "$1" ]; }
+
+# The case's transfer time(s) for the report line.
+note_time() {
+    info "curl=$(cut -d' ' -f2 "$CASE_DIR/curl.stats" | sed 's/$/s/' | paste -sd+)"
+}
+
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+all_eq() {  # all_eq WANT V...: every V equals WANT
+    local want=$1 v; shift
+    for v in "$@"; do [ "$v" -eq "$want" ] || return 1; done
+}
+
+ping_ok() {
+    ip netns exec "$E2E_NS_CLI" ping -n -q -c 3 -i 0.2 -W 2 "$SRV" >/dev/null
+}
+
+within_pct() {  # within_pct A B P: |A-B| <= P% of B
+    local a=$1 b=$2 p=$3 d
+    d=$((a > b ? a - b : b - a))
+    [ "$b" -gt 0 ] && [ $((d * 100)) -le $((b * p)) ]
+}
+
+pipeline_sha_ok() {
+    local name status len sha n=0
+    while read -r name status len sha; do
+        [ "$status" = 200 ] && [ "$sha" = "$(e2e_sha_of "$name")" ] || return 1
+        n=$((n + 1))
+    done <"$CASE_DIR/pipeline.out"
+    [ "$n" = "$1" ]
+}
+
+# Records monitor and ground-truth numbers for the report line.
+note_counts() {
+    local m t
+    m=$(count mon "$HTTP"); t=$(count truth "$HTTP")
+    info "mon=${m% *}pkt/${m#* }B truth=${t% *}pkt/${t#* }B"
+    MON_PKTS=${m% *} MON_BYTES=${m#* } GT_PKTS=${t% *} GT_BYTES=${t#* }
+}
+
+# ------------------------------------------------------------------- cases
+
+case_none_small() {
+    start_case uncapped none || return 1
+    expect "curl small.bin" e2e_fetch "$CASE_DIR" small.bin
+    stop_captures
+    note_time
+    expect "small.bin sha256" sha_ok small.bin
+    local all; all=$(count mon)
+    info "mon_all=${all% *}pkt"; note_counts
+    expect "no packet on the monitor (got ${all% *})" [ "${all% *}" -eq 0 ]
+}
+
+case_plain_small() {
+    start_case uncapped plain || return 1
+    expect "curl small.bin" e2e_fetch "$CASE_DIR" small.bin
+    stop_captures
+    note_time
+    expect "small.bin sha256" sha_ok small.bin
+    note_counts
+    local c2s s2c
+    c2s=$(count mon "$HTTP and src host $CLI"); s2c=$(count mon "$HTTP and src host $SRV")
+    expect "client->server packets mirrored (${c2s% *})" [ "${c2s% *}" -gt 0 ]
+    expect "server->client packets mirrored (${s2c% *})" [ "${s2c% *}" -gt 0 ]
+    expect "mirror TCP count $MON_PKTS within 2% of ground truth $GT_PKTS" \
+        within_pct "$MON_PKTS" "$GT_PKTS" 2
+}
+
+case_selective_small() {
+    start_case uncapped selective --select tcp:80 || return 1
+    expect "curl small.bin" e2e_fetch "$CASE_DIR" small.bin
+    # Non-matching traffic: ICMP echo and UDP datagrams to the server.
+    expect "ping client->server through the switch" ping_ok
+    local i
+    for i in 1 2 3; do
+        ip netns exec "$E2E_NS_CLI" bash -c "echo probe-$i >/dev/udp/$SRV/5353"
+        sleep 0.05
+    done
+    stop_captures
+    note_time
+    expect "small.bin sha256" sha_ok small.bin
+    note_counts
+    local c2s s2c icmp udp ticmp tudp
+    c2s=$(count mon "$HTTP and src host $CLI"); s2c=$(count mon "$HTTP and src host $SRV")
+    icmp=$(count mon icmp); udp=$(count mon udp)
+    ticmp=$(count truth icmp); tudp=$(count truth udp)
+    info "mon_icmp=${icmp% *} mon_udp=${udp% *} truth_icmp=${ticmp% *} truth_udp=${tudp% *}"
+    info "mon_other=$(count mon "not ($HTTP)" | cut -d' ' -f1)"
+    expect "client->server port 80 mirrored (${c2s% *})" [ "${c2s% *}" -gt 0 ]
+    expect "server->client port 80 mirrored (${s2c% *})" [ "${s2c% *}" -gt 0 ]
+    expect "UDP probes were on the wire (${tudp% *})" [ "${tudp% *}" -ge 3 ]
+    expect "no ICMP on the monitor (${icmp% *})" [ "${icmp% *}" -eq 0 ]
+    expect "no UDP on the monitor (${udp% *})" [ "${udp% *}" -eq 0 ]
+}
+
+case_truncate_small() {
+    start_case uncapped truncate --truncate-len 128 || return 1
+    expect "curl small.bin" e2e_fetch "$CASE_DIR" small.bin
+    stop_captures
+    note_time
+    expect "small.bin sha256" sha_ok small.bin
+    note_counts
+    local max; max=$(e2e_pcap_max_len "$CASE_DIR/mon.pcap")
+    info "mon_max_len=$max"
+    expect "packets mirrored ($MON_PKTS)" [ "$MON_PKTS" -gt 0 ]
+    expect "every mirrored frame <= 128 bytes (max $max)" [ "$max" -le 128 ]
+}
+
+case_elide_36m() {
+    CASE_ALERTS_MUST_BE_ZERO=1
+    start_case capped elide --threshold 10M --http-ports 80 || return 1
+    expect "curl big.bin" e2e_fetch "$CASE_DIR" big.bin
+    stop_captures
+    note_time
+    expect "big.bin sha256" sha_ok big.bin
+    note_counts
+    heads
+    info "heads req=$HEADS_requests_mirrored/$HEADS_requests resp=$HEADS_responses_mirrored/$HEADS_responses"
+    expect "ground truth complete (httpheads rc $HEADS_rc)" [ "$HEADS_rc" -eq 0 ]
+    expect "8..16 TCP packets mirrored ($MON_PKTS)" between "$MON_PKTS" 8 16
+    expect "< 20000 bytes mirrored ($MON_BYTES)" [ "$MON_BYTES" -lt 20000 ]
+    expect "request head mirrored" \
+        all_eq 1 "$HEADS_requests" "$HEADS_requests_mirrored"
+    expect "response head mirrored" \
+        all_eq 1 "$HEADS_responses" "$HEADS_responses_mirrored"
+    expect "tshark decodes the mirrored GET and 200" tshark_sees_http
+}
+
+# Independent oracle for the heads: Wireshark's HTTP dissector.
+tshark_sees_http() {
+    local req resp
+    req=$(tshark -r "$CASE_DIR/mon.pcap" -o http.desegment_body:FALSE \
+              -Y 'http.request.method == "GET"' -T fields -e frame.number 2>/dev/null | wc -l)
+    resp=$(tshark -r "$CASE_DIR/mon.pcap" -o http.desegment_body:FALSE \
+              -Y 'http.response.code == 200' -T fields -e frame.number 2>/dev/null | wc -l)
+    [ "$req" -ge 1 ] && [ "$resp" -ge 1 ]
+}
+
+case_elide_keepalive() {
+    CASE_ALERTS_MUST_BE_ZERO=1
+    # Uncapped: the 100 KB body must reach the monitor whole, and at line
+    # rate it would overflow a 10 Mbit/s mirror queue.
+    start_case uncapped elide --threshold 10M --http-ports 80 || return 1
+    expect "curl big.bin small.bin big2.bin" \
+        e2e_fetch "$CASE_DIR" big.bin small.bin big2.bin
+    stop_captures
+    note_time
+    expect "one connection reused (num_connects $(connects))" \
+        connects_are "1 0 0 "
+    expect "big.bin sha256" sha_ok big.bin
+    expect "small.bin sha256" sha_ok small.bin
+    expect "big2.bin sha256" sha_ok big2.bin
+    note_counts
+    heads
+    info "heads req=$HEADS_requests_mirrored/$HEADS_requests resp=$HEADS_responses_mirrored/$HEADS_responses s2c_payload=$HEADS_s2c_mirrored"
+    expect "ground truth complete (httpheads rc $HEADS_rc)" [ "$HEADS_rc" -eq 0 ]
+    expect "3 request heads mirrored ($HEADS_requests_mirrored/$HEADS_requests)" \
+        all_eq 3 "$HEADS_requests" "$HEADS_requests_mirrored"
+    expect "3 response heads mirrored ($HEADS_responses_mirrored/$HEADS_responses)" \
+        all_eq 3 "$HEADS_responses" "$HEADS_responses_mirrored"
+    expect "server->client payload mirrored >= 100 KB and < 1 MB ($HEADS_s2c_mirrored)" \
+        between "$HEADS_s2c_mirrored" 100000 999999
+}
+
+case_elide_pipeline() {
+    CASE_ALERTS_MUST_BE_ZERO=1
+    # Uncapped for the same reason as elide_keepalive.
+    start_case uncapped elide --threshold 10M --http-ports 80 || return 1
+    local t0=$EPOCHREALTIME
+    expect "pipelined GET big.bin small.bin big2.bin" \
+        e2e_pipeline "$CASE_DIR" big.bin small.bin big2.bin
+    info "pipeline=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2fs", b - a }')"
+    stop_captures
+    expect "3 responses, sha256 correct" pipeline_sha_ok 3
+    note_counts
+    heads
+    info "heads req=$HEADS_requests_mirrored/$HEADS_requests resp=$HEADS_responses_mirrored/$HEADS_responses s2c_payload=$HEADS_s2c_mirrored"
+    expect "ground truth complete (httpheads rc $HEADS_rc)" [ "$HEADS_rc" -eq 0 ]
+    expect "3 request heads mirrored ($HEADS_requests_mirrored/$HEADS_requests)" \
+        all_eq 3 "$HEADS_requests" "$HEADS_requests_mirrored"
+    expect "3 response heads mirrored ($HEADS_responses_mirrored/$HEADS_responses)" \
+        all_eq 3 "$HEADS_responses" "$HEADS_responses_mirrored"
+}
+
+case_elide_paper_36m() {
+    CASE_ALERTS_MUST_BE_ZERO=1
+    start_case capped elide-paper --threshold 10M --http-ports 80 || return 1
+    expect "curl big.bin" e2e_fetch "$CASE_DIR" big.bin
+    stop_captures
+    note_time
+    expect "big.bin sha256" sha_ok big.bin
+    note_counts
+    expect "< 100 TCP packets mirrored ($MON_PKTS)" [ "$MON_PKTS" -lt 100 ]
+}
+
+case_plain_36m() {
+    start_case capped plain || return 1
+    expect "curl big.bin" e2e_fetch "$CASE_DIR" big.bin
+    stop_captures
+    note_time
+    expect "big.bin sha256" sha_ok big.bin
+    note_counts
+    expect "capped mirror lost packets ($MON_PKTS < $GT_PKTS)" [ "$MON_PKTS" -lt "$GT_PKTS" ]
+}
+
+# ------------------------------------------------------------------ runner
+
+run_case() {
+    CASE=$1 CASE_DIR=$E2E_TMP/cases/$1 CASE_FAILS=0 CASE_INFO=()
+    CASE_ALERTS_MUST_BE_ZERO=0 MON_PID="" GT_PID=""
+    mkdir -p "$CASE_DIR"
+    local t0=$SECONDS rc
+    "case_$CASE"
+    rc=$?
+    [ $rc -eq 0 ] || expect "case setup" false
+    # Whatever happened, no capture survives its case.
+    stop_captures
+    if [ -n "$E2E_CTL_PID" ]; then
+        expect "controller alive at the end" e2e_ctl_alive
+        e2e_ctl_stop
+        rc=$?
+        expect "controller exit status 0 on SIGTERM (got $rc)" [ $rc -eq 0 ]
+    fi
+    if [ "$CASE_ALERTS_MUST_BE_ZERO" = 1 ]; then
+        local alerts; alerts=$(e2e_events alert)
+        expect "no alert events ($alerts)" [ "$alerts" -eq 0 ]
+    fi
+    info "events: start=$(e2e_events elide_start) end=$(e2e_events elide_end) alert=$(e2e_events alert)"
+    info "$((SECONDS - t0))s"
+    if [ "$CASE_FAILS" -eq 0 ]; then
+        printf 'PASS %s (%s)\n' "$CASE" "${CASE_INFO[*]}"
+        PASSED=$((PASSED + 1))
+    else
+        printf 'FAIL %s (%s)\n' "$CASE" "${CASE_INFO[*]}"
+        FAILED=$((FAILED + 1))
+        if [ -s "${E2E_CTL_LOG:-/dev/null}" ]; then
+            echo "  controller log (last lines):"
+            tail -n 5 "$E2E_CTL_LOG" | sed 's/^/    /'
+        fi
+    fi
+}
+
+usage() {
+    echo "usage: $0 [-l] [CASE...]"
+    echo "cases: ${CASES[*]}"
+}
+
+main() {
+    local c sel=()
+    case ${1:-} in
+        -l) printf '%s\n' "${CASES[@]}"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
+    esac
+    for c in "$@"; do
+        if ! declare -F "case_$c" >/dev/null; then
+            echo "unknown case: $c" >&2; usage >&2; exit 2
+        fi
+        sel+=("$c")
+    done
+    [ ${#sel[@]} -gt 0 ] || sel=("${CASES[@]}")
+
+    e2e_init || exit 1
+    local t0=$SECONDS
+    e2e_log "controller: ${E2E_FAKE_CTL:+(fake) }$CONTROLLER; cases: ${sel[*]}"
+    e2e_files_make || exit 1
+    e2e_topo_up || { e2e_err "cannot build the topology"; exit 1; }
+    e2e_nginx_start || exit 1
+
+    PASSED=0 FAILED=0
+    for c in "${sel[@]}"; do
+        run_case "$c"
+    done
+    e2e_nginx_stop
+    e2e_log "done in $((SECONDS - t0)) s"
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+main "$@"
