@@ -60,15 +60,8 @@ buf_reserve(struct buf *b, size_t extra)
     if (b->cap - b->len >= extra) {
         return;
     }
-    /* Reclaim consumed space first: queues are drained from the front. */
-    if (b->ofs) {
-        memmove(b->data, b->data + b->ofs, b->len - b->ofs);
-        b->len -= b->ofs;
-        b->ofs = 0;
-        if (b->cap - b->len >= extra) {
-            return;
-        }
-    }
+    /* Never moves bytes already in the buffer: an encoder may hold offsets
+     * into it while it appends.  buf_consume() reclaims the front. */
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->len < extra) {
         cap *= 2;
@@ -108,6 +101,11 @@ buf_consume(struct buf *b, size_t n)
     b->ofs += n;
     if (b->ofs >= b->len) {
         b->ofs = b->len = 0;
+    } else if (b->ofs >= 4096 && b->ofs * 2 >= b->len) {
+        /* Reclaim the drained front of a queue once it dominates. */
+        memmove(b->data, b->data + b->ofs, b->len - b->ofs);
+        b->len -= b->ofs;
+        b->ofs = 0;
     }
 }
 

@@ -372,6 +372,13 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
     }
 }
 
+/* Inside an elided body that the client has not fully acknowledged. */
+static bool
+in_elided_body(const struct conn *c)
+{
+    return c->rs == RS_BODY && c->body_elided && c->h[S2C].ref < c->body_end;
+}
+
 static bool
 in_prev_elided(const struct conn *c, uint64_t x)
 {
@@ -572,12 +579,11 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         int64_t ack = unwrap(o, p->tcp_ack) - (o->fin ? 1 : 0);
         uint64_t seen = o->hi;
         if (dir == C2S) {
-            /* Client acknowledging the server: body bytes that went
-             * through an elision entry were not meant to be seen. */
+            /* Client acknowledging the server: bytes before the current
+             * head, or inside the current body, are accounted for (a body
+             * may pass through an entry); bytes past them must have been
+             * seen here. */
             uint64_t acct = c->rs == RS_BODY ? c->body_end : c->head_start;
-            if (c->rs == RS_BODY && (uint64_t) (ack > 0 ? ack : 0) <= c->body_end) {
-                acct = (uint64_t) (ack > 0 ? ack : 0);
-            }
             if (acct > seen) {
                 seen = acct;
             }
@@ -617,7 +623,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
                 out->ops |= CONN_OP_DELETE_S2C | CONN_OP_HOLD;
                 c->entry[S2C] = ENTRY_NONE;
             }
-        } else if (!flags && c->rs == RS_BODY && c->body_elided) {
+        } else if (!flags && in_elided_body(c)) {
             out->mirror_len = 0;    /* an ACK of an elided body */
         }
     } else {
@@ -636,11 +642,21 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             } else {
                 out->mirror_len = flags ? hdr : 0;
             }
-        } else if (!flags && c->rs == RS_BODY && c->body_elided) {
+        } else if (!flags && in_elided_body(c)) {
             out->mirror_len = 0;
         }
     }
     advance(h, off + len + ((fl & TCP_FIN) ? 1 : 0));
+
+    /* Teardown: once a FIN shows the transfer is over, the remaining
+     * packets (the other FIN, the last ACKs) come to the controller and
+     * are mirrored, instead of racing the entries' removal. */
+    if (fl & TCP_FIN && !c->pass && !c->closed
+        && (c->entry[C2S] || c->entry[S2C])
+        && !in_elided_body(c)) {
+        out->ops |= CONN_OP_DELETE_C2S | CONN_OP_DELETE_S2C;
+        c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
+    }
 
     if (fl & TCP_RST || (c->h[C2S].fin && c->h[S2C].fin)) {
         if (!c->closed) {

@@ -51,6 +51,7 @@ struct mac_entry { uint8_t mac[6]; bool used; uint32_t port; };
 
 struct held {                       /* a Packet-Out waiting for a barrier */
     uint32_t xid;
+    uint64_t release_ms;            /* 0 until the barrier reply came */
     uint32_t centry;                /* connection index + 1, 0 if none */
     struct buf msg;
 };
@@ -74,7 +75,7 @@ struct sw {
     struct held *held;
     size_t n_held, cap_held;
     uint32_t stats_xid;             /* outstanding flow-stats request */
-    char name[24];
+    char name[72];
 };
 
 struct centry {
@@ -760,6 +761,7 @@ hold(struct sw *sw, uint32_t xid, uint32_t centry, const struct buf *msg)
     }
     struct held *h = &sw->held[sw->n_held++];
     h->xid = xid;
+    h->release_ms = 0;
     h->centry = centry;
     buf_init(&h->msg);
     buf_put(&h->msg, buf_head(msg), buf_avail(msg));
@@ -800,6 +802,9 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     if (out.ops & CONN_OP_DELETE_S2C) {
         conn_delete_dir(sw, i, S2C);
     }
+    if (out.ops & CONN_OP_DELETE_C2S) {
+        conn_delete_dir(sw, i, C2S);
+    }
     if (out.ops & CONN_OP_INSTALL_S2C) {
         conn_install(sw, i, S2C, out.kind[S2C]);
     }
@@ -829,13 +834,33 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     }
 }
 
+/* The barrier reply 'xid' confirms the deletions before it.  Open vSwitch
+ * applies them to its datapath flow cache asynchronously (revalidation),
+ * so the held packets go out --settle-ms later. */
 static void
-release_held(struct sw *sw, uint32_t xid)
+barrier_reply(struct sw *sw, uint32_t xid)
 {
-    size_t k = 0;
+    uint64_t at = time_ms() + g.cfg.settle_ms;
     for (size_t j = 0; j < sw->n_held; j++) {
         struct held *h = &sw->held[j];
-        if ((int32_t) (h->xid - xid) <= 0) {
+        if (!h->release_ms && (int32_t) (h->xid - xid) <= 0) {
+            h->release_ms = at;
+        }
+    }
+    if (sw->n_held) {
+        loop_wake_at(at);
+    }
+}
+
+static void
+release_held(struct sw *sw, uint64_t now)
+{
+    size_t k = 0;
+    bool pending = false;
+    for (size_t j = 0; j < sw->n_held; j++) {
+        struct held *h = &sw->held[j];
+        /* Release in order: nothing overtakes a packet still held. */
+        if (!pending && h->release_ms && h->release_ms <= now) {
             buf_put(&sw->tx, buf_head(&h->msg), buf_avail(&h->msg));
             buf_free(&h->msg);
             if (h->centry) {
@@ -845,10 +870,14 @@ release_held(struct sw *sw, uint32_t xid)
                 }
             }
         } else {
+            pending = true;
             sw->held[k++] = *h;
         }
     }
     sw->n_held = k;
+    if (k && sw->held[0].release_ms) {
+        loop_wake_at(sw->held[0].release_ms);
+    }
 }
 
 /* ---- Switch session ---- */
@@ -1166,7 +1195,10 @@ handle_msg(struct sw *sw, const uint8_t *msg, size_t len)
         break;
     }
     case OFPT_BARRIER_REPLY:
-        release_held(sw, m.xid);
+        barrier_reply(sw, m.xid);
+        if (!g.cfg.settle_ms) {
+            release_held(sw, time_ms());
+        }
         break;
     case OFPT_ERROR: {
         struct ofp_error e;
@@ -1407,6 +1439,9 @@ ctl_tick(void *arg)
         if (silent > g.cfg.probe_interval_ms && !sw->probe_sent) {
             ofp_put_echo(&sw->tx, OFPT_ECHO_REQUEST, next_xid(sw), NULL, 0);
             sw->probe_sent = true;
+        }
+        if (sw->n_held) {
+            release_held(sw, now);
         }
         if (sw->ready && sw->has_mirror) {
             poll_stats(sw, now);

@@ -29,6 +29,7 @@ struct ctl_cfg {
     size_t n_http_ports;
     unsigned idle_timeout;          /* seconds, flow entries */
     unsigned stats_interval_ms;
+    unsigned settle_ms;             /* barrier reply -> held request */
     unsigned probe_interval_ms;     /* echo when the switch is silent */
     size_t max_conns;               /* connection table bound */
     unsigned conn_idle_s;           /* state without entries expires */

@@ -7,6 +7,15 @@
 #include "log.h"
 
 static int epfd = -1;
+static uint64_t wake_at;
+
+void
+loop_wake_at(uint64_t deadline_ms)
+{
+    if (!wake_at || deadline_ms < wake_at) {
+        wake_at = deadline_ms;
+    }
+}
 
 int
 loop_init(void)
@@ -57,7 +66,8 @@ loop_run(int tick_ms, void (*tick)(void *), void *arg,
     struct epoll_event evs[64];
     while (!*stop) {
         uint64_t now = time_ms();
-        int timeout = now >= next ? 0 : (int) (next - now);
+        uint64_t due = wake_at && wake_at < next ? wake_at : next;
+        int timeout = now >= due ? 0 : (int) (due - now);
         int n = epoll_wait(epfd, evs, 64, timeout);
         if (n < 0 && errno != EINTR) {
             vlog(LOG_ERR, "epoll_wait: %s", "failed");
@@ -68,9 +78,12 @@ loop_run(int tick_ms, void (*tick)(void *), void *arg,
             h->cb(h, evs[i].events);
         }
         now = time_ms();
-        if (now >= next) {
+        if (now >= next || (wake_at && now >= wake_at)) {
+            wake_at = 0;
             tick(arg);
-            next = now + (uint64_t) tick_ms;
+            if (now >= next) {
+                next = now + (uint64_t) tick_ms;
+            }
         }
     }
 }

@@ -17,6 +17,9 @@ int loop_add(struct loop_handler *, uint32_t events);
 int loop_mod(struct loop_handler *, uint32_t events);
 void loop_del(struct loop_handler *);
 
+/* Asks for the tick to run no later than 'deadline_ms' (time_ms()). */
+void loop_wake_at(uint64_t deadline_ms);
+
 /* Runs until *stop is set: dispatches fd events and calls tick(arg) every
  * tick_ms milliseconds. */
 void loop_run(int tick_ms, void (*tick)(void *), void *arg,

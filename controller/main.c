@@ -42,6 +42,8 @@ usage(FILE *f)
 "  --http-ports LIST      TCP server ports treated as HTTP (default 80)\n"
 "  --idle-timeout S       idle timeout of flow entries (default 10)\n"
 "  --stats-interval MS    flow-stats polling period (default 500)\n"
+"  --settle-ms MS         wait after a barrier reply before releasing a held\n"
+"                         request, for the datapath flow cache (default 20)\n"
 "  --max-conns N          connection table bound (default 1048576)\n"
 "  --event-log FILE       append JSON-lines events to FILE\n"
 "  -v, --verbose          more logging (repeat for debug)\n"
@@ -78,14 +80,14 @@ main(int argc, char *argv[])
     struct ctl_cfg cfg = {
         .mode = MODE_ELIDE, .threshold = 10000000, .truncate_len = 128,
         .http_ports = { 80 }, .n_http_ports = 1, .idle_timeout = 10,
-        .stats_interval_ms = 500, .probe_interval_ms = 5000,
+        .stats_interval_ms = 500, .settle_ms = 20, .probe_interval_ms = 5000,
         .max_conns = 1048576, .conn_idle_s = 60,
     };
     char listen[256] = "127.0.0.1:6653";
     const char *event_log = NULL;
     bool have_mirror = false, have_select = false;
     enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_SELECT, O_TRUNC,
-           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS };
+           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "mode", required_argument, NULL, O_MODE },
@@ -98,6 +100,7 @@ main(int argc, char *argv[])
         { "stats-interval", required_argument, NULL, O_STATS },
         { "event-log", required_argument, NULL, O_EVLOG },
         { "max-conns", required_argument, NULL, O_MAXCONNS },
+        { "settle-ms", required_argument, NULL, O_SETTLE },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -158,6 +161,12 @@ main(int argc, char *argv[])
                 return bad("--stats-interval (>= 10 ms)", optarg);
             }
             cfg.stats_interval_ms = (unsigned) v;
+            break;
+        case O_SETTLE:
+            if (parse_uint(optarg, 10000, &v)) {
+                return bad("--settle-ms (0..10000)", optarg);
+            }
+            cfg.settle_ms = (unsigned) v;
             break;
         case O_EVLOG:
             event_log = optarg;

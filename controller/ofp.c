@@ -306,12 +306,19 @@ ofp_frame(const uint8_t *buf, size_t len)
 void
 ofp_msg_init(struct ofp_msg *m, const uint8_t *msg, size_t len)
 {
+    memset(m, 0, sizeof *m);
+    if (len < OFP_HEADER_LEN) {
+        m->body = msg;
+        return;     /* length 0: every decoder reports OFPDEC_SHORT */
+    }
     m->version = msg[0];
     m->type = msg[1];
-    m->length = get_be16(msg + 2);
+    /* Decoders trust only what is both declared and present. */
+    uint16_t declared = get_be16(msg + 2);
+    m->length = declared < len ? declared : (uint16_t) len;
     m->xid = get_be32(msg + 4);
     m->body = msg + OFP_HEADER_LEN;
-    m->body_len = len - OFP_HEADER_LEN;
+    m->body_len = m->length >= OFP_HEADER_LEN ? m->length - OFP_HEADER_LEN : 0;
 }
 
 uint8_t
