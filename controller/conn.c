@@ -208,10 +208,12 @@ collect_head(struct conn *c, const struct conn_env *env, struct reasm **rap,
             return e;
         }
     }
-    if (overflow || ra->contig == CONN_HEAD_MAX) {
-        return -1;
-    }
-    return 0;
+    /* Bytes beyond the bound with a hole before them are not proof of an
+     * oversized head: the segment that fills the hole (a lost head,
+     * retransmitted) may still end it.  Only a full bound without an end
+     * is. */
+    (void) overflow;
+    return ra->contig == CONN_HEAD_MAX ? -1 : 0;
 }
 
 /* Client-to-server payload [off, off+len): requests. */
@@ -282,11 +284,19 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
 
 /* Entries once a final response head is parsed and no request is waiting
  * for its response (a waiting one means the next head may follow the body
- * at once, so the server's packets must keep coming to the controller). */
+ * at once, so the server's packets must keep coming to the controller).
+ * A forwarding-only entry also waits until the client has acknowledged
+ * everything before the body: until then a retransmission of earlier,
+ * mirrored bytes (a head, a small body) must not slip through it. */
 static void
 install_for_response(struct conn *c, struct conn_out *out, bool elided)
 {
+    c->defer_elide = false;
     if (c->pend_n) {
+        return;
+    }
+    if (elided && c->s2c_acked < c->body_start) {
+        c->defer_elide = true;
         return;
     }
     uint8_t kind = elided ? ENTRY_FWD : ENTRY_FWD_MIRROR;
@@ -385,6 +395,21 @@ in_prev_elided(const struct conn *c, uint64_t x)
     return x >= c->prev_elided_start && x < c->prev_elided_end;
 }
 
+/* Bytes [a, e) before the current head or body: retransmissions.  Those
+ * of the last elided body stay elided; anything else (a head, a mirrored
+ * body) is mirrored again.  Returns e. */
+static uint64_t
+old_bytes(const struct conn *c, uint64_t a, uint64_t e, uint64_t *need,
+          bool *elided_any)
+{
+    if (in_prev_elided(c, a) && in_prev_elided(c, e - 1)) {
+        *elided_any = true;
+    } else {
+        *need = e;
+    }
+    return e;
+}
+
 /* Server-to-client payload [off, off+len).  Returns the end offset of the
  * bytes the mirror must receive (off if none): heads and bodies that are
  * not elided. */
@@ -402,9 +427,8 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
         }
         if (c->rs == RS_BODY) {
             if (a < c->body_start) {
-                /* Retransmitted head bytes. */
-                a = c->body_start < b ? c->body_start : b;
-                need = a;
+                a = old_bytes(c, a, c->body_start < b ? c->body_start : b,
+                              &need, &elided_any);
                 continue;
             }
             if (a < c->body_end) {
@@ -431,13 +455,8 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
         }
         /* RS_HEAD */
         if (a < c->head_start) {
-            uint64_t e = c->head_start < b ? c->head_start : b;
-            if (in_prev_elided(c, a) && in_prev_elided(c, e - 1)) {
-                elided_any = true;
-            } else {
-                need = e;
-            }
-            a = e;
+            a = old_bytes(c, a, c->head_start < b ? c->head_start : b,
+                          &need, &elided_any);
             continue;
         }
         const uint8_t *head;
@@ -598,6 +617,9 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         if (ack > 0 && (uint64_t) ack > o->ref) {
             o->ref = (uint64_t) ack;
         }
+        if (dir == C2S && ack > 0 && (uint64_t) ack > c->s2c_acked) {
+            c->s2c_acked = (uint64_t) ack;
+        }
     }
 
     int64_t soff = unwrap(h, p->tcp_seq);
@@ -619,12 +641,24 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
          * next response head, so remove a server->client entry first. */
         if (len) {
             req_bytes(c, env, off, data, len, out);
-            if (c->entry[S2C] != ENTRY_NONE && !c->pass) {
-                out->ops |= CONN_OP_DELETE_S2C | CONN_OP_HOLD;
-                c->entry[S2C] = ENTRY_NONE;
+            if ((c->entry[S2C] || c->entry[C2S]) && !c->pass) {
+                /* The client's ACKs must reach the controller again too:
+                 * they tell when an elision entry may be installed. */
+                out->ops |= CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S
+                            | CONN_OP_HOLD;
+                c->entry[S2C] = c->entry[C2S] = ENTRY_NONE;
             }
-        } else if (!flags && in_elided_body(c)) {
-            out->mirror_len = 0;    /* an ACK of an elided body */
+            if (c->pend_n) {
+                c->defer_elide = false;
+            }
+        } else {
+            if (c->defer_elide && c->s2c_acked >= c->body_start
+                && in_elided_body(c)) {
+                install_for_response(c, out, true);
+            }
+            if (!flags && in_elided_body(c)) {
+                out->mirror_len = 0;    /* an ACK of an elided body */
+            }
         }
     } else {
         if (p->tcp_hdr_len) {

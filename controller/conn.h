@@ -69,6 +69,8 @@ struct conn {
     uint64_t paper_cl;              /* elide-paper: the body length */
     struct reasm *resp_ra;
     uint8_t tcp_hdr_len;            /* of the server's segments */
+    uint64_t s2c_acked;             /* highest server offset the client ACKed */
+    bool defer_elide;               /* elision entry waits for that ACK */
 
     /* Entries this connection holds on the switch. */
     uint8_t entry[2];               /* enum entry_kind per direction */

@@ -1,6 +1,7 @@
 /* The controller.  See ctl.h and README.md for the modes. */
 #include "ctl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1358,7 +1359,7 @@ accept_event(struct loop_handler *lh, uint32_t events)
         sw->id = ++g.next_sw_id ? g.next_sw_id : ++g.next_sw_id;
         sw->macs = xcalloc(MAC_TABLE_SIZE, sizeof *sw->macs);
         sw->last_rx_ms = sw->last_poll_ms = time_ms();
-        char host[64] = "?", port[16] = "?";
+        char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
         getnameinfo((struct sockaddr *) &ss, sl, host, sizeof host, port,
                     sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
         snprintf(sw->name, sizeof sw->name, "%s:%s", host, port);
