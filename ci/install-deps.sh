@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building and testing need.
+# The last line is what the e2e harness runs that a minimal image may lack:
+# the openssl CLI (test data), sysctl, flock.
 # Idempotent: dpkg-query decides what is missing, and apt-get runs (with one
 # `apt-get update`) only when something is, so a rerun takes a second.
 set -euo pipefail
@@ -9,6 +11,7 @@ PACKAGES=(
     openvswitch-switch openvswitch-testcontroller mininet
     tcpdump tshark nginx-light curl iproute2 iptables ethtool iputils-ping
     gnuplot-nox python3-scapy clang libclang-rt-14-dev
+    openssl procps util-linux
 )
 
 missing=()

@@ -27,7 +27,7 @@ E2E_DATAPATH=${E2E_DATAPATH:-netdev}
 E2E_MIRROR_RATE=${E2E_MIRROR_RATE:-10mbit}  # rate cap toward the monitor
 E2E_MIRROR_LIMIT=${E2E_MIRROR_LIMIT:-30000} # tbf queue, bytes (see e2e_mirror_cap)
 E2E_CAP=${E2E_CAP:-1}                       # 0: never cap the mirror port
-E2E_KEEP=${E2E_KEEP:-0}                     # 1: keep the temp dir
+E2E_KEEP=${E2E_KEEP:-0}                     # 1: keep the temp dir; fail: if a case failed
 E2E_VERBOSE=${E2E_VERBOSE:-0}
 E2E_SEED=${E2E_SEED:-elide-e2e}
 
@@ -47,11 +47,47 @@ e2e_log() { printf '[e2e %s] %s\n' "$(date +%T)" "$*" >&2; }
 e2e_dbg() { [ "$E2E_VERBOSE" = 1 ] && e2e_log "$@"; return 0; }
 e2e_err() { printf '[e2e %s] ERROR: %s\n' "$(date +%T)" "$*" >&2; }
 
-e2e_track() { E2E_PIDS+=("$1"); }
+# PIDs are also written, with their start times, to a state file next to
+# the lock, so that a run killed with SIGKILL (no EXIT trap) has its
+# processes reaped by the next run with the same names -- and only those:
+# a PID whose start time differs has been reused by someone else.
+E2E_STATE=/run/lock/elide-e2e-$E2E_BR.pids
+
+e2e_starttime() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
+e2e_state_write() {
+    local p
+    {
+        printf 'tmp %s\n' "$E2E_TMP"
+        for p in "${E2E_PIDS[@]}"; do
+            printf '%s %s\n' "$p" "$(e2e_starttime "$p")"
+        done
+    } >"$E2E_STATE.tmp" && mv "$E2E_STATE.tmp" "$E2E_STATE"
+}
+
+e2e_track() { E2E_PIDS+=("$1"); e2e_state_write; }
 e2e_untrack() {
     local p keep=()
     for p in "${E2E_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
     E2E_PIDS=("${keep[@]}")
+    e2e_state_write
+}
+
+# Called with the lock held, before anything else.
+e2e_reap_stale() {
+    local pid st
+    [ -s "$E2E_STATE" ] || return 0
+    while read -r pid st; do
+        if [ "$pid" = tmp ]; then
+            case $st in /tmp/elide-e2e.*) rm -rf "$st" ;; esac
+            continue
+        fi
+        if [ -n "$st" ] && [ "$(e2e_starttime "$pid")" = "$st" ]; then
+            e2e_log "killing pid $pid left by a killed run: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+            kill -s KILL "$pid" 2>/dev/null
+        fi
+    done <"$E2E_STATE"
+    rm -f "$E2E_STATE"
 }
 
 # Sends SIGTERM to a PID this shell started, waits up to $2 s, then SIGKILL.
@@ -74,8 +110,8 @@ e2e_kill_wait() {
 
 e2e_check_tools() {
     local t missing=()
-    for t in ovs-vsctl ovs-ofctl ip tc ethtool sysctl tcpdump tshark nginx \
-             curl openssl sha256sum flock "$PY"; do
+    for t in ovs-vsctl ovs-ofctl ip ss tc ethtool sysctl ping tcpdump tshark \
+             nginx curl openssl sha256sum flock "$PY"; do
         command -v "$t" >/dev/null 2>&1 || missing+=("$t")
     done
     if [ ${#missing[@]} -ne 0 ]; then
@@ -100,6 +136,7 @@ e2e_check_tools() {
 # waits here instead of tearing down the first one's topology.
 e2e_lock() {
     local f=/run/lock/elide-e2e-$E2E_BR.lock
+    mkdir -p /run/lock || return 1
     exec {E2E_LOCK_FD}>"$f" || return 1
     if ! flock -n "$E2E_LOCK_FD"; then
         e2e_log "another e2e run holds $f; waiting (up to 15 min)"
@@ -110,8 +147,10 @@ e2e_lock() {
 e2e_init() {
     e2e_check_tools || return 1
     e2e_lock || return 1
+    e2e_reap_stale
     E2E_TMP=$(mktemp -d /tmp/elide-e2e.XXXXXX) || return 1
     chmod 755 "$E2E_TMP"
+    e2e_state_write
     trap 'e2e_cleanup' EXIT
     trap 'e2e_log "interrupted"; exit 130' INT
     trap 'e2e_log "terminated"; exit 143' TERM
@@ -126,6 +165,7 @@ e2e_cleanup() {
         e2e_kill_wait "$p" 3 TERM
     done
     e2e_topo_down
+    rm -f "$E2E_STATE"
     if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
         if [ "$E2E_KEEP" = 1 ]; then
             e2e_log "artifacts kept in $E2E_TMP"

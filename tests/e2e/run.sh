@@ -338,6 +338,11 @@ run_case() {
             echo "  controller log (last lines):"
             tail -n 5 "$E2E_CTL_LOG" | sed 's/^/    /'
         fi
+        if [ -s "${E2E_CTL_EVENTS:-/dev/null}" ]; then
+            echo "  alert events:"
+            grep -E '"event" *: *"alert"' "$E2E_CTL_EVENTS" | head -n 5 | sed 's/^/    /'
+        fi
+        [ "$E2E_KEEP" = fail ] && E2E_KEEP=1
     fi
 }
 
