@@ -8,64 +8,157 @@
 #include "buf.h"
 #include "http.h"
 
-/* Reassembly buffer for one HTTP head that arrives in several segments, out
- * of order or retransmitted.  Allocated only while a head is incomplete. */
-struct reasm {
-    uint64_t start;                 /* stream offset of data[0] */
-    uint32_t contig;                /* data[0..contig) all present */
-    uint32_t scan;                  /* head-end search resumes here */
-    uint8_t data[CONN_HEAD_MAX];
-    uint8_t have[CONN_HEAD_MAX / 8];
+/* Reassembly window for one direction of the byte stream, anchored where
+ * the next HTTP head starts.  Packet-Ins reach the controller out of order
+ * (the switch's upcall threads, retransmissions), so bytes past the head
+ * are kept too: after the head is parsed the window moves to where the next
+ * head starts (ra_rebase) and whatever already arrived there is parsed from
+ * here.  Allocated only while needed, in chunks; the first chunk is the
+ * head bound, so a head is always contiguous in memory.  Bytes beyond the
+ * window, or beyond the global budget, are dropped and remembered: a head
+ * that may lie among them is not parsed (the connection falls back to
+ * mirroring everything). */
+#define RA_CHUNK CONN_HEAD_MAX
+#define RA_CHUNKS 16
+#define RA_WIN ((uint64_t) RA_CHUNK * RA_CHUNKS)
+#define RA_BUDGET 4096              /* chunks, all connections (~72 MB) */
+
+struct ra_chunk {
+    uint8_t data[RA_CHUNK];
+    uint8_t have[RA_CHUNK / 8];
 };
+
+struct reasm {
+    uint64_t start;                 /* stream offset of position 0 */
+    uint32_t contig;                /* positions [0, contig) all present */
+    uint32_t scan;                  /* head-end search resumes here */
+    uint32_t end;                   /* highest position held + 1 */
+    struct ra_chunk *ch[RA_CHUNKS];
+};
+
+static size_t ra_chunks_live;
 
 static struct reasm *
 reasm_new(uint64_t start)
 {
-    struct reasm *ra = xmalloc(sizeof *ra);
+    struct reasm *ra = xcalloc(1, sizeof *ra);
     ra->start = start;
-    ra->contig = ra->scan = 0;
-    memset(ra->have, 0, sizeof ra->have);
     return ra;
 }
 
-/* Stores bytes at stream offset 'off'.  Sets *conflict when a byte already
- * held differs from the new one (overlapping retransmission with other
- * data: the first copy is kept, as most TCP stacks do) and *overflow when
- * bytes lie beyond the head bound. */
-static void
-reasm_add(struct reasm *ra, uint64_t off, const uint8_t *data, size_t len,
-          bool *conflict, bool *overflow)
+static bool
+ra_has(const struct reasm *ra, uint32_t pos)
 {
+    const struct ra_chunk *ch = ra->ch[pos / RA_CHUNK];
+    pos %= RA_CHUNK;
+    return ch && ch->have[pos / 8] & (1u << (pos % 8));
+}
+
+static void
+reasm_free(struct reasm **rap)
+{
+    struct reasm *ra = *rap;
+    if (ra) {
+        for (int i = 0; i < RA_CHUNKS; i++) {
+            if (ra->ch[i]) {
+                free(ra->ch[i]);
+                ra_chunks_live--;
+            }
+        }
+        free(ra);
+        *rap = NULL;
+    }
+}
+
+/* Stores bytes at stream offset 'off'.  A byte already held that differs
+ * from the new one (an overlapping retransmission with other data) keeps
+ * the first copy, as most TCP stacks do, and sets *conflict.  Returns the
+ * number of bytes dropped (beyond the window or the budget). */
+static size_t
+reasm_add(struct reasm *ra, uint64_t off, const uint8_t *data, size_t len,
+          bool *conflict)
+{
+    size_t dropped = 0;
     for (size_t i = 0; i < len; i++) {
         if (off + i < ra->start) {
             continue;
         }
         uint64_t pos = off + i - ra->start;
-        if (pos >= CONN_HEAD_MAX) {
-            *overflow = true;
+        if (pos >= RA_WIN) {
+            dropped += len - i;
             break;
         }
-        uint8_t bit = 1u << (pos % 8);
-        if (ra->have[pos / 8] & bit) {
-            if (ra->data[pos] != data[i]) {
+        struct ra_chunk **chp = &ra->ch[pos / RA_CHUNK];
+        if (!*chp) {
+            if (ra_chunks_live >= RA_BUDGET) {
+                dropped++;
+                continue;
+            }
+            *chp = xcalloc(1, sizeof **chp);
+            ra_chunks_live++;
+        }
+        uint32_t p = (uint32_t) (pos % RA_CHUNK);
+        uint8_t bit = 1u << (p % 8);
+        if ((*chp)->have[p / 8] & bit) {
+            if ((*chp)->data[p] != data[i]) {
                 *conflict = true;
             }
         } else {
-            ra->data[pos] = data[i];
-            ra->have[pos / 8] |= bit;
+            (*chp)->data[p] = data[i];
+            (*chp)->have[p / 8] |= bit;
+            if (pos + 1 > ra->end) {
+                ra->end = (uint32_t) (pos + 1);
+            }
         }
     }
-    while (ra->contig < CONN_HEAD_MAX
-           && ra->have[ra->contig / 8] & (1u << (ra->contig % 8))) {
+    while (ra->contig < RA_WIN && ra_has(ra, ra->contig)) {
         ra->contig++;
     }
+    return dropped;
 }
 
+/* Moves the window to start at 'start' (>= its start), keeping the bytes
+ * held from there on; frees it when none remain. */
 static void
-reasm_free(struct reasm **ra)
+ra_rebase(struct reasm **rap, uint64_t start)
 {
-    free(*ra);
-    *ra = NULL;
+    struct reasm *ra = *rap;
+    if (!ra || start == ra->start) {
+        return;
+    }
+    if (start < ra->start || start - ra->start >= ra->end) {
+        reasm_free(rap);
+        return;
+    }
+    struct reasm *nr = reasm_new(start);
+    uint32_t shift = (uint32_t) (start - ra->start);
+    bool conflict = false;
+    for (uint32_t pos = shift; pos < ra->end; pos++) {
+        if (ra_has(ra, pos)) {
+            const uint8_t *b = &ra->ch[pos / RA_CHUNK]->data[pos % RA_CHUNK];
+            reasm_add(nr, ra->start + pos, b, 1, &conflict);
+        }
+    }
+    reasm_free(rap);
+    *rap = nr->end ? nr : (reasm_free(&nr), NULL);
+}
+
+/* Length of the complete head at the window's start, 0 if incomplete, -1
+ * if the bound is full without an end. */
+static long
+ra_head(struct reasm *ra, const uint8_t **head)
+{
+    uint32_t n = ra->contig < RA_CHUNK ? ra->contig : RA_CHUNK;
+    if (n > ra->scan) {
+        size_t from = ra->scan >= 3 ? ra->scan - 3 : 0;
+        long e = http_find_head_end(ra->ch[0]->data, n, from);
+        ra->scan = n;
+        if (e > 0) {
+            *head = ra->ch[0]->data;
+            return e;
+        }
+    }
+    return ra->contig >= RA_CHUNK ? -1 : 0;
 }
 
 void
@@ -173,9 +266,23 @@ pend_pop(struct conn *c)
     }
 }
 
-/* Gives the complete head starting at 'start' if the bytes [a, b) (payload
- * 'data' at stream offset 'a') complete it: returns its length and points
- * *head at its bytes, 0 if it is still incomplete, -1 on overflow. */
+/* Remembers stream bytes [lo, hi) that passed without being kept for
+ * parsing; a head that may lie among them cannot be parsed. */
+static void
+note_dropped(struct conn *c, uint64_t lo, uint64_t hi)
+{
+    if (c->dropped_hi <= c->dropped_lo) {
+        c->dropped_lo = lo;
+        c->dropped_hi = hi;
+    } else {
+        c->dropped_lo = lo < c->dropped_lo ? lo : c->dropped_lo;
+        c->dropped_hi = hi > c->dropped_hi ? hi : c->dropped_hi;
+    }
+}
+
+/* Adds payload [a, a+len) to the head starting at 'start' and gives the
+ * head if complete: returns its length and points *head at its bytes, 0 if
+ * it is still incomplete, -1 if it exceeds the bound. */
 static long
 collect_head(struct conn *c, const struct conn_env *env, struct reasm **rap,
              uint64_t start, uint64_t a, const uint8_t *data, size_t len,
@@ -192,28 +299,16 @@ collect_head(struct conn *c, const struct conn_env *env, struct reasm **rap,
     if (!*rap) {
         *rap = reasm_new(start);
     }
-    struct reasm *ra = *rap;
-    bool conflict = false, overflow = false;
-    reasm_add(ra, a, data, len, &conflict, &overflow);
+    bool conflict = false;
+    size_t dropped = reasm_add(*rap, a, data, len, &conflict);
+    if (dropped) {
+        note_dropped(c, a + len - dropped, a + len);
+    }
     if (conflict) {
         alert(c, env, "overlap_conflict", 0,
               "retransmitted head bytes differ from the first copy");
     }
-    if (ra->contig > ra->scan) {
-        size_t from = ra->scan >= 3 ? ra->scan - 3 : 0;
-        long e = http_find_head_end(ra->data, ra->contig, from);
-        ra->scan = ra->contig;
-        if (e > 0) {
-            *head = ra->data;
-            return e;
-        }
-    }
-    /* Bytes beyond the bound with a hole before them are not proof of an
-     * oversized head: the segment that fills the hole (a lost head,
-     * retransmitted) may still end it.  Only a full bound without an end
-     * is. */
-    (void) overflow;
-    return ra->contig == CONN_HEAD_MAX ? -1 : 0;
+    return (*rap)->ch[0] ? ra_head(*rap, head) : 0;
 }
 
 /* Client-to-server payload [off, off+len): requests. */
@@ -222,14 +317,24 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
           const uint8_t *data, size_t len, struct conn_out *out)
 {
     uint64_t a = off, b = off + len;
-    while (a < b && !c->pass) {
-        if (a < c->req_start) {
-            a = c->req_start < b ? c->req_start : b;  /* request body */
+    while (!c->pass) {
+        uint64_t start = c->req_start;
+        const uint8_t *head;
+        long hl;
+        if (a < b && a < start) {
+            a = start < b ? start : b;      /* request body */
             continue;
         }
-        const uint8_t *head;
-        long hl = collect_head(c, env, &c->req_ra, c->req_start, a,
-                               data + (a - off), b - a, &head);
+        if (a < b) {
+            bool buffered = c->req_ra || a != start;
+            hl = collect_head(c, env, &c->req_ra, start, a, data + (a - off),
+                              b - a, &head);
+            a = buffered || hl <= 0 ? b : start + (uint64_t) hl;
+        } else if (c->req_ra && c->req_ra->ch[0]) {
+            hl = ra_head(c->req_ra, &head);
+        } else {
+            break;
+        }
         if (hl < 0) {
             alert(c, env, "header_too_large", CONN_HEAD_MAX,
                   "request head exceeds the bound");
@@ -237,10 +342,13 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
             return;
         }
         if (hl == 0) {
-            return;
+            if (a >= b) {
+                break;
+            }
+            continue;
         }
         struct http_request rq;
-        int r = http_parse_request(head, hl, &rq);
+        int r = http_parse_request(head, (size_t) hl, &rq);
         if (r <= 0) {
             alert(c, env, "invalid_request_head", (uint64_t) hl,
                   "request head does not parse");
@@ -255,8 +363,6 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
                                 .framing = http_framing_str(rq.framing),
                                 .content_length = rq.content_length };
         emit(env, c, &e);
-        uint64_t start = c->req_start;
-        reasm_free(&c->req_ra);
         if (!pend_push(c, (rq.is_head ? PEND_HEAD : 0)
                           | (rq.is_connect ? PEND_CONNECT : 0))) {
             alert(c, env, "too_many_pipelined", 0,
@@ -278,7 +384,7 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
         }
         c->req_start = start + (uint64_t) hl
                        + (rq.framing == HTTP_BODY_LENGTH ? rq.content_length : 0);
-        a = start + (uint64_t) hl;
+        ra_rebase(&c->req_ra, c->req_start);
     }
 }
 
@@ -327,7 +433,6 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
     struct http_response rs;
     int r = http_parse_response(head, hl, req & PEND_HEAD, req & PEND_CONNECT,
                                 &rs);
-    reasm_free(&c->resp_ra);
     if (r <= 0) {
         alert(c, env, "invalid_response_head", (uint64_t) hl,
               "response head does not parse");
@@ -410,9 +515,26 @@ old_bytes(const struct conn *c, uint64_t a, uint64_t e, uint64_t *need,
     return e;
 }
 
-/* Server-to-client payload [off, off+len).  Returns the end offset of the
- * bytes the mirror must receive (off if none): heads and bodies that are
- * not elided. */
+/* The current body is over: the next head starts at its end. */
+static void
+end_body(struct conn *c, const struct conn_env *env)
+{
+    if (c->body_elided) {
+        c->prev_elided_start = c->body_start;
+        c->prev_elided_end = c->body_end;
+        if (!c->s2c_elides) {
+            elide_done_without_entry(c, env);
+        }
+    }
+    c->rs = RS_HEAD;
+    c->head_start = c->body_end;
+    ra_rebase(&c->resp_ra, c->head_start);
+}
+
+/* Server-to-client payload [off, off+len), and whatever earlier segments
+ * left in the reassembly window that the parse now reaches.  Returns the
+ * end offset of the bytes the mirror must receive (off if none): heads,
+ * bodies that are not elided, and bytes not yet classified. */
 static uint64_t
 resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
            const uint8_t *data, size_t len, uint32_t frame_len,
@@ -420,18 +542,18 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
 {
     uint64_t a = off, b = off + len, need = off;
     bool elided_any = false;
-    while (a < b) {
+    for (;;) {
         if (c->rs == RS_PASS) {
             need = b;
             break;
         }
         if (c->rs == RS_BODY) {
-            if (a < c->body_start) {
+            if (a < b && a < c->body_start) {
                 a = old_bytes(c, a, c->body_start < b ? c->body_start : b,
                               &need, &elided_any);
                 continue;
             }
-            if (a < c->body_end) {
+            if (a < b && a < c->body_end) {
                 uint64_t e = b < c->body_end ? b : c->body_end;
                 if (c->body_elided) {
                     elided_any = true;
@@ -441,47 +563,63 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
                 a = e;
                 continue;
             }
-            /* The body is over: what follows is the next response. */
-            if (c->body_elided) {
-                c->prev_elided_start = c->body_start;
-                c->prev_elided_end = c->body_end;
-                if (!c->s2c_elides) {
-                    elide_done_without_entry(c, env);
-                }
+            if (a < b || (c->resp_ra
+                          && c->resp_ra->start + c->resp_ra->end > c->body_end)) {
+                end_body(c, env);
+                continue;
             }
-            c->rs = RS_HEAD;
-            c->head_start = c->body_end;
-            continue;
+            break;
         }
         /* RS_HEAD */
-        if (a < c->head_start) {
+        if (a < b && a < c->head_start) {
             a = old_bytes(c, a, c->head_start < b ? c->head_start : b,
                           &need, &elided_any);
             continue;
         }
-        const uint8_t *head;
         uint64_t start = c->head_start;
-        long hl = collect_head(c, env, &c->resp_ra, start, a,
-                               data + (a - off), b - a, &head);
+        if (c->dropped_hi > start && c->dropped_lo < start + CONN_HEAD_MAX) {
+            /* Bytes of this head may have passed without being kept. */
+            go_pass(c, env, "reorder_window", out);
+            continue;
+        }
+        const uint8_t *head;
+        long hl;
+        if (a < b) {
+            hl = collect_head(c, env, &c->resp_ra, start, a, data + (a - off),
+                              b - a, &head);
+            if (hl <= 0) {
+                need = b;
+                a = b;
+            }
+        } else if (c->resp_ra && c->resp_ra->ch[0]) {
+            hl = ra_head(c->resp_ra, &head);
+        } else {
+            break;
+        }
         if (hl < 0) {
             alert(c, env, "header_too_large", CONN_HEAD_MAX,
                   "response head exceeds the bound");
             go_pass(c, env, "header_too_large", out);
-            need = b;
-            break;
+            continue;
         }
         if (hl == 0) {
-            need = b;
-            break;
+            if (a >= b) {
+                break;
+            }
+            continue;
         }
-        need = start + (uint64_t) hl > need ? start + (uint64_t) hl : need;
-        if (need > b) {
-            need = b;
+        uint64_t head_end = start + (uint64_t) hl;
+        if (a < b) {
+            uint64_t e = head_end < b ? head_end : b;
+            if (e > need) {
+                need = e;
+            }
+            if (a < head_end) {
+                a = e;
+            }
         }
         response_head(c, env, head, hl, out);
-        if (a < start + (uint64_t) hl) {
-            a = start + (uint64_t) hl;
-        }
+        ra_rebase(&c->resp_ra, c->rs == RS_BODY ? c->body_end : c->head_start);
     }
     if (elided_any && need == off) {
         c->elided_pkts_ctl++;

@@ -71,6 +71,7 @@ struct conn {
     uint8_t tcp_hdr_len;            /* of the server's segments */
     uint64_t s2c_acked;             /* highest server offset the client ACKed */
     bool defer_elide;               /* elision entry waits for that ACK */
+    uint64_t dropped_lo, dropped_hi;  /* server bytes not kept for parsing */
 
     /* Entries this connection holds on the switch. */
     uint8_t entry[2];               /* enum entry_kind per direction */
