@@ -1411,8 +1411,9 @@ expire_conns(uint64_t now)
         } else if (age >= idle_ms && !e->c.entry[C2S] && !e->c.entry[S2C]) {
             conn_release(i, "idle");
         } else {
-            /* Alive behind its entries: look again later. */
-            e->last_ms = now - (age < idle_ms ? 0 : 0);
+            /* Alive behind its entries (or not idle long enough): look
+             * again after another idle period. */
+            e->last_ms = now;
             lru_unlink(i);
             lru_push(i);
         }
