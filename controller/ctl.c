@@ -1395,27 +1395,33 @@ poll_stats(struct sw *sw, uint64_t now)
                                | COOKIE_ELIDE);
 }
 
+/* Walks the least recently active connections (bounded work per tick):
+ * closed ones go after a linger that absorbs the last ACKs, idle ones
+ * without entries after conn_idle_s.  One that is still busy behind its
+ * entries moves to the back, so it does not block the walk. */
 static void
 expire_conns(uint64_t now)
 {
     uint64_t idle_ms = (uint64_t) g.cfg.conn_idle_s * 1000;
-    for (int budget = 1000; budget > 0 && g.lru_head; budget--) {
-        uint32_t i = g.lru_head - 1;
+    uint32_t next;
+    for (uint32_t idx = g.lru_head, budget = 1000; idx && budget; idx = next, budget--) {
+        uint32_t i = idx - 1;
         struct centry *e = &g.ce[i];
+        next = e->lru_next;
         uint64_t age = now - e->last_ms;
         if (age < LINGER_MS) {
             break;
         }
         if (e->c.closed) {
             conn_release(i, "closed");
-        } else if (age >= idle_ms && !e->c.entry[C2S] && !e->c.entry[S2C]) {
-            conn_release(i, "idle");
-        } else {
-            /* Alive behind its entries (or not idle long enough): look
-             * again after another idle period. */
-            e->last_ms = now;
-            lru_unlink(i);
-            lru_push(i);
+        } else if (age >= idle_ms) {
+            if (!e->c.entry[C2S] && !e->c.entry[S2C]) {
+                conn_release(i, "idle");
+            } else {
+                e->last_ms = now;
+                lru_unlink(i);
+                lru_push(i);
+            }
         }
     }
 }

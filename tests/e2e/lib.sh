@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # End-to-end test harness: an OVS bridge, three network namespaces, nginx,
 # tcpdump captures and the controller under test.  Sourced by run.sh.
 #
@@ -38,7 +39,6 @@ PY=/usr/bin/python3
 E2E_TMP=""          # per-run temp dir, made by e2e_init
 E2E_PIDS=()         # every background process this shell started
 E2E_LOCK_FD=""
-E2E_TOPO_UP=0
 
 # Switch-side veth names (root namespace); the namespace side is "eth0".
 e2e_if() { printf '%s-%s' "$E2E_BR" "$1"; }
@@ -222,7 +222,6 @@ e2e_topo_up() {
     # Leftovers of a killed run with our names (the lock says no live run
     # owns them) are removed first.
     e2e_topo_down
-    E2E_TOPO_UP=1
     ovs-vsctl add-br "$E2E_BR" \
         -- set bridge "$E2E_BR" datapath_type="$E2E_DATAPATH" \
                protocols=OpenFlow13 fail-mode=secure \
@@ -267,7 +266,6 @@ e2e_topo_down() {
             ip netns del "$ns" 2>/dev/null
         fi
     done
-    E2E_TOPO_UP=0
     return 0
 }
 
@@ -407,6 +405,8 @@ e2e_nginx_stop() {
 }
 
 # --------------------------------------------------------------- captures
+
+E2E_CAP_PID=""
 
 # e2e_capture_start NS FILE: tcpdump on NS's eth0, all of every frame.
 # Sets E2E_CAP_PID.  Waits until tcpdump says it is listening.

@@ -15,6 +15,7 @@
 # (ground truth).
 set -u -o pipefail
 
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 CASES=(none_small plain_small selective_small truncate_small
@@ -23,7 +24,6 @@ CASES=(none_small plain_small selective_small truncate_small
 SRV=$E2E_SRV_IP
 CLI=$E2E_CLI_IP
 HTTP="tcp port 80"
-BIG=36000000
 
 # ------------------------------------------------------------ case helpers
 
@@ -52,7 +52,7 @@ info() { CASE_INFO+=("$*"); }
 start_case() {
     local cap=$1 mode=$2; shift 2
     if [ "$cap" = capped ]; then
-        e2e_mirror_cap || return 1
+        e2e_mirror_cap "$E2E_MIRROR_RATE" || return 1
     else
         e2e_mirror_uncap
     fi
@@ -84,7 +84,7 @@ count() {
 heads() {
     local line k v
     HEADS_requests=0 HEADS_requests_mirrored=0 HEADS_responses=0
-    HEADS_responses_mirrored=0 HEADS_c2s_mirrored=0 HEADS_s2c_mirrored=0
+    HEADS_responses_mirrored=0 HEADS_s2c_mirrored=0
     "$PY" "$E2E_DIR/httpheads.py" "$CASE_DIR/cli.pcap" "$CASE_DIR/mon.pcap" 80 \
         >"$CASE_DIR/heads.txt" 2>&1
     HEADS_rc=$?
@@ -123,8 +123,8 @@ within_pct() {  # within_pct A B P: |A-B| <= P% of B
 }
 
 pipeline_sha_ok() {
-    local name status len sha n=0
-    while read -r name status len sha; do
+    local name status sha n=0
+    while read -r name status _ sha; do
         [ "$status" = 200 ] && [ "$sha" = "$(e2e_sha_of "$name")" ] || return 1
         n=$((n + 1))
     done <"$CASE_DIR/pipeline.out"
@@ -136,7 +136,7 @@ note_counts() {
     local m t
     m=$(count mon "$HTTP"); t=$(count truth "$HTTP")
     info "mon=${m% *}pkt/${m#* }B truth=${t% *}pkt/${t#* }B"
-    MON_PKTS=${m% *} MON_BYTES=${m#* } GT_PKTS=${t% *} GT_BYTES=${t#* }
+    MON_PKTS=${m% *} MON_BYTES=${m#* } GT_PKTS=${t% *}
 }
 
 # ------------------------------------------------------------------- cases
