@@ -73,7 +73,7 @@ def packets(path):
         yield src, sport, dst, dport, seq, flags, payload
 
 
-SYN = 0x02
+FIN, SYN = 0x01, 0x02
 
 
 def collect(path, port):
@@ -87,9 +87,12 @@ def collect(path, port):
         else:
             continue
         c = conns.setdefault(key, {"c2s": [], "s2c": [],
-                                   "isn_c2s": None, "isn_s2c": None})
+                                   "isn_c2s": None, "isn_s2c": None,
+                                   "fin_c2s": None, "fin_s2c": None})
         if flags & SYN:
             c["isn_" + d] = (seq + 1) & 0xFFFFFFFF
+        if flags & FIN:
+            c["fin_" + d] = (seq + len(payload)) & 0xFFFFFFFF
         if payload:
             c[d].append((seq, payload))
     return conns
@@ -100,15 +103,18 @@ def place(segments, isn):
     return [(((seq - isn) & 0xFFFFFFFF), p) for seq, p in segments]
 
 
-def assemble(placed):
-    """The stream as bytes, and the list of holes (start, end)."""
+def assemble(placed, end=None):
+    """The stream as bytes, and the list of holes (start, end); 'end' is
+    where the stream ends (its FIN), if known."""
     size = max((o + len(p) for o, p in placed), default=0)
+    if end is not None:
+        size = max(size, end)
     stream = bytearray(size)
     have = merge((o, o + len(p)) for o, p in placed)
     for o, p in placed:
         stream[o:o + len(p)] = p
     holes, pos = [], 0
-    for a, b in have:
+    for a, b in have + [[size, size]]:
         if a > pos:
             holes.append((pos, a))
         pos = max(pos, b)
@@ -177,7 +183,9 @@ def main():
                 broken = True
                 continue
             gp = place(g[d], isn)
-            stream, holes = assemble(gp)
+            fin = g["fin_" + d]
+            stream, holes = assemble(
+                gp, None if fin is None else (fin - isn) & 0xFFFFFFFF)
             if holes:
                 print("conn %s:%d %s: ground truth has %d holes, first %s"
                       % (key[0], key[1], d, len(holes), holes[0]))
