@@ -1,0 +1,1897 @@
+/* Unit tests for the per-connection elision logic (controller/conn.c).
+ *
+ * The tests drive conn_packet() through a small model of the switch, the
+ * way ctl.c and the flow table use it:
+ *
+ *  - every packet is a real Ethernet/IPv4/TCP frame, built here and parsed
+ *    with pkt_parse();
+ *  - a packet reaches the controller when its direction has no connection
+ *    entry, or (mode elide only) when a trap rule matches it: client->server
+ *    PSH, SYN, FIN or RST, server->client SYN, FIN or RST (server PSH is not
+ *    trapped: body segments carry it too);
+ *  - otherwise the entry forwards it (ENTRY_FWD) or forwards and mirrors it
+ *    (ENTRY_FWD_MIRROR) and counts it, as the switch would;
+ *  - the ops of each verdict are applied in ctl.c's order (close, delete
+ *    S2C, delete C2S, install S2C, install C2S), deletions take effect at
+ *    once (CONN_OP_HOLD is then satisfied), and the FLOW_REMOVED of each
+ *    deleted entry is delivered right after, with its counters.
+ *
+ * Each packet's outcome is recorded: whether it reached the controller,
+ * how many bytes of it reached the mirror port (the controller's verdict, or
+ * the whole frame through a FWD_MIRROR entry), and the ops.  Events are
+ * kept as one line of text so that a test can compare their exact order.
+ *
+ * Bodies of 36,000,000 bytes are not sent packet by packet: a few
+ * representative segments go through the model, and the rest is modelled
+ * either as traffic through an entry (sim_bulk: counted by the entry, never
+ * seen by the controller) or, where the controller would have handled each
+ * segment like the representative ones, by advancing the sequence number
+ * (sim_skip).  The logic works on sequence numbers, so this is faithful. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "pkt.h"
+
+/* A string literal and its length. */
+#define S(lit) lit, sizeof(lit) - 1
+
+#define CLI_IP   0x0a000001u       /* 10.0.0.1 */
+#define SRV_IP   0x0a000002u       /* 10.0.0.2 */
+#define CLI_PORT 40000
+#define SRV_PORT 80
+
+#define THRESHOLD 10000000u
+#define BIG       36000000u
+#define SMALL     100000u
+#define MSS       1448u
+#define HDR       54u               /* Ethernet + IPv4 + TCP without options */
+#define TS_OPT    12u               /* NOP, NOP, timestamps (RFC 7323) */
+
+#define ISN_C 1000u
+#define ISN_S 500000u
+
+/* Ops as the tests name them. */
+#define INSTALL  (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S)
+#define DELETE   (CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S)
+#define HOLD     CONN_OP_HOLD
+#define CLOSE    CONN_OP_CLOSE
+
+#define SYN TCP_SYN
+#define ACK TCP_ACK
+#define PSH TCP_PSH
+#define FIN TCP_FIN
+#define RST TCP_RST
+
+/* Expected mirrored bytes: the whole frame. */
+#define ALL UINT32_MAX
+#define AT_CTL true
+#define AT_SW  false
+
+static const char req_big[] = "GET /big.bin HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+static const char req_small[] =
+    "GET /small.bin HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+static const char resp_big[] =
+    "HTTP/1.1 200 OK\r\nContent-Length: 36000000\r\n"
+    "Content-Type: application/octet-stream\r\n\r\n";
+static const char resp_small[] =
+    "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+
+#define LEN(a) ((uint32_t) (sizeof (a) - 1))
+
+/* ---- The switch model -------------------------------------------------- */
+
+struct sim_entry {
+    uint8_t kind;               /* enum entry_kind */
+    bool elides;                /* cookie bit, as ctl.c sets it */
+    unsigned gen;               /* install number, for 'current' */
+    uint64_t packets, bytes;    /* the switch's counters */
+};
+
+struct sim {
+    struct conn c;
+    struct conn_cfg cfg;
+    struct conn_env env;
+    struct sim_entry ent[2];    /* C2S, S2C */
+    unsigned gen[2];
+    uint32_t isn[2];
+    uint32_t nxt[2];            /* next sequence number each side sends */
+    uint8_t opt[2];             /* TCP option bytes on each side's segments */
+    char log[16384];            /* events, "; "-separated */
+    size_t log_len;
+    char detail[256];           /* of the last alert */
+    unsigned alerts;
+    uint64_t ctl_pkts;          /* packets that reached the controller */
+    uint64_t mir_pkts;          /* packets (or prefixes) on the mirror port */
+    uint64_t mir_payload[2];    /* TCP payload bytes on the mirror port */
+};
+
+/* The outcome of one packet. */
+struct res {
+    bool ctl;                   /* reached the controller */
+    uint32_t frame_len, hdr_len;
+    uint32_t mirror_len;        /* the controller's verdict, when ctl */
+    uint32_t mirrored;          /* bytes of the frame on the mirror port */
+    unsigned ops;
+    uint8_t kind[2];
+};
+
+static uint8_t body_data[65536];
+
+static void
+log_event(struct sim *s, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    int n = snprintf(s->log + s->log_len, sizeof s->log - s->log_len,
+                     "%s%s", s->log_len ? "; " : "", line);
+    cr_assert(n > 0 && (size_t) n < sizeof s->log - s->log_len,
+              "event log overflow");
+    s->log_len += (size_t) n;
+}
+
+static void
+on_event(void *aux, const struct conn *c, const struct conn_event *e)
+{
+    struct sim *s = aux;
+    cr_assert_eq(c, &s->c, "event for another connection");
+    switch (e->type) {
+    case CE_HTTP_REQUEST:
+        log_event(s, "req %.*s %.*s", (int) e->method_len, e->method,
+             (int) e->target_len, e->target);
+        break;
+    case CE_HTTP_RESPONSE:
+        log_event(s, "resp %d %s %llu", e->status, e->framing ? e->framing : "-",
+             (unsigned long long) e->content_length);
+        break;
+    case CE_ELIDE_START:
+        log_event(s, "elide_start %llu", (unsigned long long) e->content_length);
+        break;
+    case CE_ELIDE_END:
+        log_event(s, "elide_end %s %llu %llu", e->kind,
+             (unsigned long long) e->packets, (unsigned long long) e->bytes);
+        break;
+    case CE_ALERT:
+        s->alerts++;
+        snprintf(s->detail, sizeof s->detail, "%s", e->detail ? e->detail : "");
+        log_event(s, "alert %s %llu", e->kind, (unsigned long long) e->bytes);
+        break;
+    case CE_PASSTHROUGH:
+        log_event(s, "pass %s", e->kind);
+        break;
+    default:
+        cr_assert_fail("unknown event type %d", (int) e->type);
+    }
+}
+
+static void
+sim_init(struct sim *s, bool paper, uint32_t isn_c, uint32_t isn_s)
+{
+    memset(s, 0, sizeof *s);
+    memset(body_data, 'b', sizeof body_data);
+    s->cfg.threshold = THRESHOLD;
+    s->cfg.paper = paper;
+    s->env.cfg = &s->cfg;
+    s->env.event = on_event;
+    s->env.aux = s;
+    s->isn[C2S] = s->nxt[C2S] = isn_c;
+    s->isn[S2C] = s->nxt[S2C] = isn_s;
+    conn_init(&s->c, CLI_IP, CLI_PORT, SRV_IP, SRV_PORT);
+}
+
+static void
+sim_fini(struct sim *s)
+{
+    conn_free(&s->c);
+}
+
+static void
+sim_clear_log(struct sim *s)
+{
+    s->log[0] = '\0';
+    s->log_len = 0;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8;
+    p[1] = v & 0xff;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v >> 16);
+    put16(p + 2, v & 0xffff);
+}
+
+/* Builds the Ethernet/IPv4/TCP frame of one segment in a heap block of its
+ * exact size (so that AddressSanitizer sees any read past its end). */
+static uint8_t *
+build_frame(enum conn_dir dir, uint8_t flags, uint32_t seq, uint32_t ack,
+            size_t opt, const void *payload, size_t len, size_t *frame_len)
+{
+    static const uint8_t cli_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+    static const uint8_t srv_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+    size_t tcp_len = 20 + opt;
+    size_t n = 14 + 20 + tcp_len + len;
+    cr_assert(20 + tcp_len + len <= 65535);
+    uint8_t *f = calloc(1, n);
+    cr_assert(f);
+    memcpy(f, dir == C2S ? srv_mac : cli_mac, 6);
+    memcpy(f + 6, dir == C2S ? cli_mac : srv_mac, 6);
+    put16(f + 12, 0x0800);
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    put16(ip + 2, (uint16_t) (20 + tcp_len + len));
+    put16(ip + 4, 0x1234);
+    put16(ip + 6, 0x4000);
+    ip[8] = 64;
+    ip[9] = 6;
+    put32(ip + 12, dir == C2S ? CLI_IP : SRV_IP);
+    put32(ip + 16, dir == C2S ? SRV_IP : CLI_IP);
+    uint8_t *t = ip + 20;
+    put16(t, dir == C2S ? CLI_PORT : SRV_PORT);
+    put16(t + 2, dir == C2S ? SRV_PORT : CLI_PORT);
+    put32(t + 4, seq);
+    put32(t + 8, ack);
+    t[12] = (uint8_t) ((tcp_len / 4) << 4);
+    t[13] = flags;
+    put16(t + 14, 65535);
+    if (opt) {
+        cr_assert_eq(opt, TS_OPT);
+        t[20] = 1;
+        t[21] = 1;
+        t[22] = 8;
+        t[23] = 10;
+        put32(t + 24, 0x01020304);
+        put32(t + 28, 0x05060708);
+    }
+    if (len) {
+        memcpy(t + tcp_len, payload, len);
+    }
+    *frame_len = n;
+    return f;
+}
+
+static void
+sim_install(struct sim *s, enum conn_dir d, uint8_t kind)
+{
+    cr_assert(kind == ENTRY_FWD || kind == ENTRY_FWD_MIRROR,
+              "install of entry kind %u", kind);
+    struct sim_entry *e = &s->ent[d];
+    /* OFPFC_ADD over an identical match replaces the entry (no
+     * FLOW_REMOVED); its counters are kept. */
+    e->kind = kind;
+    e->elides = kind == ENTRY_FWD && d == S2C && s->c.s2c_elides;
+    e->gen = ++s->gen[d];
+}
+
+struct removal {
+    bool any, elides;
+    unsigned gen;
+    uint64_t packets, bytes;
+};
+
+static void
+sim_remove(struct sim *s, enum conn_dir d, struct removal *rm)
+{
+    struct sim_entry *e = &s->ent[d];
+    if (e->kind != ENTRY_NONE) {
+        *rm = (struct removal) { true, e->elides, e->gen, e->packets,
+                                 e->bytes };
+        memset(e, 0, sizeof *e);
+    }
+}
+
+static void
+sim_deliver(struct sim *s, enum conn_dir d, const struct removal *rm,
+            const char *reason)
+{
+    if (rm->any) {
+        conn_entry_removed(&s->c, &s->env, d, rm->elides,
+                           rm->gen == s->gen[d], reason, rm->packets,
+                           rm->bytes);
+    }
+}
+
+/* The connection's idea of its entries must match the switch's. */
+static void
+sim_check_entries(const struct sim *s, int line)
+{
+    for (int d = 0; d < 2; d++) {
+        cr_assert_eq(s->c.entry[d], s->ent[d].kind,
+                     "line %d: conn believes entry[%s] = %u, switch has %u",
+                     line, d == C2S ? "C2S" : "S2C", s->c.entry[d],
+                     s->ent[d].kind);
+    }
+}
+
+static void
+sim_apply(struct sim *s, const struct conn_out *o)
+{
+    struct removal rm[2] = { { 0 }, { 0 } };
+    if (o->ops & CONN_OP_CLOSE) {
+        sim_remove(s, S2C, &rm[S2C]);
+        sim_remove(s, C2S, &rm[C2S]);
+    }
+    if (o->ops & CONN_OP_DELETE_S2C) {
+        sim_remove(s, S2C, &rm[S2C]);
+    }
+    if (o->ops & CONN_OP_DELETE_C2S) {
+        sim_remove(s, C2S, &rm[C2S]);
+    }
+    if (o->ops & CONN_OP_INSTALL_S2C) {
+        sim_install(s, S2C, o->kind[S2C]);
+    }
+    if (o->ops & CONN_OP_INSTALL_C2S) {
+        sim_install(s, C2S, o->kind[C2S]);
+    }
+    sim_deliver(s, S2C, &rm[S2C], "delete");
+    sim_deliver(s, C2S, &rm[C2S], "delete");
+}
+
+static bool
+trapped(const struct sim *s, enum conn_dir dir, uint8_t flags)
+{
+    if (s->cfg.paper) {
+        return false;
+    }
+    uint8_t traps = dir == C2S ? PSH | SYN | FIN | RST : SYN | FIN | RST;
+    return flags & traps;
+}
+
+/* One segment with explicit sequence and acknowledgment numbers.
+ * 'inflight': it was already on its way to the controller when the last
+ * entry was installed (Packet-In sent before the Flow-Mod took effect). */
+static struct res
+sim_xmit(struct sim *s, enum conn_dir dir, uint8_t flags, uint32_t seq,
+         uint32_t ack, const void *data, size_t len, bool inflight, int line)
+{
+    size_t flen;
+    uint8_t *frame = build_frame(dir, flags, seq, ack, s->opt[dir], data, len,
+                                 &flen);
+    struct res r = { .frame_len = (uint32_t) flen,
+                     .hdr_len = (uint32_t) (flen - len) };
+    if (inflight || trapped(s, dir, flags) || !s->ent[dir].kind) {
+        struct pkt p;
+        cr_assert_eq(pkt_parse(frame, flen, &p), PKT_OK);
+        cr_assert(p.layers & PKT_L4);
+        cr_assert_eq(p.payload_len, len);
+        struct conn_out o;
+        memset(&o, 0xa5, sizeof o);
+        conn_packet(&s->c, &s->env, dir, &p, &o);
+        r.ctl = true;
+        r.mirror_len = o.mirror_len;
+        r.ops = o.ops;
+        r.kind[C2S] = o.kind[C2S];
+        r.kind[S2C] = o.kind[S2C];
+        if (o.mirror_len == MIRROR_FULL || o.mirror_len >= flen) {
+            r.mirrored = (uint32_t) flen;
+        } else {
+            r.mirrored = o.mirror_len;
+        }
+        s->ctl_pkts++;
+        sim_apply(s, &o);
+    } else {
+        struct sim_entry *e = &s->ent[dir];
+        e->packets++;
+        e->bytes += flen;
+        r.mirrored = e->kind == ENTRY_FWD_MIRROR ? (uint32_t) flen : 0;
+    }
+    if (r.mirrored) {
+        s->mir_pkts++;
+        s->mir_payload[dir] += r.mirrored > r.hdr_len
+                               ? r.mirrored - r.hdr_len : 0;
+    }
+    free(frame);
+    sim_check_entries(s, line);
+    return r;
+}
+
+static uint32_t
+seq_end(uint32_t seq, uint8_t flags, size_t len)
+{
+    return seq + (uint32_t) len + ((flags & SYN) ? 1 : 0)
+           + ((flags & FIN) ? 1 : 0);
+}
+
+/* The next segment of 'dir' in sequence; it acknowledges everything the
+ * peer sent. */
+static struct res
+send_line(struct sim *s, enum conn_dir dir, uint8_t flags, const void *data,
+          size_t len, int line)
+{
+    uint32_t seq = s->nxt[dir];
+    s->nxt[dir] = seq_end(seq, flags, len);
+    return sim_xmit(s, dir, flags, seq, flags & ACK ? s->nxt[!dir] : 0, data,
+                    len, false, line);
+}
+#define SEND(s, dir, flags, ...) send_line(s, dir, flags, __VA_ARGS__, __LINE__)
+
+/* A segment at stream offset 'off' (0 = first byte after the SYN):
+ * retransmissions and out-of-order delivery. */
+static struct res
+at_line(struct sim *s, enum conn_dir dir, uint8_t flags, uint64_t off,
+        const void *data, size_t len, bool inflight, int line)
+{
+    uint32_t seq = s->isn[dir] + 1 + (uint32_t) off;
+    uint32_t end = seq_end(seq, flags, len);
+    if ((int32_t) (end - s->nxt[dir]) > 0) {
+        s->nxt[dir] = end;
+    }
+    return sim_xmit(s, dir, flags, seq, flags & ACK ? s->nxt[!dir] : 0, data,
+                    len, inflight, line);
+}
+#define AT(s, dir, flags, off, ...) \
+    at_line(s, dir, flags, off, __VA_ARGS__, false, __LINE__)
+#define INFLIGHT(s, dir, flags, off, ...) \
+    at_line(s, dir, flags, off, __VA_ARGS__, true, __LINE__)
+
+/* A client ACK with an explicit acknowledgment (stream offset of S2C). */
+static struct res
+ack_line(struct sim *s, uint64_t s2c_off, int line)
+{
+    uint32_t ack = s->isn[S2C] + 1 + (uint32_t) s2c_off;
+    return sim_xmit(s, C2S, ACK, s->nxt[C2S], ack, NULL, 0, false, line);
+}
+#define CLI_ACK_AT(s, off) ack_line(s, off, __LINE__)
+
+/* Body bytes of the server. */
+#define BODY(s, n, flags) SEND(s, S2C, flags, body_data, n)
+
+/* Stream offset of the next byte 'dir' sends. */
+static uint64_t
+off_of(const struct sim *s, enum conn_dir dir)
+{
+    return (uint32_t) (s->nxt[dir] - s->isn[dir] - 1);
+}
+
+/* 'npkts' ACK-only segments carrying 'bytes' of payload in total, through
+ * the entry of 'dir': they never reach the controller. */
+static void
+bulk_line(struct sim *s, enum conn_dir dir, uint64_t bytes, uint64_t npkts,
+          int line)
+{
+    struct sim_entry *e = &s->ent[dir];
+    cr_assert(e->kind != ENTRY_NONE,
+              "line %d: bulk %s traffic without an entry would reach the "
+              "controller", line, dir == C2S ? "C2S" : "S2C");
+    uint64_t hdr = 54 + s->opt[dir];
+    e->packets += npkts;
+    e->bytes += bytes + npkts * hdr;
+    if (e->kind == ENTRY_FWD_MIRROR) {
+        s->mir_pkts += npkts;
+        s->mir_payload[dir] += bytes;
+    }
+    s->nxt[dir] += (uint32_t) bytes;
+}
+#define BULK(s, dir, bytes, npkts) bulk_line(s, dir, bytes, npkts, __LINE__)
+
+/* Bytes the controller handled segment by segment like the representative
+ * ones around them (not sent through the model). */
+static void
+sim_skip(struct sim *s, enum conn_dir dir, uint32_t bytes)
+{
+    s->nxt[dir] += bytes;
+}
+
+/* A flow-stats sample of the S2C entry, whose counters are now 'packets'
+ * and 'bytes' (never less than before); on true, the entry is deleted as
+ * ctl.c does and its FLOW_REMOVED delivered. */
+static bool
+sim_stats(struct sim *s, uint64_t packets, uint64_t bytes, uint64_t now_ms,
+          uint64_t interval_ms)
+{
+    struct sim_entry *e = &s->ent[S2C];
+    cr_assert(e->kind != ENTRY_NONE && packets >= e->packets
+              && bytes >= e->bytes);
+    e->packets = packets;
+    e->bytes = bytes;
+    bool end = conn_stats(&s->c, &s->env, packets, bytes, now_ms,
+                          interval_ms);
+    if (end) {
+        struct removal rm = { 0 };
+        sim_remove(s, S2C, &rm);
+        sim_deliver(s, S2C, &rm, "delete");
+    }
+    sim_check_entries(s, __LINE__);
+    return end;
+}
+
+/* The entry of 'dir' expires (idle timeout) with its counters. */
+static void
+sim_expire(struct sim *s, enum conn_dir dir)
+{
+    struct removal rm = { 0 };
+    sim_remove(s, dir, &rm);
+    cr_assert(rm.any);
+    sim_deliver(s, dir, &rm, "idle_timeout");
+    sim_check_entries(s, __LINE__);
+}
+
+static void
+expect_line(int line, struct res r, bool ctl, uint32_t mirrored, unsigned ops)
+{
+    uint32_t want = mirrored == ALL ? r.frame_len : mirrored;
+    cr_assert_eq(r.ctl, ctl, "line %d: the packet %s the controller", line,
+                 r.ctl ? "reached" : "did not reach");
+    cr_assert_eq(r.mirrored, want,
+                 "line %d: %u of the %u bytes of the frame mirrored, want %u "
+                 "(verdict mirror_len %u)", line, r.mirrored, r.frame_len,
+                 want, r.mirror_len);
+    cr_assert_eq(r.ops, ops, "line %d: ops 0x%x, want 0x%x", line, r.ops, ops);
+}
+#define EXPECT(r, ctl, mirrored, ops) expect_line(__LINE__, r, ctl, mirrored, \
+                                                  ops)
+
+#define EXPECT_KINDS(r, k) do { \
+        cr_assert_eq((r).kind[S2C], k, "S2C entry kind %u", (r).kind[S2C]); \
+        cr_assert_eq((r).kind[C2S], k, "C2S entry kind %u", (r).kind[C2S]); \
+    } while (0)
+
+#define EXPECT_ENTRIES(s, k) do { \
+        cr_assert_eq((s)->ent[S2C].kind, k, "switch S2C entry %u", \
+                     (s)->ent[S2C].kind); \
+        cr_assert_eq((s)->ent[C2S].kind, k, "switch C2S entry %u", \
+                     (s)->ent[C2S].kind); \
+    } while (0)
+
+#define EXPECT_LOG(s, want) cr_assert_str_eq((s)->log, want)
+
+static const char *
+fmt(char *buf, size_t n, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, n, f, ap);
+    va_end(ap);
+    return buf;
+}
+
+/* Concatenates pieces (pointer, length, ..., NULL) into 'buf'. */
+static size_t
+cat(uint8_t *buf, size_t cap, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, cap);
+    for (;;) {
+        const void *p = va_arg(ap, const void *);
+        if (!p) {
+            break;
+        }
+        size_t len = va_arg(ap, size_t);
+        cr_assert(n + len <= cap);
+        memcpy(buf + n, p, len);
+        n += len;
+    }
+    va_end(ap);
+    return n;
+}
+
+/* Three-way handshake, every packet at the controller and mirrored. */
+static void
+handshake_line(struct sim *s, int line)
+{
+    struct res r = send_line(s, C2S, SYN, NULL, 0, line);
+    expect_line(line, r, AT_CTL, ALL, 0);
+    r = send_line(s, S2C, SYN | ACK, NULL, 0, line);
+    expect_line(line, r, AT_CTL, ALL, 0);
+    r = send_line(s, C2S, ACK, NULL, 0, line);
+    expect_line(line, r, AT_CTL, ALL, 0);
+}
+#define HANDSHAKE(s) handshake_line(s, __LINE__)
+
+/* Request and the server's ACK of it, both mirrored, no entry change. */
+static void
+request_line(struct sim *s, const char *req, size_t len, unsigned ops,
+             int line)
+{
+    struct res r = send_line(s, C2S, PSH | ACK, req, len, line);
+    expect_line(line, r, AT_CTL, ALL, ops);
+    r = send_line(s, S2C, ACK, NULL, 0, line);
+    expect_line(line, r, AT_CTL, ALL, 0);
+}
+#define REQUEST(s, req, ops) request_line(s, S(req), ops, __LINE__)
+
+/* ---- 1. A big GET ------------------------------------------------------ */
+
+static void
+big_get(uint32_t isn_c, uint32_t isn_s)
+{
+    struct sim s;
+    sim_init(&s, false, isn_c, isn_s);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+
+    /* The head is mirrored; the elision entry waits for the client's ACK. */
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 length 36000000; "
+                   "elide_start 36000000");
+
+    /* Body segments before the entry: at the controller, not mirrored. */
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+
+    /* The client acknowledged the head: forwarding-only entries. */
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+    EXPECT_ENTRIES(&s, ENTRY_FWD);
+    cr_assert(s.ent[S2C].elides);
+
+    /* The body and the client's ACKs pass the entries. */
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, 0, 0);
+    uint64_t rest = BIG - 3 * MSS - 1000, rest_pkts = rest / MSS + 1;
+    BULK(&s, S2C, rest, rest_pkts);
+    BULK(&s, C2S, 0, rest_pkts / 2);
+    r = BODY(&s, 1000, PSH | ACK);      /* server PSH is not trapped */
+    EXPECT(r, AT_SW, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, 0, 0);
+
+    /* Teardown through the controller, mirrored. */
+    sim_clear_log(&s);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    uint64_t pkts = 1 + rest_pkts + 1 + 2;
+    uint64_t bytes = (HDR + MSS) + (rest + rest_pkts * HDR) + (HDR + 1000)
+                     + 2 * (HDR + MSS);
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "elide_end delete %llu %llu",
+                       (unsigned long long) pkts,
+                       (unsigned long long) bytes));
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+
+    /* Handshake, request, server ACK, head, FIN, FIN, ACK. */
+    cr_assert_eq(s.mir_pkts, 9);
+    cr_assert_eq(s.mir_payload[S2C], LEN(resp_big));
+    cr_assert_eq(s.mir_payload[C2S], LEN(req_big));
+    cr_assert_eq(s.alerts, 0);
+    cr_assert(s.c.closed);
+    sim_fini(&s);
+}
+
+Test(conn, big_get)
+{
+    big_get(ISN_C, ISN_S);
+}
+
+/* 13. Sequence numbers wrap inside the request (client) and right after the
+ * head (server). */
+Test(conn, big_get_sequence_wrap)
+{
+    big_get(0xffffffe0u, 0xfffff000u);
+}
+
+/* A head segment that carries the first body bytes is mirrored up to the end
+ * of the head only; a FIN carrying the last body bytes is mirrored without
+ * its payload. */
+Test(conn, head_with_body_bytes_is_truncated)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    uint8_t buf[2048];
+    size_t n = cat(buf, sizeof buf, resp_big, (size_t) LEN(resp_big),
+                   body_data, (size_t) 1000, NULL);
+    struct res r = SEND(&s, S2C, ACK, buf, n);
+    EXPECT(r, AT_CTL, HDR + LEN(resp_big), 0);
+    cr_assert_eq(r.mirror_len, HDR + LEN(resp_big));
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, BIG - 1000 - MSS - 500, 24000);
+    r = BODY(&s, 500, FIN | PSH | ACK);
+    EXPECT(r, AT_CTL, HDR, DELETE);
+    cr_assert_eq(r.mirror_len, HDR);
+    cr_assert_eq(s.mir_payload[S2C], LEN(resp_big));
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* The client acknowledges the head before any body segment arrives: the
+ * entries are installed at once and the whole body passes the switch. */
+Test(conn, head_acked_before_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = CLI_ACK_AT(&s, LEN(resp_big) - 1);      /* part of the head */
+    EXPECT(r, AT_CTL, 0, 0);
+    r = CLI_ACK_AT(&s, LEN(resp_big));          /* the whole head */
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, 0, 0);
+    /* A segment that was on its way to the controller before the entry
+     * took effect is still elided. */
+    r = INFLIGHT(&s, S2C, ACK, LEN(resp_big), body_data, MSS);
+    EXPECT(r, AT_CTL, 0, 0);
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* ---- 2. A small GET ---------------------------------------------------- */
+
+Test(conn, small_get)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    /* One segment was already on its way to the controller. */
+    r = INFLIGHT(&s, S2C, ACK, off_of(&s, S2C), body_data, MSS);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, ALL, 0);
+    uint32_t rest = SMALL - 2 * MSS - 552;
+    BULK(&s, S2C, rest, rest / MSS + 1);
+    r = BODY(&s, 552, PSH | ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "req GET /small.bin; resp 200 length 100000");
+    cr_assert_eq(s.mir_payload[S2C], LEN(resp_small) + SMALL);
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* A small body that arrives with its head and before the entry (all through
+ * the controller) is mirrored whole. */
+Test(conn, small_body_through_controller)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, "GET /s HTTP/1.1\r\nHost: a\r\n\r\n", 0);
+    uint8_t buf[2048];
+    size_t n = cat(buf, sizeof buf,
+                   S("HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n"),
+                   body_data, (size_t) 1000, NULL);
+    struct res r = SEND(&s, S2C, ACK, buf, n);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    r = INFLIGHT(&s, S2C, ACK, off_of(&s, S2C), body_data, 1000);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = INFLIGHT(&s, S2C, PSH | ACK, off_of(&s, S2C), body_data, 1000);
+    EXPECT(r, AT_CTL, ALL, 0);
+    cr_assert_eq(s.mir_payload[S2C], n + 2000);
+    EXPECT_LOG(&s, "req GET /s; resp 200 length 3000");
+    sim_fini(&s);
+}
+
+/* ---- 3. Keep-alive: big, small, big ------------------------------------ */
+
+static void
+keep_alive(uint32_t isn_c, uint32_t isn_s)
+{
+    static const char req1[] = "GET /big1 HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char req2[] = "GET /small HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char req3[] = "GET /big2 HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, isn_c, isn_s);
+    HANDSHAKE(&s);
+
+    /* 1: big. */
+    REQUEST(&s, req1, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+    uint64_t rest1 = BIG - MSS, pkts1 = rest1 / MSS + 1;
+    BULK(&s, S2C, rest1, pkts1);
+    BULK(&s, C2S, 0, pkts1 / 2);
+
+    /* 2: small.  The request removes the entries before it is sent. */
+    REQUEST(&s, req2, DELETE | HOLD);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    BULK(&s, S2C, SMALL - 552, SMALL / MSS);
+    r = BODY(&s, 552, PSH | ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, ALL, 0);
+
+    /* 3: big. */
+    REQUEST(&s, req3, DELETE | HOLD);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+    BULK(&s, S2C, rest1, pkts1);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+
+    /* Each elided body ends once, with the entry's counters plus the one
+     * segment elided by the controller. */
+    uint64_t p = pkts1 + 1, b = rest1 + pkts1 * HDR + HDR + MSS;
+    char want[512];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+        "req GET /big1; resp 200 length 36000000; elide_start 36000000; "
+        "req GET /small; elide_end delete %llu %llu; "
+        "resp 200 length 100000; "
+        "req GET /big2; resp 200 length 36000000; elide_start 36000000; "
+        "elide_end delete %llu %llu",
+        (unsigned long long) p, (unsigned long long) b,
+        (unsigned long long) p, (unsigned long long) b));
+    cr_assert_eq(s.mir_payload[S2C],
+                 2 * LEN(resp_big) + LEN(resp_small) + SMALL);
+    cr_assert_eq(s.mir_payload[C2S], LEN(req1) + LEN(req2) + LEN(req3));
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+Test(conn, keep_alive_big_small_big)
+{
+    keep_alive(ISN_C, ISN_S);
+}
+
+Test(conn, keep_alive_sequence_wrap)
+{
+    keep_alive(0xfffffff0u, 0xffffff00u);
+}
+
+/* A body larger than 4 GiB through the entry, then a second response: the
+ * server's sequence numbers wrapped more than once while the controller saw
+ * nothing; the switch's counters (stats, FLOW_REMOVED) place the next head. */
+Test(conn, body_over_4gib_then_next_response)
+{
+    static const char head[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 5000000000\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(head));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    uint64_t sent = 0, pkts = 0;
+    for (int i = 0; i < 5; i++) {
+        uint64_t chunk = 1000000000ull, n = chunk / MSS + 1;
+        BULK(&s, S2C, chunk, n);
+        sent += chunk;
+        pkts += n;
+        cr_assert_eq(sim_stats(&s, pkts, sent + pkts * HDR, 1000 * (i + 1),
+                               1000), i == 4);
+    }
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "req GET /big.bin; resp 200 length 5000000000; "
+                       "elide_start 5000000000; elide_end delete %llu %llu",
+                       (unsigned long long) pkts,
+                       (unsigned long long) (sent + pkts * HDR)));
+    /* Deleting the S2C entry again is harmless. */
+    REQUEST(&s, req_small, DELETE | HOLD);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    cr_assert(strstr(s.log, "resp 200 length 100000"), "log: %s", s.log);
+    cr_assert_eq(s.alerts, 0, "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* ---- 4. Pipelining ----------------------------------------------------- */
+
+Test(conn, pipelined_three_requests)
+{
+    static const char reqs[] =
+        "GET /a HTTP/1.1\r\nHost: a\r\n\r\n"
+        "GET /b HTTP/1.1\r\nHost: a\r\n\r\n"
+        "GET /c HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char head3[] = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, reqs, 0);
+    EXPECT_LOG(&s, "req GET /a; req GET /b; req GET /c");
+    sim_clear_log(&s);
+
+    /* Response 1 is big: elided by the controller, no entry while requests
+     * wait for their responses. */
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, 0);
+    sim_skip(&s, S2C, BIG - 2 * MSS - 100);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, 0);
+
+    /* The end of body 1, head 2 and the start of body 2 in one segment. */
+    uint8_t buf[4096];
+    size_t n = cat(buf, sizeof buf, body_data, (size_t) 100,
+                   resp_small, (size_t) LEN(resp_small),
+                   body_data, (size_t) 200, NULL);
+    r = SEND(&s, S2C, PSH | ACK, buf, n);
+    EXPECT(r, AT_CTL, ALL, 0);
+    char want[512];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "resp 200 length 36000000; elide_start 36000000; "
+                       "elide_end body_complete 2 %u; resp 200 length 100000",
+                       2 * (HDR + MSS)));
+
+    /* Body 2 through the controller, mirrored. */
+    uint32_t left = SMALL - 200;
+    while (left > MSS) {
+        r = BODY(&s, MSS, ACK);
+        EXPECT(r, AT_CTL, ALL, 0);
+        r = SEND(&s, C2S, ACK, NULL, 0);
+        EXPECT(r, AT_CTL, ALL, 0);
+        left -= MSS;
+    }
+    /* The end of body 2, head 3 and all of body 3: no request is pending
+     * any more, so the entries come now. */
+    n = cat(buf, sizeof buf, body_data, (size_t) left,
+            head3, (size_t) LEN(head3), body_data, (size_t) 500, NULL);
+    r = SEND(&s, S2C, PSH | ACK, buf, n);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "resp 200 length 36000000; elide_start 36000000; "
+                       "elide_end body_complete 2 %u; resp 200 length 100000; "
+                       "resp 200 length 500", 2 * (HDR + MSS)));
+    cr_assert_eq(s.mir_payload[S2C], LEN(resp_big) + 100 + LEN(resp_small)
+                                     + SMALL + LEN(head3) + 500);
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* A request pipelined while an elided body passes the entries: the entries
+ * go, the rest of the body is elided by the controller, the next head is
+ * parsed. */
+Test(conn, request_during_elided_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, BIG / 2, BIG / 2 / MSS + 1);
+    r = SEND(&s, C2S, PSH | ACK, S(req_small));
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
+    /* A bare ACK of the server inside the elided body. */
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, 0);
+    sim_clear_log(&s);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, 0);
+    sim_skip(&s, S2C, BIG - BIG / 2 - MSS);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "elide_end body_complete 1 %u; resp 200 length 100000",
+                       HDR + MSS));
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* More pipelined requests than the controller tracks. */
+Test(conn, too_many_pipelined)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    static const char one[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    uint8_t buf[(CONN_MAX_PENDING + 1) * sizeof one];
+    size_t n = 0;
+    for (int i = 0; i < CONN_MAX_PENDING + 1; i++) {
+        memcpy(buf + n, one, LEN(one));
+        n += LEN(one);
+    }
+    struct res r = SEND(&s, C2S, PSH | ACK, buf, n);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    cr_assert(strstr(s.log, "alert too_many_pipelined 0; "
+                            "pass too_many_pipelined"), "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* ---- 5. Retransmission, reordering ------------------------------------- */
+
+Test(conn, retransmissions_around_an_elided_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    uint64_t b0 = LEN(resp_big);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+
+    /* The elided segment again: still elided. */
+    r = AT(&s, S2C, ACK, b0, body_data, MSS);
+    EXPECT(r, AT_CTL, 0, 0);
+    /* The head again: mirrored again, not parsed again. */
+    r = AT(&s, S2C, PSH | ACK, 0, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    /* The head with body bytes (repacketized): the head part only. */
+    uint8_t buf[2048];
+    size_t n = cat(buf, sizeof buf, resp_big, (size_t) LEN(resp_big),
+                   body_data, (size_t) 700, NULL);
+    r = AT(&s, S2C, ACK, 0, buf, n);
+    EXPECT(r, AT_CTL, HDR + LEN(resp_big), 0);
+    /* The tail of the head with body bytes. */
+    r = AT(&s, S2C, ACK, 10, buf + 10, n - 10);
+    EXPECT(r, AT_CTL, HDR + LEN(resp_big) - 10, 0);
+
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    /* Through the entry now. */
+    r = AT(&s, S2C, ACK, b0 + MSS, body_data, MSS);
+    EXPECT(r, AT_SW, 0, 0);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 length 36000000; "
+                   "elide_start 36000000");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Keep-alive: the tail of an elided body is retransmitted after the next
+ * request removed the entries, before and after the next head. */
+Test(conn, retransmitted_tail_of_elided_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, BIG - MSS, BIG / MSS);
+    r = BODY(&s, MSS, PSH | ACK);
+    EXPECT(r, AT_SW, 0, 0);
+    uint64_t tail = LEN(resp_big) + BIG - MSS;
+    REQUEST(&s, req_small, DELETE | HOLD);
+    r = AT(&s, S2C, PSH | ACK, tail, body_data, MSS);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    r = AT(&s, S2C, PSH | ACK, tail, body_data, MSS);
+    EXPECT(r, AT_SW, ALL, 0);       /* FWD_MIRROR: the switch mirrors it */
+    r = INFLIGHT(&s, S2C, PSH | ACK, tail, body_data, MSS);
+    EXPECT(r, AT_CTL, 0, 0);        /* the controller still elides it */
+    r = INFLIGHT(&s, S2C, PSH | ACK, tail + MSS, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, 0);      /* the head 2 again: mirrored */
+    cr_assert(strstr(s.log, "resp 200 length 100000"), "log: %s", s.log);
+    cr_assert_eq(s.alerts, 0, "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* Request and response heads in 1-byte segments delivered out of order. */
+Test(conn, heads_in_one_byte_segments_out_of_order)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    size_t n = LEN(req_small);
+    uint64_t base = off_of(&s, C2S);
+    for (size_t i = n; i-- > 0;) {         /* last byte first */
+        struct res r = AT(&s, C2S, i == n - 1 ? PSH | ACK : ACK, base + i,
+                          req_small + i, 1);
+        EXPECT(r, AT_CTL, ALL, 0);
+        cr_assert_str_eq(s.log, i ? "" : "req GET /small.bin");
+    }
+    struct res r = SEND(&s, S2C, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+
+    n = LEN(resp_small);                    /* 44, coprime with 7 */
+    cr_assert_eq(n % 7 != 0, true);
+    base = off_of(&s, S2C);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (k * 7 + 3) % n;
+        r = AT(&s, S2C, ACK, base + i, resp_small + i, 1);
+        EXPECT(r, AT_CTL, ALL, k == n - 1 ? INSTALL : 0);
+        cr_assert_str_eq(s.log, k == n - 1
+                         ? "req GET /small.bin; resp 200 length 100000"
+                         : "req GET /small.bin");
+    }
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* An overlapping retransmission with other bytes inside an incomplete
+ * head: alert; the first copy is kept. */
+Test(conn, overlap_conflict_in_head)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    sim_clear_log(&s);
+    uint64_t base = off_of(&s, S2C);
+    uint8_t alt[64];
+    memcpy(alt, resp_small, LEN(resp_small));
+    alt[13] = 'X';                          /* "200 OK" -> "200 XK" */
+    struct res r = AT(&s, S2C, ACK, base, resp_small, 20);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, S2C, ACK, base + 10, alt + 10, 20);
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "alert overlap_conflict 0");
+    r = AT(&s, S2C, PSH | ACK, base + 30, resp_small + 30,
+           LEN(resp_small) - 30);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "alert overlap_conflict 0; resp 200 length 100000");
+    /* The same bytes again: no second alert. */
+    r = INFLIGHT(&s, S2C, ACK, base, resp_small, 20);
+    EXPECT(r, AT_CTL, ALL, 0);
+    cr_assert_eq(s.alerts, 1);
+    sim_fini(&s);
+}
+
+/* ---- 6. HEAD and 304 ---------------------------------------------------- */
+
+Test(conn, head_request_with_large_content_length)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, "HEAD /big.bin HTTP/1.1\r\nHost: a\r\n\r\n", 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, ALL, 0);
+    REQUEST(&s, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n", DELETE | HOLD);
+    r = SEND(&s, S2C, PSH | ACK,
+             S("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "req HEAD /big.bin; resp 200 none 36000000; "
+                   "req GET /x; resp 200 length 5");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+Test(conn, not_modified_with_large_content_length)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, "GET /big.bin HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"e\"\r\n"
+                "\r\n", 0);
+    struct res r = SEND(&s, S2C, PSH | ACK,
+                        S("HTTP/1.1 304 Not Modified\r\n"
+                          "Content-Length: 36000000\r\nETag: \"e\"\r\n\r\n"));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    REQUEST(&s, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n", DELETE | HOLD);
+    uint8_t buf[2048];
+    size_t n = cat(buf, sizeof buf,
+                   S("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"),
+                   body_data, (size_t) 1000, NULL);
+    r = SEND(&s, S2C, PSH | ACK, buf, n);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 304 none 36000000; "
+                   "req GET /x; resp 200 length 1000");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* ---- 7. Chunked, CL + TE ------------------------------------------------ */
+
+Test(conn, chunked_response_is_not_elided)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, ACK,
+                        S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                          "\r\n5\r\nhello\r\n"));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, ALL, 0);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 chunked 0; pass chunked");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+Test(conn, content_length_with_transfer_encoding)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, ACK,
+                        S("HTTP/1.1 200 OK\r\nContent-Length: 36000000\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n"));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    cr_assert(strstr(s.detail, "cl_te"), "detail '%s'", s.detail);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 untrusted 36000000; "
+                   "alert response_framing 0; pass response_framing");
+    sim_clear_log(&s);
+
+    /* From now on everything is mirrored, whichever way it goes. */
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = BODY(&s, MSS, PSH | ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = INFLIGHT(&s, S2C, ACK, off_of(&s, S2C), body_data, MSS);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, C2S, PSH | ACK, S(req_small));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, ACK, S(resp_big));
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    EXPECT_LOG(&s, "");
+    sim_fini(&s);
+}
+
+/* ---- 8. A request that slipped through the C2S entry -------------------- */
+
+/* Revealed by the server's FIN. */
+Test(conn, unseen_request_revealed_by_server_fin)
+{
+    static const char sneak[] = "GET /sneak HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = BODY(&s, MSS, ACK);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, BIG - MSS, BIG / MSS);
+    /* No PSH: the FWD entry takes it. */
+    r = SEND(&s, C2S, ACK, S(sneak));
+    EXPECT(r, AT_SW, 0, 0);
+    sim_clear_log(&s);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert unseen_request_bytes %u; pass unseen_bytes",
+                       LEN(sneak)));
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    sim_fini(&s);
+}
+
+/* Revealed by the server's ACK once the stats removed the S2C entry. */
+Test(conn, unseen_request_revealed_by_server_ack)
+{
+    static const char sneak[] = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    uint64_t pkts = BIG / MSS + 1;
+    BULK(&s, S2C, BIG, pkts);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000,
+                        1000));
+    cr_assert_eq(s.ent[S2C].kind, ENTRY_NONE);
+    cr_assert_eq(s.ent[C2S].kind, ENTRY_FWD);
+    r = SEND(&s, C2S, ACK, S(sneak));
+    EXPECT(r, AT_SW, 0, 0);
+    sim_clear_log(&s);
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert unseen_request_bytes %u; pass unseen_bytes",
+                       LEN(sneak)));
+    sim_fini(&s);
+}
+
+/* ---- 9. Oversized heads ------------------------------------------------- */
+
+static void
+oversized_head(enum conn_dir dir)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    if (dir == S2C) {
+        REQUEST(&s, req_small, 0);
+    }
+    sim_clear_log(&s);
+    static uint8_t pad[MSS];
+    memset(pad, 'a', sizeof pad);
+    static const char start_req[] = "GET / HTTP/1.1\r\nX-Pad: ";
+    static const char start_resp[] = "HTTP/1.1 200 OK\r\nX-Pad: ";
+    uint8_t seg[MSS];
+    memcpy(seg, pad, MSS);
+    if (dir == C2S) {
+        memcpy(seg, start_req, LEN(start_req));
+    } else {
+        memcpy(seg, start_resp, LEN(start_resp));
+    }
+    uint32_t sent = 0;
+    int i = 0;
+    for (; sent + MSS < CONN_HEAD_MAX; i++) {
+        struct res r = SEND(&s, dir, ACK, i ? pad : seg, MSS);
+        EXPECT(r, AT_CTL, ALL, 0);
+        sent += MSS;
+    }
+    EXPECT_LOG(&s, "");
+    struct res r = SEND(&s, dir, ACK, pad, MSS);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert header_too_large %u; pass header_too_large",
+                       CONN_HEAD_MAX));
+    r = SEND(&s, dir, ACK, pad, MSS);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, dir, PSH | ACK, S("\r\n\r\n"));
+    EXPECT(r, dir == C2S ? AT_CTL : AT_SW, ALL, 0);
+    cr_assert_eq(s.alerts, 1);
+    sim_fini(&s);
+}
+
+Test(conn, response_head_too_large)
+{
+    oversized_head(S2C);
+}
+
+Test(conn, request_head_too_large)
+{
+    oversized_head(C2S);
+}
+
+/* ---- 10. Mid-stream ----------------------------------------------------- */
+
+Test(conn, midstream_server_segment)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    struct res r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    EXPECT_LOG(&s, "pass midstream");
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = SEND(&s, C2S, PSH | ACK, S(req_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, ACK, S(resp_big));
+    EXPECT(r, AT_SW, ALL, 0);
+    EXPECT_LOG(&s, "pass midstream");
+    sim_fini(&s);
+}
+
+Test(conn, midstream_client_request)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    struct res r = SEND(&s, C2S, PSH | ACK, S(req_big));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_SW, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    EXPECT_LOG(&s, "pass midstream");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* ---- 11. elide-paper ---------------------------------------------------- */
+
+Test(conn, paper_big_get)
+{
+    struct sim s;
+    sim_init(&s, true, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 length 36000000; "
+                   "elide_start 36000000");
+    /* Segments that were already on their way to the controller are
+     * mirrored: everything the controller handles is. */
+    uint64_t b0 = LEN(resp_big);
+    r = INFLIGHT(&s, S2C, ACK, b0, body_data, MSS);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = INFLIGHT(&s, C2S, ACK, off_of(&s, C2S), NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    /* No traps in this mode: PSH, FIN pass the entries. */
+    r = BODY(&s, MSS, PSH | ACK);
+    EXPECT(r, AT_SW, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_SW, 0, 0);
+    uint64_t rest = BIG - 2 * MSS, pkts = rest / MSS + 1;
+    BULK(&s, S2C, rest / 2, pkts / 2);
+    cr_assert(!sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000,
+                         1000));
+    BULK(&s, S2C, rest - rest / 2, pkts - pkts / 2);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 2000,
+                        1000));
+    cr_assert_eq(s.ent[S2C].kind, ENTRY_NONE);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    cr_assert(strstr(s.log, "elide_start 36000000; elide_end delete "),
+              "log: %s", s.log);
+    cr_assert_eq(s.mir_payload[S2C], LEN(resp_big) + MSS);
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* The published end estimate: byte_count + rate * interval >= CL, the rate
+ * measured between the last two samples (none at the first). */
+static void
+paper_stats(uint64_t third_bytes, bool third_ends)
+{
+    struct sim s;
+    sim_init(&s, true, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    /* First sample: no rate yet; 20e6 < 36e6. */
+    cr_assert(!sim_stats(&s, 1, 20000000, 1000, 1000));
+    /* 5000 B/ms: 25e6 + 5e6 < 36e6. */
+    cr_assert(!sim_stats(&s, 2, 25000000, 2000, 1000));
+    /* 30.5e6 + 5500 * 1000 = 36e6 exactly; one byte less gives 5499 B/ms
+     * and 35,998,999. */
+    cr_assert_eq(sim_stats(&s, 3, third_bytes, 3000, 1000), third_ends);
+    if (third_ends) {
+        cr_assert_eq(s.ent[S2C].kind, ENTRY_NONE);
+        cr_assert(strstr(s.log, "elide_end delete 3 30500000"), "log: %s",
+                  s.log);
+        /* Returns true once. */
+        cr_assert(!conn_stats(&s.c, &s.env, 3, third_bytes, 4000, 1000));
+    } else {
+        cr_assert_eq(s.ent[S2C].kind, ENTRY_FWD);
+    }
+    sim_fini(&s);
+}
+
+Test(conn, paper_stats_end_at_boundary)
+{
+    paper_stats(30500000, true);
+}
+
+Test(conn, paper_stats_not_before_boundary)
+{
+    paper_stats(30499999, false);
+}
+
+/* Keep-alive in elide-paper: once the entry is gone, "Packet-In resumes,
+ * the next request/response header is seen and mirrored again" (the
+ * paper's step 4). */
+Test(conn, paper_keep_alive_next_request_is_mirrored)
+{
+    struct sim s;
+    sim_init(&s, true, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    BULK(&s, S2C, BIG, BIG / MSS + 1);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000,
+                        1000));
+    r = SEND(&s, C2S, PSH | ACK, S(req_small));
+    cr_assert(r.ctl && r.mirrored == r.frame_len,
+              "the next request %s the controller, %u of %u bytes mirrored "
+              "(C2S entry kind %u)", r.ctl ? "reached" : "did not reach",
+              r.mirrored, r.frame_len, s.ent[C2S].kind);
+    sim_fini(&s);
+}
+
+/* ---- 12. Stats and entry removal in mode elide -------------------------- */
+
+/* Server segments with timestamps: 66 bytes of L2-L4 headers each. */
+Test(conn, stats_end_when_payload_covers_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    s.opt[S2C] = TS_OPT;
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = CLI_ACK_AT(&s, LEN(resp_big));
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    uint64_t p = BIG / MSS + 1, per = HDR + TS_OPT;
+    cr_assert(!sim_stats(&s, p, BIG - 1 + p * per, 1000, 1000));
+    cr_assert(!strstr(s.log, "elide_end"), "log: %s", s.log);
+    cr_assert(sim_stats(&s, p, BIG + p * per, 2000, 1000));
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "req GET /big.bin; resp 200 length 36000000; "
+                       "elide_start 36000000; elide_end delete %llu %llu",
+                       (unsigned long long) p,
+                       (unsigned long long) (BIG + p * per)));
+    cr_assert(!conn_stats(&s.c, &s.env, p, BIG + p * per, 3000, 1000));
+    sim_fini(&s);
+}
+
+/* conn_stats without an elision entry, or with a forward+mirror one. */
+Test(conn, stats_only_for_elision_entries)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    cr_assert(!conn_stats(&s.c, &s.env, 100, 1000000, 1000, 1000));
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    cr_assert(!conn_stats(&s.c, &s.env, 100, 1000000, 2000, 1000));
+    EXPECT_ENTRIES(&s, ENTRY_FWD_MIRROR);
+    sim_check_entries(&s, __LINE__);
+    sim_fini(&s);
+}
+
+/* The usual case: some body segments went through the controller before the
+ * client's ACK let the entry in; the entry then carries the rest.  Once all
+ * of the body has passed, the estimate must say so. */
+Test(conn, stats_end_counts_body_elided_by_controller)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    uint64_t rest = BIG - 2 * MSS;
+    BULK(&s, S2C, rest, rest / MSS + 1);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000),
+              "the whole body passed (%u bytes by the controller, %llu by "
+              "the entry) but conn_stats does not end it", 2 * MSS,
+              (unsigned long long) rest);
+    sim_fini(&s);
+}
+
+/* FLOW_REMOVED of the elision entry: the switch's counters plus what the
+ * controller elided itself. */
+Test(conn, entry_removed_reports_switch_and_controller_counts)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    s.opt[S2C] = TS_OPT;
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = BODY(&s, 1000, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, 10000000, 7000);
+    sim_clear_log(&s);
+    sim_expire(&s, S2C);
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "elide_end idle_timeout %u %u",
+                       7000 + 2,
+                       10000000 + 7000 * 66 + (66 + MSS) + (66 + 1000)));
+    /* The body goes on through the controller, still elided. */
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    /* A C2S entry's removal says nothing. */
+    sim_clear_log(&s);
+    sim_expire(&s, C2S);
+    EXPECT_LOG(&s, "");
+    sim_fini(&s);
+}
+
+/* ---- Teardown and reuse ------------------------------------------------- */
+
+/* The client resets during the wait for its ACK of the head: the connection
+ * is over, no entry may be left behind. */
+Test(conn, reset_while_elision_deferred)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, RST | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    EXPECT_ENTRIES(&s, ENTRY_NONE);
+    sim_fini(&s);
+}
+
+Test(conn, reset_during_elided_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, 1000000, 700);
+    sim_clear_log(&s);
+    r = SEND(&s, C2S, RST, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    EXPECT_ENTRIES(&s, ENTRY_NONE);
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "elide_end delete 700 %u",
+                       1000000 + 700 * HDR));
+    sim_fini(&s);
+}
+
+/* The same 4-tuple again after a close (new ISN): a new connection. */
+Test(conn, port_reuse_after_close)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    BULK(&s, S2C, SMALL, SMALL / MSS + 1);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    cr_assert(s.c.closed);
+
+    s.isn[C2S] = s.nxt[C2S] = 77777777u;
+    s.isn[S2C] = s.nxt[S2C] = 88888888u;
+    sim_clear_log(&s);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 length 36000000; "
+                   "elide_start 36000000");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Heads still incomplete when the connection goes: conn_free releases their
+ * reassembly (LeakSanitizer checks). */
+Test(conn, free_with_incomplete_heads)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    struct res r = SEND(&s, S2C, ACK, resp_small, 20);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, req_small, 10);
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "req GET /small.bin");
+    cr_assert(s.c.req_ra && s.c.resp_ra);
+    sim_fini(&s);
+    cr_assert(!s.c.req_ra && !s.c.resp_ra);
+}
+
+/* ---- Packet-In reordering ----------------------------------------------- */
+
+/* Two pipelined responses; the segment with head 2 reaches the controller
+ * before the one with head 1.  Bytes not yet classified are mirrored; both
+ * heads are parsed, in stream order. */
+Test(conn, reordered_pipelined_responses)
+{
+    static const char h1[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+    static const char h2[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 50"
+                             "\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\n"
+                "Host: a\r\n\r\n", 0);
+    sim_clear_log(&s);
+    uint8_t seg1[2048], seg2[256];
+    size_t n1 = cat(seg1, sizeof seg1, h1, (size_t) LEN(h1), body_data,
+                    (size_t) 1000, NULL);
+    size_t n2 = cat(seg2, sizeof seg2, h2, (size_t) LEN(h2), body_data,
+                    (size_t) 50, NULL);
+    uint64_t base = off_of(&s, S2C);
+    struct res r = AT(&s, S2C, PSH | ACK, base + n1, seg2, n2);
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "");
+    r = AT(&s, S2C, ACK, base, seg1, n1);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    EXPECT_LOG(&s, "resp 200 length 1000; resp 404 length 50");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* A body segment of a big response reaches the controller before the head:
+ * not yet classifiable, so mirrored; once the head is parsed the rest of
+ * the body is elided. */
+Test(conn, body_segment_before_head)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    uint64_t base = off_of(&s, S2C);
+    struct res r = AT(&s, S2C, ACK, base + LEN(resp_big), body_data, MSS);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, S2C, ACK, base, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = AT(&s, S2C, ACK, base + LEN(resp_big), body_data, MSS);
+    EXPECT(r, AT_CTL, 0, 0);        /* now known to be body */
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 length 36000000; "
+                   "elide_start 36000000");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Head 2 reaches the controller more than the reassembly window (256 KiB)
+ * ahead of head 1, so it is not kept: when the parse reaches it, the
+ * connection falls back to mirroring everything. */
+Test(conn, head_beyond_reorder_window)
+{
+    static const char h1[] = "HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n"
+                             "\r\n";
+    static const char h2[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\n"
+                "Host: a\r\n\r\n", 0);
+    sim_clear_log(&s);
+    uint64_t base = off_of(&s, S2C), o2 = base + LEN(h1) + 300000;
+    uint8_t seg2[256];
+    size_t n2 = cat(seg2, sizeof seg2, h2, (size_t) LEN(h2), body_data,
+                    (size_t) 100, NULL);
+    struct res r = AT(&s, S2C, PSH | ACK, o2, seg2, n2);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, S2C, ACK, base, S(h1));
+    EXPECT(r, AT_CTL, ALL, 0);
+    for (uint32_t done = 0; done < 300000;) {
+        uint32_t n = 300000 - done < MSS ? 300000 - done : MSS;
+        r = AT(&s, S2C, ACK, base + LEN(h1) + done, body_data, n);
+        EXPECT(r, AT_CTL, ALL, 0);
+        done += n;
+    }
+    EXPECT_LOG(&s, "resp 200 length 300000");
+    r = AT(&s, S2C, PSH | ACK, o2, seg2, n2);     /* retransmitted */
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    EXPECT_LOG(&s, "resp 200 length 300000; pass reorder_window");
+    sim_fini(&s);
+}
+
+/* ---- Threshold ---------------------------------------------------------- */
+
+static struct res
+response_with_length(struct sim *s, bool paper, const char *cl)
+{
+    char head[128];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n", cl);
+    sim_init(s, paper, ISN_C, ISN_S);
+    HANDSHAKE(s);
+    REQUEST(s, req_big, 0);
+    sim_clear_log(s);
+    return SEND(s, S2C, PSH | ACK, head, (size_t) n);
+}
+
+Test(conn, content_length_at_threshold_is_elided)
+{
+    struct sim s;
+    struct res r = response_with_length(&s, false, "10000000");
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "resp 200 length 10000000; elide_start 10000000");
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    sim_fini(&s);
+}
+
+Test(conn, content_length_below_threshold_is_mirrored)
+{
+    struct sim s;
+    struct res r = response_with_length(&s, false, "9999999");
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    EXPECT_LOG(&s, "resp 200 length 9999999");
+    sim_fini(&s);
+}
+
+Test(conn, paper_threshold)
+{
+    struct sim s;
+    struct res r = response_with_length(&s, true, "9999999");
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "resp 200 length 9999999");
+    sim_fini(&s);
+    r = response_with_length(&s, true, "10000000");
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+    EXPECT_LOG(&s, "resp 200 length 10000000; elide_start 10000000");
+    sim_fini(&s);
+}
+
+/* elide-paper looks for the head in single segments only: a head split in
+ * two is not elided, and everything stays on the controller, mirrored. */
+Test(conn, paper_split_head_is_not_elided)
+{
+    struct sim s;
+    sim_init(&s, true, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    sim_clear_log(&s);
+    struct res r = SEND(&s, S2C, ACK, resp_big, 20);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, PSH | ACK, resp_big + 20, LEN(resp_big) - 20);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "");
+    sim_fini(&s);
+}
