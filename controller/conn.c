@@ -213,6 +213,10 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
     struct conn_event e = { .type = CE_PASSTHROUGH, .kind = reason };
     emit(env, c, &e);
     if (!env->cfg->paper) {
+        if (c->entry[S2C] == ENTRY_FWD && c->s2c_elides) {
+            /* Deleted, not overwritten: its removal reports elide_end. */
+            out->ops |= CONN_OP_DELETE_S2C;
+        }
         out->ops |= CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S;
         out->kind[S2C] = out->kind[C2S] = ENTRY_FWD_MIRROR;
         c->entry[S2C] = c->entry[C2S] = ENTRY_FWD_MIRROR;
@@ -406,6 +410,7 @@ install_for_response(struct conn *c, struct conn_out *out, bool elided)
         return;
     }
     uint8_t kind = elided ? ENTRY_FWD : ENTRY_FWD_MIRROR;
+    c->entry_base = c->h[S2C].hi > c->body_start ? c->h[S2C].hi : c->body_start;
     out->ops |= CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S;
     out->kind[S2C] = out->kind[C2S] = kind;
     c->entry[S2C] = c->entry[C2S] = kind;
@@ -415,6 +420,9 @@ install_for_response(struct conn *c, struct conn_out *out, bool elided)
 static void
 elide_done_without_entry(struct conn *c, const struct conn_env *env)
 {
+    if (c->body_reported && !c->elided_pkts_ctl) {
+        return;     /* the entry's removal reported all of this body */
+    }
     struct conn_event e = { .type = CE_ELIDE_END, .kind = "body_complete",
                             .packets = c->elided_pkts_ctl,
                             .bytes = c->elided_bytes_ctl };
@@ -467,6 +475,7 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
         c->body_start = c->head_start;
         c->body_end = c->body_start + rs.content_length;
         c->body_elided = rs.content_length >= env->cfg->threshold;
+        c->body_reported = false;
         if (c->body_elided) {
             struct conn_event s = { .type = CE_ELIDE_START,
                                     .content_length = rs.content_length };
@@ -525,6 +534,7 @@ end_body(struct conn *c, const struct conn_env *env)
         if (!c->s2c_elides) {
             elide_done_without_entry(c, env);
         }
+        c->body_reported = false;
     }
     c->rs = RS_HEAD;
     c->head_start = c->body_end;
@@ -835,6 +845,10 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             c->closed = true;
             out->ops |= CONN_OP_CLOSE;
         }
+        /* Nothing is installed on a connection that is over. */
+        out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);
+        c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
+        c->defer_elide = false;
     }
 }
 
@@ -852,6 +866,7 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
     if (!elides || dir != S2C) {
         return;
     }
+    c->body_reported = true;
     struct conn_event e = { .type = CE_ELIDE_END, .kind = reason,
                             .packets = packets + c->elided_pkts_ctl,
                             .bytes = bytes + c->elided_bytes_ctl };
@@ -863,7 +878,7 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
          * so that later segments of a body > 2 GiB unwrap correctly. */
         uint32_t per_pkt = 14 + 20 + (c->tcp_hdr_len ? c->tcp_hdr_len : 20);
         uint64_t est = bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
-        uint64_t pos = c->body_start + est;
+        uint64_t pos = c->entry_base + est;
         struct half *h = &c->h[S2C];
         if (pos > c->body_end) {
             pos = c->body_end;
@@ -875,12 +890,12 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
     emit(env, c, &e);
 }
 
-bool
+unsigned
 conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
            uint64_t bytes, uint64_t now_ms, uint64_t interval_ms)
 {
     if (c->entry[S2C] != ENTRY_FWD || !c->s2c_elides) {
-        return false;
+        return 0;
     }
     uint64_t rate = 0;       /* bytes per ms over the last interval */
     if (c->stats_ms && now_ms > c->stats_ms && bytes >= c->stats_bytes) {
@@ -888,30 +903,34 @@ conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
     }
     c->stats_bytes = bytes;
     c->stats_ms = now_ms;
-    bool end;
     if (env->cfg->paper) {
         /* As published: byte_count (which includes L2-L4 headers) against
-         * Content-Length, removing one polling period before the
-         * estimated end. */
-        end = bytes + rate * interval_ms >= c->paper_cl;
-    } else {
-        /* Ours: remove once the payload counted by the switch covers the
-         * body.  Nothing depends on the timing: the next head cannot come
-         * before the next request, which reaches the controller anyway. */
-        uint32_t per_pkt = 14 + 20 + (c->tcp_hdr_len ? c->tcp_hdr_len : 20);
-        uint64_t est = bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
-        uint64_t pos = c->body_start + est;
-        struct half *h = &c->h[S2C];
-        if (pos > c->body_end) {
-            pos = c->body_end;
+         * Content-Length, removing both entries one polling period before
+         * the estimated end, so that Packet-In resumes for the next
+         * request. */
+        if (bytes + rate * interval_ms < c->paper_cl) {
+            return 0;
         }
-        if (pos > h->ref) {
-            h->ref = pos;
-        }
-        end = c->rs != RS_BODY || est >= c->body_end - c->body_start;
+        c->entry[S2C] = c->entry[C2S] = ENTRY_NONE;
+        return CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S;
     }
-    if (end) {
-        c->entry[S2C] = ENTRY_NONE;
+    /* Ours: remove once the payload the switch counted, from where the
+     * entry took over, covers the body.  Nothing depends on the timing:
+     * the next head cannot come before the next request, which reaches the
+     * controller anyway. */
+    uint32_t per_pkt = 14 + 20 + (c->tcp_hdr_len ? c->tcp_hdr_len : 20);
+    uint64_t est = bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
+    uint64_t pos = c->entry_base + est;
+    struct half *h = &c->h[S2C];
+    if (pos > c->body_end) {
+        pos = c->body_end;
     }
-    return end;
+    if (pos > h->ref) {
+        h->ref = pos;
+    }
+    if (c->rs == RS_BODY && pos < c->body_end) {
+        return 0;
+    }
+    c->entry[S2C] = ENTRY_NONE;
+    return CONN_OP_DELETE_S2C;
 }

@@ -71,6 +71,8 @@ struct conn {
     uint8_t tcp_hdr_len;            /* of the server's segments */
     uint64_t s2c_acked;             /* highest server offset the client ACKed */
     bool defer_elide;               /* elision entry waits for that ACK */
+    bool body_reported;             /* elide_end already sent for this body */
+    uint64_t entry_base;            /* S2C offset when the elision entry went in */
     uint64_t dropped_lo, dropped_hi;  /* server bytes not kept for parsing */
 
     /* Entries this connection holds on the switch. */
@@ -149,10 +151,11 @@ void conn_entry_removed(struct conn *, const struct conn_env *, enum conn_dir,
                         bool elides, bool current, const char *reason,
                         uint64_t packets, uint64_t bytes);
 
-/* A flow-stats sample of the S2C entry at time 'now_ms'.  Returns true if
- * the entry should be deleted now because the body is (estimated to be)
- * about to end: 'interval_ms' is the polling period. */
-bool conn_stats(struct conn *, const struct conn_env *, uint64_t packets,
-                uint64_t bytes, uint64_t now_ms, uint64_t interval_ms);
+/* A flow-stats sample of the S2C entry at time 'now_ms'; 'interval_ms'
+ * is the polling period.  Returns the entries to delete now (CONN_OP_
+ * DELETE_S2C, and in elide-paper CONN_OP_DELETE_C2S too) because the body
+ * is (estimated to be) about to end, or 0. */
+unsigned conn_stats(struct conn *, const struct conn_env *, uint64_t packets,
+                    uint64_t bytes, uint64_t now_ms, uint64_t interval_ms);
 
 #endif

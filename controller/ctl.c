@@ -1043,9 +1043,13 @@ handle_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
         }
         struct event_ctx ctx = { sw };
         struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
-        if (conn_stats(&g.ce[i].c, &env, fs.packet_count, fs.byte_count, now,
-                       g.cfg.stats_interval_ms)) {
+        unsigned ops = conn_stats(&g.ce[i].c, &env, fs.packet_count,
+                                  fs.byte_count, now, g.cfg.stats_interval_ms);
+        if (ops & CONN_OP_DELETE_S2C) {
             conn_delete_dir(sw, i, S2C);
+        }
+        if (ops & CONN_OP_DELETE_C2S) {
+            conn_delete_dir(sw, i, C2S);
         }
     }
     if (rc < 0) {
