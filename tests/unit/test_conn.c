@@ -1314,7 +1314,7 @@ Test(conn, unseen_request_revealed_by_server_fin)
                        "alert unseen_request_bytes %u; pass unseen_bytes; "
                        "elide_end delete %u %u",
                        LEN(sneak), BIG / MSS + 1,
-                       (BIG / MSS + 1) * (HDR + MSS)));
+                       BIG + (BIG / MSS + 1) * HDR));
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     sim_fini(&s);
