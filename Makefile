@@ -2,6 +2,9 @@
 # `make` builds; `make test` installs what it needs and runs every test;
 # `make experiment` reruns the evaluation.
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
@@ -53,8 +56,13 @@ ovs: deps
 
 unit: build/test-unit
 	./build/test-unit --jobs 2
+# Criterion exits 0 when a worker only reports a leak or a UBSan message,
+# so the output is checked too.
 unit-san: build/san/test-unit
-	ASAN_OPTIONS=detect_leaks=1 ./build/san/test-unit --jobs 2
+	@mkdir -p build/log
+	ASAN_OPTIONS=detect_leaks=1 ./build/san/test-unit --jobs 2 2>&1 \
+	    | tee build/log/unit-san.log
+	@! grep -E 'ERROR: (Leak|Address)Sanitizer|runtime error:' build/log/unit-san.log
 
 e2e: build/elide-controller build/san/elide-controller
 	bash tests/e2e/run.sh
@@ -66,3 +74,42 @@ test: deps ovs
 
 clean:
 	rm -rf build
+
+# ---- mirror-analyze: analysis/ and tests/analysis/ ------------------------
+# Reuses the controller's packet and HTTP head parsers (pkt.o, http.o).
+AN_SRC      := $(filter-out analysis/main.c,$(wildcard analysis/*.c))
+AN_OBJ      := $(AN_SRC:%.c=build/%.o) build/controller/pkt.o build/controller/http.o
+AN_OBJ_SAN  := $(AN_SRC:%.c=build/san/%.o) build/san/controller/pkt.o \
+               build/san/controller/http.o
+AN_TEST_SRC := $(wildcard tests/analysis/*.c)
+AN_TEST_OBJ := $(AN_TEST_SRC:%.c=build/%.o)
+AN_TEST_OBJ_SAN := $(AN_TEST_SRC:%.c=build/san/%.o)
+
+.PHONY: analysis test-analysis
+analysis: build/mirror-analyze
+
+$(AN_SRC:%.c=build/%.o) $(AN_SRC:%.c=build/san/%.o) build/analysis/main.o \
+build/san/analysis/main.o $(AN_TEST_OBJ) $(AN_TEST_OBJ_SAN): $(wildcard analysis/*.h)
+$(AN_TEST_OBJ) $(AN_TEST_OBJ_SAN): CFLAGS += -Ianalysis
+
+build/mirror-analyze: build/analysis/main.o $(AN_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PCAP_LIBS)
+
+build/san/mirror-analyze: build/san/analysis/main.o $(AN_OBJ_SAN)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(PCAP_LIBS)
+
+# The unit tests also link the controller's objects: they check that
+# --threshold parses sizes exactly as the controller does.
+build/test-analysis: $(AN_TEST_OBJ) $(AN_SRC:%.c=build/%.o) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PCAP_LIBS) -lcriterion
+
+build/san/test-analysis: $(AN_TEST_OBJ_SAN) $(AN_SRC:%.c=build/san/%.o) $(LIB_OBJ_SAN)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(PCAP_LIBS) -lcriterion
+
+test-analysis: build/mirror-analyze build/san/mirror-analyze \
+               build/test-analysis build/san/test-analysis
+	./build/test-analysis --jobs 2
+	ASAN_OPTIONS=detect_leaks=1 ./build/san/test-analysis --jobs 2
+	bash tests/analysis/run.sh build/mirror-analyze
+	ASAN_OPTIONS=detect_leaks=1 bash tests/analysis/run.sh build/san/mirror-analyze
+# ---- end mirror-analyze ---------------------------------------------------
