@@ -66,6 +66,7 @@ unit-san: build/san/test-unit
 
 e2e: build/elide-controller build/san/elide-controller
 	bash tests/e2e/run.sh
+	CONTROLLER=build/san/elide-controller bash tests/e2e/run.sh
 
 test: deps ovs
 	$(MAKE) all asan build/test-unit
@@ -109,7 +110,10 @@ build/san/test-analysis: $(AN_TEST_OBJ_SAN) $(AN_SRC:%.c=build/san/%.o) $(LIB_OB
 test-analysis: build/mirror-analyze build/san/mirror-analyze \
                build/test-analysis build/san/test-analysis
 	./build/test-analysis --jobs 2
-	ASAN_OPTIONS=detect_leaks=1 ./build/san/test-analysis --jobs 2
-	bash tests/analysis/run.sh build/mirror-analyze
+	@mkdir -p build/log
+	ASAN_OPTIONS=detect_leaks=1 ./build/san/test-analysis --jobs 2 2>&1 \
+	    | tee build/log/test-analysis-san.log
+	@! grep -E 'ERROR: (Leak|Address)Sanitizer|runtime error:' build/log/test-analysis-san.log
+	bash tests/analysis/run.sh --perf build/mirror-analyze
 	ASAN_OPTIONS=detect_leaks=1 bash tests/analysis/run.sh build/san/mirror-analyze
 # ---- end mirror-analyze ---------------------------------------------------

@@ -218,8 +218,10 @@ case_elide_36m() {
     heads
     info "heads req=$HEADS_requests_mirrored/$HEADS_requests resp=$HEADS_responses_mirrored/$HEADS_responses"
     expect "ground truth complete (httpheads rc $HEADS_rc)" [ "$HEADS_rc" -eq 0 ]
-    expect "8..16 TCP packets mirrored ($MON_PKTS)" between "$MON_PKTS" 8 16
-    expect "< 20000 bytes mirrored ($MON_BYTES)" [ "$MON_BYTES" -lt 20000 ]
+    # SYN, SYN-ACK, ACK, GET, [server ACK: may ride on the head], head,
+    # FIN, FIN, ACK: the teardown comes to the controller by design.
+    expect "8..10 TCP packets mirrored ($MON_PKTS)" between "$MON_PKTS" 8 10
+    expect "< 1500 bytes mirrored ($MON_BYTES)" [ "$MON_BYTES" -lt 1500 ]
     expect "request head mirrored" \
         all_eq 1 "$HEADS_requests" "$HEADS_requests_mirrored"
     expect "response head mirrored" \
@@ -291,7 +293,17 @@ case_elide_paper_36m() {
     note_time
     expect "big.bin sha256" sha_ok big.bin
     note_counts
-    expect "< 100 TCP packets mirrored ($MON_PKTS)" [ "$MON_PKTS" -lt 100 ]
+    # The paper's end estimate compares switch byte counts, refreshed about
+    # every 0.5 s, with Content-Length, and may give the body back to
+    # Packet-In (mirrored) long before its end: how much depends on timing.
+    # Deterministic: the heads are mirrored and elision happened at all.
+    heads
+    expect "request and response heads mirrored" \
+        all_eq 1 "$HEADS_requests" "$HEADS_requests_mirrored" \
+        "$HEADS_responses" "$HEADS_responses_mirrored"
+    expect "elision: mirror < half of ground truth ($MON_PKTS < $GT_PKTS / 2)" \
+        [ "$((MON_PKTS * 2))" -lt "$GT_PKTS" ]
+    info "paper elide_end: $(grep -o '"reason":"[a-z_]*","bytes":[0-9]*' "$CASE_DIR/events.jsonl" | head -1)"
 }
 
 case_plain_36m() {
