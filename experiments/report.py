@@ -1,0 +1,436 @@
+"""Data files, tables and figures from runs.csv -- no network needed.
+
+build(dir) turns one experiment directory's runs.csv into <exp>.dat,
+summary.md and the figures; overview() does the same across experiments.
+plot.py (make plots) calls both on every results/*/last.
+"""
+
+import csv
+import os
+import shutil
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GNUPLOT_DIR = os.path.join(HERE, 'gnuplot')
+
+MODES = ['none', 'plain', 'selective', 'truncate', 'elide-paper', 'elide']
+WORKLOADS = ['table2', 'sizes', 'keepalive', 'pipelined', 'retrans', 'mixed']
+
+# The paper's Table 2 (IOTS 2016): packets and bytes that reached the monitor.
+PAPER = [('paper-no-elision', 7418, 10444377), ('paper-elision', 13, 9927)]
+
+INT_FIELDS = ['cap_mbit', 'run', 'mirror_packets', 'mirror_bytes',
+              'truth_packets', 'truth_bytes', 'conns', 'heads',
+              'heads_covered', 'leaked_body_bytes', 'elided_body_bytes',
+              'elided_other_bytes', 'other_mirror_packets',
+              'other_mirror_bytes', 'transfers', 'sha_ok', 'body_bytes',
+              'tcpdump_drops', 'mirror_qdisc_drops']
+
+
+def fmt(v):
+    if v is None:
+        return ''
+    if isinstance(v, float):
+        if v == int(v) and abs(v) < 1e15:
+            return str(int(v))
+        return '%.10g' % v
+    return str(v)
+
+
+def _num(text):
+    if text in ('', None):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def read_runs(path):
+    with open(path, newline='') as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for r in rows:
+        rec = {k: _num(v) if k not in ('experiment', 'case', 'mode', 'error',
+                                       'raw', 'analyzer') else v
+               for k, v in r.items()}
+        rec['cap_mbit'] = float(rec['cap_mbit'] or 0)
+        out.append(rec)
+    return out
+
+
+def cap_label(mbit):
+    return 'cap%g' % mbit if mbit else 'uncapped'
+
+
+# ---------------------------------------------------------------- aggregates
+
+def _mean(xs):
+    xs = [x for x in xs if isinstance(x, (int, float))]
+    return sum(xs) / len(xs) if xs else None
+
+
+def aggregate(rows, key):
+    """Groups rows by key(row), keeping first-seen order; per group: runs,
+    mean/min/max of the mirror counts, means of the rest, coverage as
+    covered heads over heads (None if the analyzer gave none)."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(key(r), []).append(r)
+    out = []
+    for k, rs in groups.items():
+        g = {'key': k, 'runs': len(rs), 'rows': rs}
+        for f in ('mirror_packets', 'mirror_bytes'):
+            vals = [r[f] for r in rs if isinstance(r.get(f), int)]
+            g[f] = _mean(vals)
+            g[f + '_min'] = min(vals) if vals else None
+            g[f + '_max'] = max(vals) if vals else None
+        for f in ('truth_packets', 'truth_bytes', 'leaked_body_bytes',
+                  'elided_body_bytes', 'elided_other_bytes',
+                  'other_mirror_packets', 'other_mirror_bytes', 'seconds',
+                  'goodput_mbit', 'mirror_qdisc_drops', 'tcpdump_drops',
+                  'ev_elide_start', 'ev_alert'):
+            g[f] = _mean([r.get(f) for r in rs])
+        heads = [r.get('heads') for r in rs]
+        if all(isinstance(h, int) for h in heads) and sum(heads) > 0:
+            g['heads'] = sum(heads)
+            g['heads_covered'] = sum(r['heads_covered'] for r in rs)
+            g['coverage'] = g['heads_covered'] / g['heads']
+        else:
+            g['heads'] = g['heads_covered'] = g['coverage'] = None
+        g['transfers'] = sum(r.get('transfers') or 0 for r in rs)
+        g['sha_ok'] = sum(r.get('sha_ok') or 0 for r in rs)
+        g['errors'] = sum(1 for r in rs if r.get('error'))
+        out.append(g)
+    return out
+
+
+def _n(v, digits=0):
+    """Thousands separators for tables; '-' for None."""
+    if v is None:
+        return '-'
+    if digits:
+        return '{:,.{}f}'.format(v, digits)
+    return '{:,}'.format(int(round(v)))
+
+
+def _range(g, f):
+    lo, hi = g.get(f + '_min'), g.get(f + '_max')
+    if lo is None or lo == hi:
+        return _n(g.get(f))
+    return '%s (%s-%s)' % (_n(g.get(f)), _n(lo), _n(hi))
+
+
+def _cov(g):
+    return '-' if g.get('coverage') is None else '%.1f %%' % (100 * g['coverage'])
+
+
+def markdown_table(groups, with_case=True):
+    head = (['case'] if with_case else []) + [
+        'mirror', 'mode', 'runs', 'mirror pkts', 'mirror bytes', 'truth pkts',
+        'truth bytes', 'header coverage', 'leaked body B', 'sha256 ok', 's']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '|'.join('---' if i < (3 if with_case else 2) else '---:'
+                            for i in range(len(head))) + '|']
+    for g in groups:
+        case, cap, mode = g['key']
+        cells = ([case] if with_case else []) + [
+            cap_label(cap), mode, str(g['runs']),
+            _range(g, 'mirror_packets'), _range(g, 'mirror_bytes'),
+            _n(g['truth_packets']), _n(g['truth_bytes']), _cov(g),
+            _n(g['leaked_body_bytes']),
+            '%d/%d' % (g['sha_ok'], g['transfers']), _n(g['seconds'], 1)]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def summary_table(records):
+    """The table printed at the end of a run."""
+    groups = aggregate(records, lambda r: (r['case'], r['cap_mbit'], r['mode']))
+    cols = ['case', 'mirror', 'mode', 'n', 'mirror pkts', 'mirror bytes',
+            'truth pkts', 'coverage', 'sha', 'err']
+    rows = [[g['key'][0], cap_label(g['key'][1]), g['key'][2], str(g['runs']),
+             _n(g['mirror_packets']), _n(g['mirror_bytes']),
+             _n(g['truth_packets']), _cov(g),
+             '%d/%d' % (g['sha_ok'], g['transfers']), str(g['errors'])]
+            for g in groups]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+    line = lambda cells: '  '.join(  # noqa: E731
+        c.ljust(w) if i < 3 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths)))
+    return '\n'.join([line(cols), line(['-' * w for w in widths])] +
+                     [line(r) for r in rows])
+
+
+# ------------------------------------------------------------- data files
+
+def _write_dat(path, header, rows):
+    with open(path, 'w') as f:
+        # A header line, not a comment: gnuplot's columnhead reads it.
+        f.write(' '.join(header) + '\n')
+        for r in rows:
+            f.write(' '.join('NaN' if v is None else
+                             ('"%s"' % v if isinstance(v, str) else fmt(v))
+                             for v in r) + '\n')
+
+
+DAT_FIELDS = ['case', 'param', 'cap_mbit', 'mode', 'runs',
+              'mirror_packets', 'mirror_packets_min', 'mirror_packets_max',
+              'mirror_bytes', 'mirror_bytes_min', 'mirror_bytes_max',
+              'truth_packets', 'truth_bytes', 'coverage',
+              'leaked_body_bytes', 'elided_body_bytes', 'other_mirror_bytes',
+              'mirror_qdisc_drops', 'seconds', 'goodput_mbit']
+
+
+def write_case_dat(path, groups):
+    rows = []
+    for g in groups:
+        case, cap, mode = g['key']
+        param = g['rows'][0].get('param')
+        rows.append([case, param, cap, mode, g['runs']] +
+                    [g.get(f) for f in DAT_FIELDS[5:]])
+    _write_dat(path, DAT_FIELDS, rows)
+
+
+def table2_rows(groups):
+    """[label, capped pkts, capped bytes, uncapped pkts, uncapped bytes,
+    paper pkts, paper bytes]: a row per mode of the table2 case, then the
+    paper's two rows."""
+    by = {(g['key'][1] != 0, g['key'][2]): g for g in groups
+          if g['key'][0] == 'table2'}
+    rows = []
+    for mode in MODES:
+        c, u = by.get((True, mode)), by.get((False, mode))
+        if c is None and u is None:
+            continue
+        rows.append([mode,
+                     c and c['mirror_packets'], c and c['mirror_bytes'],
+                     u and u['mirror_packets'], u and u['mirror_bytes'],
+                     None, None])
+    for label, p, b in PAPER:
+        rows.append([label, None, None, None, None, p, b])
+    return rows
+
+
+def table2_markdown(groups):
+    by = {(g['key'][1], g['key'][2]): g for g in groups
+          if g['key'][0] == 'table2'}
+    caps = sorted({k[0] for k in by}, key=lambda c: (c == 0, c))
+    head = '| mode | ' + ' | '.join(
+        '%s pkts | %s bytes | coverage' % ((cap_label(c),) * 2)
+        for c in caps) + ' |'
+    lines = [head, '|---|' + '---:|---:|---:|' * len(caps)]
+    for mode in MODES:
+        if not any((c, mode) in by for c in caps):
+            continue
+        cells = [mode]
+        for c in caps:
+            g = by.get((c, mode))
+            cells += ([_range(g, 'mirror_packets'), _range(g, 'mirror_bytes'),
+                       _cov(g)] if g else ['-', '-', '-'])
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    for label, p, b in PAPER:
+        lines.append('| ' + ' | '.join([label.replace('-', ' '), _n(p), _n(b),
+                                       '-'] + ['', '', ''] * (len(caps) - 1))
+                     + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def sizes_rows(groups):
+    """[size, then per cap (capped, uncapped): mirror bytes of each mode,
+    then the ground truth bytes (mean over every mode's runs)]."""
+    sizes = sorted({g['rows'][0]['param'] for g in groups})
+    by = {(g['rows'][0]['param'], g['key'][1] != 0, g['key'][2]): g
+          for g in groups}
+    rows = []
+    for s in sizes:
+        row = [s]
+        for capped in (True, False):
+            for mode in MODES:
+                g = by.get((s, capped, mode))
+                row.append(g['mirror_bytes'] if g else None)
+            row.append(_mean([g['truth_bytes'] for (s2, c, _m), g in by.items()
+                              if s2 == s and c == capped]))
+        rows.append(row)
+    header = ['size'] + ['%s_%s' % (c, m) for c in ('capped', 'uncapped')
+                         for m in MODES + ['truth']]
+    return header, rows
+
+
+# ------------------------------------------------------------------ figures
+
+def gnuplot(script, out_base, **variables):
+    """Draws script into out_base.pdf and out_base.png (pdfcairo and
+    pngcairo).  Returns False if gnuplot is not installed."""
+    if not shutil.which('gnuplot'):
+        return False
+    for term, ext in (('pdf', 'pdf'), ('png', 'png')):
+        assigns = ['%s=%s' % (k, _gp(v)) for k, v in variables.items()]
+        assigns += ["term='%s'" % term, "out='%s.%s'" % (out_base, ext)]
+        p = subprocess.run(['gnuplot', '-e', '; '.join(assigns),
+                            script], cwd=GNUPLOT_DIR,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        if p.returncode != 0:
+            raise RuntimeError('gnuplot %s: %s' % (script, p.stderr.strip()))
+    return True
+
+
+def _gp(v):
+    if isinstance(v, str):
+        return "'%s'" % v.replace("'", "''")
+    return fmt(v)
+
+
+# -------------------------------------------------------------- directories
+
+def build(d, plots=True):
+    """Rebuilds the data files, summary.md and figures of one experiment
+    directory from its runs.csv."""
+    rows = read_runs(os.path.join(d, 'runs.csv'))
+    if not rows:
+        return
+    name = os.path.basename(os.path.dirname(os.path.abspath(d)))
+    groups = aggregate(rows, lambda r: (r['case'], r['cap_mbit'], r['mode']))
+    write_case_dat(os.path.join(d, 'cases.dat'), groups)
+    md = ['# %s (%s)\n' % (name, os.path.basename(os.path.abspath(d))),
+          'Per case, mirror cap and mode; mean over runs, (min-max) when '
+          'runs differ.  Header coverage = covered heads / heads over all '
+          'runs.\n', markdown_table(groups)]
+    experiments = {r['experiment'] for r in rows}
+    if 'table2' in experiments:
+        rows2 = table2_rows(groups)
+        _write_dat(os.path.join(d, 'table2.dat'),
+                   ['label', 'capped_packets', 'capped_bytes',
+                    'uncapped_packets', 'uncapped_bytes', 'paper_packets',
+                    'paper_bytes'], rows2)
+        md += ['\n## Table 2: one 36 MB GET, next to the paper\n',
+               table2_markdown(groups)]
+        if plots:
+            gnuplot('table2.gp', os.path.join(d, 'table2'),
+                    dat=os.path.join(d, 'table2.dat'))
+    if 'sizes' in experiments:
+        header, rows3 = sizes_rows([g for g in groups
+                                    if g['rows'][0]['experiment'] == 'sizes'])
+        _write_dat(os.path.join(d, 'sizes.dat'), header, rows3)
+        if plots:
+            gnuplot('sizes.gp', os.path.join(d, 'sizes'),
+                    dat=os.path.join(d, 'sizes.dat'))
+    with open(os.path.join(d, 'summary.md'), 'w') as f:
+        f.write('\n'.join(md))
+
+
+def workload_matrix(rows, field, capped):
+    """Per workload (row) and mode (column): for mirror_bytes the mean over
+    runs of the sum over the workload's cases; for coverage the covered
+    heads over the heads.  Plus the ground truth bytes as a first column."""
+    out = []
+    for wl in WORKLOADS:
+        rs = [r for r in rows if r['experiment'] == wl and
+              (r['cap_mbit'] != 0) == capped]
+        if not rs:
+            continue
+        row = [wl]
+        if field == 'mirror_bytes':
+            row.append(_per_run_sum([r for r in rs if r['mode'] == 'none'] or rs,
+                                    'truth_bytes'))
+        for mode in MODES:
+            mr = [r for r in rs if r['mode'] == mode]
+            if not mr:
+                row.append(None)
+            elif field == 'coverage':
+                heads = [r.get('heads') for r in mr]
+                if all(isinstance(h, int) for h in heads) and sum(heads):
+                    row.append(100.0 * sum(r['heads_covered'] for r in mr) /
+                               sum(heads))
+                else:
+                    row.append(None)
+            else:
+                row.append(_per_run_sum(mr, field))
+        out.append(row)
+    return out
+
+
+def _per_run_sum(rs, field):
+    """Sum over cases of the mean over runs of each case."""
+    by = {}
+    for r in rs:
+        if isinstance(r.get(field), (int, float)):
+            by.setdefault(r['case'], []).append(r[field])
+    return sum(sum(v) / len(v) for v in by.values()) if by else None
+
+
+def overview(results, stamp, dirs, plots=True):
+    """results/overview/<stamp>/: every experiment's runs in one runs.csv,
+    the cross-workload data files and figures, a `last` link."""
+    d = os.path.join(results, 'overview', stamp)
+    os.makedirs(d, exist_ok=True)
+    header, all_rows = None, []
+    for name in sorted(dirs):
+        with open(os.path.join(dirs[name], 'runs.csv'), newline='') as f:
+            rd = csv.reader(f)
+            h = next(rd)
+            header = header or h
+            all_rows += list(rd)
+    with open(os.path.join(d, 'runs.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(all_rows)
+    with open(os.path.join(d, 'sources.txt'), 'w') as f:
+        for name in sorted(dirs):
+            f.write('%s\n' % os.path.relpath(dirs[name], results))
+    build_overview(d, plots)
+    link = os.path.join(results, 'overview', 'last')
+    if os.path.islink(link) or os.path.exists(link):
+        os.unlink(link)
+    os.symlink(stamp, link)
+    return d
+
+
+def build_overview(d, plots=True):
+    rows = read_runs(os.path.join(d, 'runs.csv'))
+    md = ['# Overview (%s)\n' % os.path.basename(os.path.abspath(d))]
+    for capped in (True, False):
+        tag = 'capped' if capped else 'uncapped'
+        m = workload_matrix(rows, 'mirror_bytes', capped)
+        _write_dat(os.path.join(d, 'mirror_bytes_%s.dat' % tag),
+                   ['workload', 'truth'] + MODES, m)
+        if m:
+            md += ['\n## Mirrored bytes per workload and mode, %s\n' % tag,
+                   'Sum over the workload\'s cases of the mean over runs; '
+                   '"truth" is what the client captured.\n',
+                   _matrix_md(m, ['truth'] + MODES, _n)]
+    cov = workload_matrix(rows, 'coverage', True)
+    _write_dat(os.path.join(d, 'coverage_capped.dat'), ['workload'] + MODES,
+               cov)
+    if cov:
+        md += ['\n## Header coverage (%) per workload and mode, mirror capped\n',
+               _matrix_md(cov, MODES, lambda v: _n(v, 1))]
+    groups = aggregate(rows, lambda r: (r['case'], r['cap_mbit'], r['mode']))
+    md += ['\n## Every case\n', markdown_table(groups)]
+    with open(os.path.join(d, 'summary.md'), 'w') as f:
+        f.write('\n'.join(md))
+    if plots:
+        for capped in ('capped', 'uncapped'):
+            dat = os.path.join(d, 'mirror_bytes_%s.dat' % capped)
+            if os.path.getsize(dat) > 100:
+                gnuplot('bytes_by_workload.gp',
+                        os.path.join(d, 'mirror_bytes_%s' % capped), dat=dat,
+                        title='Mirrored bytes per workload and mode, mirror %s'
+                        % ('capped at 10 Mbit/s' if capped == 'capped'
+                           else 'uncapped'))
+        dat = os.path.join(d, 'coverage_capped.dat')
+        if cov and any(v is not None for r in cov for v in r[1:]):
+            gnuplot('coverage.gp', os.path.join(d, 'coverage_capped'), dat=dat)
+
+
+def _matrix_md(m, cols, f):
+    lines = ['| workload | ' + ' | '.join(cols) + ' |',
+             '|---|' + '---:|' * len(cols)]
+    for r in m:
+        lines.append('| ' + ' | '.join([r[0]] + [f(v) for v in r[1:]]) + ' |')
+    return '\n'.join(lines) + '\n'
+

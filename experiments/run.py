@@ -1,0 +1,568 @@
+#!/usr/bin/python3
+"""Runs the mirroring experiments on a Mininet network and writes results.
+
+    /usr/bin/python3 experiments/run.py                  # everything
+    /usr/bin/python3 experiments/run.py --quick          # table2 + keepalive
+    /usr/bin/python3 experiments/run.py --experiments table2 --modes elide \\
+        --caps 10 --runs 5 --threshold 1M
+
+One network is built per invocation and reused: the mirror cap is changed
+with tc between the capped and uncapped phases, and only the controller is
+restarted between modes (its flows are deleted before the next one starts).
+For every case (one capture) and run: tcpdump on the monitor (what the
+mirror delivered), on the clients (ground truth) and on the server; the
+controller's events of the run, dump-flows, port and qdisc statistics;
+every body's sha256 checked against the generator's.
+
+Output: results/<experiment>/<UTC stamp>/ (args.txt, runs.csv, .dat files,
+figures, summary.txt; raw/ holds pcaps and per-run logs, not committed) and
+a `last` link per experiment; with more than one experiment also
+results/overview/<stamp>/.  Exit status 1 if any transfer's sha256 was
+wrong or any run failed.
+"""
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import analyze            # noqa: E402
+import harness            # noqa: E402
+import report             # noqa: E402
+import workloads          # noqa: E402
+from harness import ROOT, log  # noqa: E402
+
+MODES = ['none', 'plain', 'selective', 'truncate', 'elide-paper', 'elide']
+QUICK_EXPERIMENTS = ['table2', 'keepalive']
+
+RECORD_FIELDS = [
+    'experiment', 'case', 'param', 'cap_mbit', 'mode', 'run', 'loss',
+] + analyze.SUMMARY_FIELDS + [
+    'analyzer', 'transfers', 'sha_ok', 'seconds', 'body_bytes',
+    'goodput_mbit', 'tcpdump_drops', 'mirror_qdisc_drops',
+    'ev_conn_open', 'ev_elide_start', 'ev_elide_end', 'ev_passthrough',
+    'ev_alert', 'ev_openflow_error', 'ev_conn_close', 'error', 'raw',
+]
+
+
+def size_arg(text):
+    """'10M' -> 10000000 (K/M/G decimal, as the controller reads them)."""
+    mult = {'k': 10**3, 'm': 10**6, 'g': 10**9}
+    t = text.strip().lower()
+    if t and t[-1] in mult:
+        return int(float(t[:-1]) * mult[t[-1]])
+    return int(t)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--experiments', default=','.join(workloads.EXPERIMENTS),
+                   help='comma list of %s (default all)'
+                   % ','.join(workloads.EXPERIMENTS))
+    p.add_argument('--quick', action='store_true',
+                   help='table2 and keepalive, one run each')
+    p.add_argument('--modes', default=','.join(MODES))
+    p.add_argument('--caps', default='10,0',
+                   help='mirror caps in Mbit/s, 0 = uncapped (default 10,0)')
+    p.add_argument('--runs', type=int, default=1, help='runs per case')
+    p.add_argument('--runs-table2', type=int, default=None,
+                   help='runs of the table2 case (default --runs)')
+    p.add_argument('--threshold', default='10M',
+                   help='elision threshold, for controller and analyzer')
+    p.add_argument('--http-ports', default='80')
+    p.add_argument('--select', default='tcp:80', help='selective mode filter')
+    p.add_argument('--truncate-len', type=int, default=128)
+    p.add_argument('--ctl-args', default='',
+                   help='extra controller arguments (one string)')
+    p.add_argument('--controller', default=os.path.join(ROOT, 'build',
+                                                        'elide-controller'))
+    p.add_argument('--ctl-port', type=int, default=46653)
+    p.add_argument('--prefix', default='ex',
+                   help='name prefix of switches, hosts, lock (default ex)')
+    p.add_argument('--topo', default='elide_single',
+                   choices=['elide_single', 'elide_two'])
+    p.add_argument('--host-mbit', type=float, default=None,
+                   help='cap on client and server links (default none)')
+    p.add_argument('--seed', default='elide-exp')
+    p.add_argument('--sizes', default=','.join(str(s) for s in workloads.SIZES))
+    p.add_argument('--losses', default=','.join(str(x) for x in workloads.LOSSES))
+    p.add_argument('--flow-csv', default=os.path.join(
+        os.path.dirname(ROOT), 'shared', 'data', 'flow-sizes-agh2015.csv'))
+    p.add_argument('--mixed-clients', type=int, default=4)
+    p.add_argument('--mixed-requests', type=int, default=200,
+                   help='requests per mixed client')
+    p.add_argument('--mixed-cap', default='40M', help='largest mixed size')
+    p.add_argument('--mixed-weight', default='flows',
+                   choices=['flows', 'packets', 'bytes'],
+                   help='CDF column the mixed sizes are drawn from')
+    p.add_argument('--quiet-ms', type=int, default=300,
+                   help='wait after the clients end before stopping captures')
+    p.add_argument('--results', default=os.path.join(ROOT, 'results'))
+    p.add_argument('--name', default=None,
+                   help='results directory name for all experiments '
+                   '(default: one directory per experiment)')
+    p.add_argument('--no-pcaps', action='store_true',
+                   help='delete pcaps once analyzed')
+    p.add_argument('--keep-pcaps', type=int, default=1, metavar='N',
+                   help='pcaps are kept for the newest N runs of each '
+                   'experiment and deleted from older ones (default 1; a '
+                   'full run captures about 15 GB)')
+    p.add_argument('--no-plots', action='store_true')
+    a = p.parse_args(argv)
+    if a.quick:
+        if a.experiments == ','.join(workloads.EXPERIMENTS):
+            a.experiments = ','.join(QUICK_EXPERIMENTS)
+    a.experiments = [e for e in a.experiments.split(',') if e]
+    a.modes = [m for m in a.modes.split(',') if m]
+    a.caps = [float(c) for c in a.caps.split(',') if c != '']
+    a.sizes = [size_arg(s) for s in a.sizes.split(',') if s]
+    a.losses = [float(x) for x in a.losses.split(',') if x]
+    a.mixed_cap = size_arg(a.mixed_cap)
+    a.threshold_bytes = size_arg(a.threshold)
+    for m in a.modes:
+        if m not in MODES:
+            p.error('unknown mode %r' % m)
+    for e in a.experiments:
+        if e not in workloads.EXPERIMENTS:
+            p.error('unknown experiment %r' % e)
+    if a.ctl_port in (6653, 16653, 26653, 36653):
+        p.error('port %d belongs to other harnesses on this machine'
+                % a.ctl_port)
+    return a
+
+
+def cap_label(mbit):
+    return 'cap%g' % mbit if mbit else 'uncapped'
+
+
+def mode_args(a, mode):
+    args = []
+    if mode == 'selective':
+        args += ['--select', a.select]
+    elif mode == 'truncate':
+        args += ['--truncate-len', str(a.truncate_len)]
+    elif mode in ('elide-paper', 'elide'):
+        args += ['--threshold', a.threshold, '--http-ports', a.http_ports]
+    return args + a.ctl_args.split()
+
+
+def set_loss(host, p):
+    """Random loss on the server's link, both directions, via iptables in
+    the server's namespace (no netem on these machines)."""
+    for chain, io in (('INPUT', '-i'), ('OUTPUT', '-o')):
+        out = host.cmd('iptables -A %s %s %s-eth0 -m statistic --mode random '
+                       '--probability %.6f -j DROP && echo ok'
+                       % (chain, io, host.name, p))
+        if 'ok' not in out:
+            raise RuntimeError('iptables in %s: %s' % (host.name, out.strip()))
+
+
+def clear_loss(host):
+    host.cmd('iptables -F INPUT; iptables -F OUTPUT')
+
+
+def count_events(text):
+    counts = {}
+    for line in text.splitlines():
+        i = line.find('"event"')
+        if i < 0:
+            continue
+        rest = line[i + 7:].lstrip(' :')
+        if rest.startswith('"'):
+            name = rest[1:rest.find('"', 1)]
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+class Runner:
+    def __init__(self, a, stamp):
+        self.a = a
+        self.stamp = stamp
+        self.session = harness.Session(a.prefix)
+        self.records = []
+        self.failures = []
+        self.dirs = {}          # experiment -> results dir of this invocation
+        self.net = None
+        self.ctl = None
+
+    # -- results directories
+
+    def exp_dir(self, exp):
+        name = self.a.name or exp
+        if self.a.topo != 'elide_single' and not self.a.name:
+            name += '-twoswitch'
+        if name not in self.dirs:
+            d = os.path.join(self.a.results, name, self.stamp)
+            os.makedirs(os.path.join(d, 'raw'), exist_ok=True)
+            self.dirs[name] = d
+            with open(os.path.join(d, 'runs.csv'), 'w', newline='') as f:
+                csv.writer(f).writerow(RECORD_FIELDS)
+        return self.dirs[name]
+
+    def write_record(self, rec):
+        self.records.append(rec)
+        d = self.exp_dir(rec['experiment'])
+        with open(os.path.join(d, 'runs.csv'), 'a', newline='') as f:
+            csv.writer(f).writerow([report.fmt(rec.get(k))
+                                    for k in RECORD_FIELDS])
+
+    # -- main
+
+    def main(self):
+        self.session.acquire()
+        try:
+            self._run_all()
+        finally:
+            self._teardown()
+        return self._finish()
+
+    def _run_all(self):
+        a = self.a
+        tmp = self.session.tmpdir()
+        files = workloads.FileSet(os.path.join(tmp, 'www'), a.seed)
+        self.cases = workloads.build_cases(a.experiments, files, a)
+        nclients = max(c.nclients() for c in self.cases)
+        t0 = time.time()
+        files.make()
+        log('generated %d files, %.0f MB, in %.1f s'
+            % (len(files.sizes), sum(files.sizes.values()) / 1e6,
+               time.time() - t0))
+        self.files = files
+        self.dl_dir = os.path.join(tmp, 'dl')
+        os.makedirs(self.dl_dir)
+        for exp in a.experiments:
+            self.write_args(self.exp_dir(exp), files)
+
+        t0 = time.time()
+        self.net = harness.Network(self.session, a.topo, a.ctl_port,
+                                   clients=nclients, servers=1,
+                                   mirror_mbit=a.caps[0] or None,
+                                   host_mbit=a.host_mbit)
+        self.net.start()
+        log('network %s up in %.1f s: switches %s, mirror %s port %d'
+            % (a.topo, time.time() - t0,
+               ' '.join(s.name for s in self.net.switches),
+               self.net.mirror_intf.name, harness.elide_topo.MIRROR_PORT))
+        self.nginx = self.start_nginx(tmp, files.root)
+
+        total = len(a.caps) * len(a.modes) * sum(self.runs_of(c)
+                                                 for c in self.cases)
+        k = 0
+        for cap in a.caps:
+            self.net.set_cap(cap or None)
+            for mode in a.modes:
+                ctldir = os.path.join(self.exp_dir(a.experiments[0]), 'raw',
+                                      'ctl-%s-%s' % (cap_label(cap), mode))
+                os.makedirs(ctldir, exist_ok=True)
+                self.ctl = harness.Controller(self.session, self.net,
+                                              a.controller, mode,
+                                              mode_args(a, mode), ctldir)
+                self.ctl.start()
+                for case in self.cases:
+                    for r in range(1, self.runs_of(case) + 1):
+                        k += 1
+                        rec = self.run_case(case, r, cap, mode)
+                        self.write_record(rec)
+                        self.progress(k, total, rec)
+                        if not self.ctl.alive():
+                            self.failures.append('controller %s died during %s'
+                                                 % (mode, case.name))
+                            log('controller died; restarting it')
+                            self.ctl.popen = None
+                            self.ctl.start()
+                rc = self.ctl.stop()
+                self.ctl = None
+                if rc != 0:
+                    self.failures.append('controller %s exited %s on SIGTERM'
+                                         % (mode, rc))
+
+    def runs_of(self, case):
+        if case.experiment == 'table2' and self.a.runs_table2:
+            return self.a.runs_table2
+        return self.a.runs
+
+    def start_nginx(self, tmp, www):
+        d = os.path.join(tmp, 'nginx')
+        os.makedirs(os.path.join(d, 'logs'))
+        server = self.net.servers[0]
+        conf = os.path.join(d, 'nginx.conf')
+        with open(conf, 'w') as f:
+            f.write(NGINX_CONF % dict(dir=d, ip=server.IP(), www=www))
+        p = self.session.track(server.popen(
+            ['nginx', '-e', os.path.join(d, 'logs', 'error.log'), '-p', d,
+             '-c', conf], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL), 'nginx')
+        for _ in range(100):
+            if ':80 ' in server.cmd('ss -Hltn'):
+                # The workers outlive a SIGKILLed master: a killed session's
+                # successor must find them in the state file too.
+                try:
+                    with open('/proc/%d/task/%d/children' % (p.pid, p.pid)) as f:
+                        for child in f.read().split():
+                            self.session.track_pid(int(child), 'nginx worker')
+                except OSError:
+                    pass
+                return p
+            if p.poll() is not None:
+                break
+            time.sleep(0.05)
+        with open(os.path.join(d, 'logs', 'error.log')) as f:
+            raise RuntimeError('nginx did not start: ' + f.read())
+
+    def _teardown(self):
+        if self.ctl is not None:
+            self.ctl.stop()
+        if self.net is not None:
+            # nginx and captures live in the hosts' namespaces: stop them
+            # before the hosts go.
+            self.session.stop_popens()
+            self.net.stop()
+        self.session.release()
+
+    # -- one run
+
+    def run_case(self, case, r, cap, mode):
+        a, net, ctl = self.a, self.net, self.ctl
+        tag = '%s-%s-%s-r%d' % (cap_label(cap), mode, case.name, r)
+        raw = os.path.join(self.exp_dir(case.experiment), 'raw', tag)
+        os.makedirs(raw, exist_ok=True)
+        rec = dict(experiment=case.experiment, case=case.name,
+                   param=case.param, cap_mbit=cap, mode=mode, run=r,
+                   loss=case.loss, raw=os.path.relpath(raw, a.results),
+                   error='')
+        server = net.servers[0]
+        try:
+            net.flush_arp()
+            if case.loss:
+                set_loss(server, case.loss)
+            used = sorted({j.client for j in case.jobs})
+            specs = [(net.monitor, net.monitor.name + '-eth0',
+                      os.path.join(raw, 'mirror.pcap')),
+                     (server, server.name + '-eth0',
+                      os.path.join(raw, 'server.pcap'))]
+            specs += [(net.clients[c], net.clients[c].name + '-eth0',
+                       os.path.join(raw, 'client%d.pcap' % (c + 1)))
+                      for c in used]
+            ports0, qd0, ev0 = net.dump_ports(), net.qdisc_drops(), ctl.log_size()
+            caps = harness.start_captures(self.session, specs)
+            try:
+                transfers, secs, errors = workloads.run_jobs(
+                    net, self.session, case.jobs, self.dl_dir)
+                time.sleep(a.quiet_ms / 1000.0)
+            finally:
+                drops = [c.stop() for c in caps]
+                if case.loss:
+                    clear_loss(server)
+            events = ctl.read_events(ev0)
+            with open(os.path.join(raw, 'events.jsonl'), 'w') as f:
+                f.write(events)
+            with open(os.path.join(raw, 'flows.txt'), 'w') as f:
+                f.write(net.dump_flows())
+            with open(os.path.join(raw, 'ports.txt'), 'w') as f:
+                f.write('# before\n' + ports0 + '# after\n' + net.dump_ports())
+            with open(os.path.join(raw, 'qdisc.txt'), 'w') as f:
+                f.write(net.cap_state() + '\n' + net.qdisc_stats())
+            ok = sum(1 for _k, n, sha in transfers if sha == self.files.sha[n])
+            with open(os.path.join(raw, 'transfers.txt'), 'w') as f:
+                for k, n, sha in transfers:
+                    f.write('job%d %s %s %s\n' % (k, n, sha, 'ok' if sha ==
+                                                  self.files.sha[n] else 'BAD'))
+            body = sum(self.files.sizes[n] for _k, n, _s in transfers)
+            rec.update(transfers=len(transfers), sha_ok=ok, seconds=secs,
+                       body_bytes=body,
+                       goodput_mbit=body * 8 / secs / 1e6 if secs else 0,
+                       tcpdump_drops=sum(drops),
+                       mirror_qdisc_drops=net.qdisc_drops() - qd0)
+            ev = count_events(events)
+            for name in ('conn_open', 'elide_start', 'elide_end',
+                         'passthrough', 'alert', 'openflow_error',
+                         'conn_close'):
+                rec['ev_' + name] = ev.get(name, 0)
+            truth = self.truth_pcap(raw, used)
+            summary, which = analyze.analyze(
+                truth, os.path.join(raw, 'mirror.pcap'), a.http_ports,
+                a.threshold, os.path.join(raw, 'conns.csv'))
+            rec.update(summary)
+            rec['analyzer'] = which
+            with open(os.path.join(raw, 'summary.txt'), 'w') as f:
+                f.write(' '.join('%s=%s' % (k, summary[k])
+                                 for k in analyze.SUMMARY_FIELDS) + '\n')
+            if a.no_pcaps:
+                for name in os.listdir(raw):
+                    if name.endswith('.pcap'):
+                        os.unlink(os.path.join(raw, name))
+            if errors:
+                rec['error'] = '; '.join(errors)
+            if ok != len(transfers) or len(transfers) != sum(
+                    len(j.names) for j in case.jobs):
+                rec['error'] = (rec['error'] + '; ' if rec['error'] else '') + \
+                    'sha256 mismatch: %d of %d bodies correct' % (
+                        ok, sum(len(j.names) for j in case.jobs))
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:  # one failed run must not lose the others
+            rec['error'] = '%s: %s' % (type(e).__name__, e)
+            with open(os.path.join(raw, 'error.txt'), 'w') as f:
+                f.write(traceback.format_exc())
+        if rec['error']:
+            self.failures.append('%s: %s' % (tag, rec['error']))
+        return rec
+
+    def truth_pcap(self, raw, used):
+        if len(used) == 1:
+            return os.path.join(raw, 'client%d.pcap' % (used[0] + 1))
+        merged = os.path.join(raw, 'clients.pcap')
+        parts = [os.path.join(raw, 'client%d.pcap' % (c + 1)) for c in used]
+        harness.run(['mergecap', '-F', 'pcap', '-w', merged] + parts)
+        for p in parts:
+            os.unlink(p)
+        return merged
+
+    def progress(self, k, total, rec):
+        cov = rec.get('coverage')
+        log('[%d/%d] %s %s %s run %d: mirror %s pkts %s B, truth %s pkts, '
+            'coverage %s, sha %s/%s, %.1f s%s'
+            % (k, total, rec['experiment'], cap_label(rec['cap_mbit']),
+               rec['mode'] + ' ' + rec['case'] if rec['case'] !=
+               rec['experiment'] else rec['mode'], rec['run'],
+               report.fmt(rec.get('mirror_packets')),
+               report.fmt(rec.get('mirror_bytes')),
+               report.fmt(rec.get('truth_packets')),
+               '-' if cov is None else '%.1f%%' % (100 * cov),
+               rec.get('sha_ok', '-'), rec.get('transfers', '-'),
+               rec.get('seconds') or 0,
+               '  ERROR ' + rec['error'] if rec['error'] else ''))
+
+    # -- outputs
+
+    def write_args(self, d, files):
+        a = self.a
+        versions = {
+            'git commit': harness.git_describe(),
+            'controller': harness.run([a.controller, '--version'],
+                                      check=False).strip(),
+            'analyzer': analyze.ANALYZER if os.access(analyze.ANALYZER, os.X_OK)
+            else 'absent (fallback: packet and byte counts only)',
+            'kernel': os.uname().release,
+            'ovs': harness.run('ovs-vsctl --version', check=False).splitlines()[0],
+            'datapath': harness.elide_topo.detect_datapath(),
+            'nginx': harness.run('nginx -v 2>&1', check=False).strip(),
+            'curl': harness.run('curl --version', check=False).splitlines()[0],
+            'date (UTC)': self.stamp,
+            'command': ' '.join([sys.executable] + sys.argv),
+        }
+        with open(os.path.join(d, 'args.txt'), 'w') as f:
+            for k, v in versions.items():
+                f.write('%s: %s\n' % (k, v))
+            for k, v in sorted(vars(a).items()):
+                f.write('%s: %s\n' % (k, v))
+            f.write('mirror port: %d\n' % harness.elide_topo.MIRROR_PORT)
+            for case in self.cases:
+                f.write('case %s (%s): loss %g, %s\n' % (
+                    case.name, case.experiment, case.loss, '; '.join(
+                        '%s client %d: %s' % (j.kind, j.client + 1,
+                                              ' '.join(j.names))
+                        for j in case.jobs)))
+            f.write('files (sha256 name size):\n' + files.manifest())
+
+    def prune_pcaps(self):
+        freed = 0
+        for name in self.dirs:
+            base = os.path.join(self.a.results, name)
+            stamps = sorted(s for s in os.listdir(base)
+                            if len(s) == 16 and s.endswith('Z') and
+                            os.path.isdir(os.path.join(base, s)))
+            old = stamps[:-self.a.keep_pcaps] if self.a.keep_pcaps > 0 \
+                else stamps
+            for stamp in old:
+                for dirpath, _dirs, names in os.walk(os.path.join(base, stamp,
+                                                                  'raw')):
+                    for n in names:
+                        if n.endswith('.pcap'):
+                            path = os.path.join(dirpath, n)
+                            freed += os.path.getsize(path)
+                            os.unlink(path)
+        if freed:
+            log('deleted %.1f GB of pcaps of older runs (--keep-pcaps %d)'
+                % (freed / 1e9, self.a.keep_pcaps))
+
+    def _finish(self):
+        if not self.records:
+            return 1
+        for name, d in self.dirs.items():
+            report.build(d, plots=not self.a.no_plots)
+            link = os.path.join(self.a.results, name, 'last')
+            if os.path.islink(link) or os.path.exists(link):
+                os.unlink(link)
+            os.symlink(self.stamp, link)
+        self.prune_pcaps()
+        if len(self.dirs) > 1 and not self.a.name:
+            report.overview(self.a.results, self.stamp, self.dirs,
+                            plots=not self.a.no_plots)
+        sys.stdout.write('\n' + report.summary_table(self.records) + '\n')
+        for name, d in sorted(self.dirs.items()):
+            log('results: %s' % os.path.relpath(d, ROOT))
+        if self.failures:
+            log('%d FAILURES:' % len(self.failures))
+            for f in self.failures:
+                sys.stdout.write('  ' + f + '\n')
+            return 1
+        return 0
+
+
+NGINX_CONF = """# Generated by experiments/run.py; everything lives in %(dir)s.
+user root root;
+worker_processes 1;
+daemon off;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path %(dir)s/body;
+    default_type application/octet-stream;
+    server_tokens off;
+    sendfile on;
+    tcp_nopush off;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 100000;
+    server {
+        listen %(ip)s:80;
+        root %(www)s;
+        location / { }
+    }
+}
+"""
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    if os.geteuid() != 0:
+        sys.exit('run.py: must run as root (Mininet, OVS, tcpdump)')
+    for tool in ('ovs-vsctl', 'ovs-ofctl', 'tcpdump', 'nginx', 'curl', 'tc',
+                 'iptables', 'ethtool', 'mergecap', 'mnexec'):
+        if not shutil.which(tool):
+            sys.exit('run.py: %s missing; run ci/install-deps.sh' % tool)
+    if not os.access(a.controller, os.X_OK):
+        sys.exit('run.py: no controller at %s; run make' % a.controller)
+    harness.raise_on_signals()
+    stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    runner = Runner(a, stamp)
+    try:
+        return runner.main()
+    except KeyboardInterrupt:
+        log('interrupted; everything this run started has been stopped')
+        return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main())
