@@ -71,6 +71,8 @@ e2e: build/elide-controller build/san/elide-controller
 test: deps ovs
 	$(MAKE) all asan build/test-unit
 	$(MAKE) unit unit-san
+	$(MAKE) test-analysis
+	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 
 clean:
@@ -117,3 +119,37 @@ test-analysis: build/mirror-analyze build/san/mirror-analyze \
 	bash tests/analysis/run.sh --perf build/mirror-analyze
 	ASAN_OPTIONS=detect_leaks=1 bash tests/analysis/run.sh build/san/mirror-analyze
 # ---- end mirror-analyze ---------------------------------------------------
+
+# ---- libFuzzer targets (clang from Debian) ----
+# `make fuzz` runs each target FUZZ_TIME seconds (FUZZ_TIME=3600 for the
+# long runs); corpora grow in build/fuzz/corpus-NAME, seeded from
+# fuzz/corpus/NAME.  `make fuzz-smoke` (part of `make test`) replays the
+# seeds and fuzzes briefly, so a regression in a parser shows up in CI.
+FUZZERS   := ofp pkt http conn
+FUZZ_TIME ?= 300
+FUZZ_CC   ?= clang
+FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Icontroller \
+             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+.PHONY: fuzz fuzz-smoke
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard controller/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus-$$f; \
+	    echo "== fuzz_$$f for $(FUZZ_TIME) s"; \
+	    build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	        build/fuzz/corpus-$$f fuzz/corpus/$$f 2>&1 \
+	        | grep -E 'stat::number_of_executed_units|ERROR|BINGO|Done' || exit 1; \
+	done
+
+fuzz-smoke: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/smoke-$$f; \
+	    build/fuzz/fuzz_$$f -max_total_time=10 -print_final_stats=1 \
+	        build/fuzz/smoke-$$f fuzz/corpus/$$f 2>&1 \
+	        | grep -E 'stat::number_of_executed_units|ERROR' \
+	        | sed "s/^/fuzz_$$f: /"; \
+	    [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
+	done
