@@ -212,7 +212,7 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
     reasm_free(&c->resp_ra);
     struct conn_event e = { .type = CE_PASSTHROUGH, .kind = reason };
     emit(env, c, &e);
-    if (!env->cfg->paper) {
+    if (!env->cfg->paper && !c->no_entries) {
         if (c->entry[S2C] == ENTRY_FWD && c->s2c_elides) {
             /* Deleted, not overwritten: its removal reports elide_end. */
             out->ops |= CONN_OP_DELETE_S2C;
@@ -250,7 +250,9 @@ pend_push(struct conn *c, uint8_t flags)
     if (c->pend_n == CONN_MAX_PENDING) {
         return false;
     }
-    c->pend[(c->pend_head + c->pend_n) % CONN_MAX_PENDING] = flags;
+    unsigned slot = (c->pend_head + c->pend_n) % CONN_MAX_PENDING;
+    c->pend_bits &= ~(3ull << (2 * slot));
+    c->pend_bits |= (uint64_t) (flags & 3) << (2 * slot);
     c->pend_n++;
     return true;
 }
@@ -258,7 +260,7 @@ pend_push(struct conn *c, uint8_t flags)
 static uint8_t
 pend_front(const struct conn *c)
 {
-    return c->pend_n ? c->pend[c->pend_head] : 0;
+    return c->pend_n ? (c->pend_bits >> (2 * c->pend_head)) & 3 : 0;
 }
 
 static void
@@ -402,7 +404,7 @@ static void
 install_for_response(struct conn *c, struct conn_out *out, bool elided)
 {
     c->defer_elide = false;
-    if (c->pend_n) {
+    if (c->pend_n || c->no_entries) {
         return;
     }
     if (elided && c->s2c_acked < c->body_start) {
@@ -669,7 +671,7 @@ paper_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             emit(env, c, &e);
             if (rs.has_content_length && rs.content_length >= env->cfg->threshold
                 && c->entry[S2C] == ENTRY_NONE) {
-                c->paper_cl = rs.content_length;
+                c->body_end = rs.content_length;
                 c->stats_bytes = c->stats_ms = 0;
                 struct conn_event s = { .type = CE_ELIDE_START,
                                         .content_length = rs.content_length };
@@ -898,17 +900,18 @@ conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
         return 0;
     }
     uint64_t rate = 0;       /* bytes per ms over the last interval */
-    if (c->stats_ms && now_ms > c->stats_ms && bytes >= c->stats_bytes) {
-        rate = (bytes - c->stats_bytes) / (now_ms - c->stats_ms);
+    uint32_t dt = (uint32_t) now_ms - c->stats_ms;
+    if (c->stats_ms && dt && bytes >= c->stats_bytes) {
+        rate = (bytes - c->stats_bytes) / dt;
     }
     c->stats_bytes = bytes;
-    c->stats_ms = now_ms;
+    c->stats_ms = (uint32_t) now_ms ? (uint32_t) now_ms : 1;
     if (env->cfg->paper) {
         /* As published: byte_count (which includes L2-L4 headers) against
          * Content-Length, removing both entries one polling period before
          * the estimated end, so that Packet-In resumes for the next
          * request. */
-        if (bytes + rate * interval_ms < c->paper_cl) {
+        if (bytes + rate * interval_ms < c->body_end) {
             return 0;
         }
         c->entry[S2C] = c->entry[C2S] = ENTRY_NONE;
@@ -933,4 +936,21 @@ conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
     }
     c->entry[S2C] = ENTRY_NONE;
     return CONN_OP_DELETE_S2C;
+}
+
+void
+conn_table_full(struct conn *c, const struct conn_env *env)
+{
+    if (c->no_entries) {
+        return;
+    }
+    c->no_entries = true;
+    alert(c, env, "table_full", 0,
+          "the switch refused a connection entry: mirroring everything "
+          "through the controller");
+    struct conn_out out;
+    memset(&out, 0, sizeof out);
+    go_pass(c, env, "table_full", &out);
+    c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
+    c->s2c_elides = c->defer_elide = false;
 }

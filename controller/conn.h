@@ -33,58 +33,59 @@ struct conn_cfg {
 struct reasm;
 
 struct half {
-    uint32_t isn;
     uint64_t hi;            /* highest offset seen by the controller, + 1 */
     uint64_t ref;           /* unwrapping reference: >= hi, advanced by
                              * what the peer acknowledged or the switch
                              * counted for bytes the controller did not see */
+    uint32_t isn;
     bool syn, fin, rst;
 };
 
 enum resp_state { RS_HEAD, RS_BODY, RS_PASS };
 
+/* Laid out widest first: a controller tracks up to a million of these. */
 struct conn {
+    struct half h[2];               /* C2S, S2C */
+
+    /* Requests (C2S stream). */
+    uint64_t req_start;             /* offset where the next request head starts */
+    uint64_t pend_bits;             /* ring of PEND_* flags, 2 bits each */
+
+    /* Responses (S2C stream). */
+    uint64_t head_start;            /* RS_HEAD: where the head starts */
+    uint64_t body_start, body_end;  /* RS_BODY: [start, end); elide-paper
+                                     * keeps the Content-Length in body_end */
+    uint64_t prev_elided_start, prev_elided_end;   /* last elided body */
+    uint64_t s2c_acked;             /* highest server offset the client ACKed */
+    uint64_t entry_base;            /* S2C offset when the elision entry went in */
+    uint64_t dropped_lo, dropped_hi;  /* server bytes not kept for parsing */
+    struct reasm *req_ra, *resp_ra;
+
+    /* Accounting for the event log. */
+    uint64_t elided_bytes_ctl, elided_bytes;   /* via the controller; total */
+    uint64_t stats_bytes;                      /* last stats sample */
+    uint32_t stats_ms;                         /* its time (ms, wraps) */
+    uint32_t elided_pkts_ctl, elided_pkts;
+    uint32_t resp_count, alert_count;
+
     /* Identity (set by the owner). */
     uint32_t cli_ip, srv_ip;        /* host order */
     uint16_t cli_port, srv_port;
 
-    struct half h[2];               /* C2S, S2C */
-    bool established;               /* saw the client's SYN */
-    bool pass;                      /* passthrough: mirror all, parse nothing */
-    bool closed;
-
-    /* Requests (C2S stream). */
-    uint64_t req_start;             /* offset where the next request head starts */
-    uint64_t req_body_end;          /* end of the current request body */
-    struct reasm *req_ra;
-    uint8_t pend[CONN_MAX_PENDING]; /* ring of request flags (PEND_*) */
     uint8_t pend_head, pend_n;
-
-    /* Responses (S2C stream). */
-    enum resp_state rs;
-    uint64_t head_start;            /* RS_HEAD: where the head starts */
-    uint64_t body_start, body_end;  /* RS_BODY: [start, end) */
-    bool body_elided;
-    uint64_t prev_elided_start, prev_elided_end;   /* last elided body */
-    uint64_t paper_cl;              /* elide-paper: the body length */
-    struct reasm *resp_ra;
+    uint8_t rs;                     /* enum resp_state */
     uint8_t tcp_hdr_len;            /* of the server's segments */
-    uint64_t s2c_acked;             /* highest server offset the client ACKed */
-    bool defer_elide;               /* elision entry waits for that ACK */
-    bool body_reported;             /* elide_end already sent for this body */
-    uint64_t entry_base;            /* S2C offset when the elision entry went in */
-    uint64_t dropped_lo, dropped_hi;  /* server bytes not kept for parsing */
-
-    /* Entries this connection holds on the switch. */
     uint8_t entry[2];               /* enum entry_kind per direction */
     uint8_t entry_seq[2];           /* bumped per install (cookie bits) */
-    bool s2c_elides;                /* the S2C entry is a body elision */
 
-    /* Accounting for the event log. */
-    uint64_t elided_pkts_ctl, elided_bytes_ctl;    /* via the controller */
-    uint64_t elided_pkts, elided_bytes;            /* total, this conn */
-    uint64_t resp_count, alert_count;
-    uint64_t stats_bytes, stats_ms;                /* last stats sample */
+    bool established;               /* saw the client's SYN */
+    bool pass;                      /* passthrough: mirror all, parse nothing */
+    bool no_entries;                /* the switch cannot take entries for it */
+    bool closed;
+    bool body_elided;
+    bool s2c_elides;                /* the S2C entry is a body elision */
+    bool defer_elide;               /* elision entry waits for the ACK */
+    bool body_reported;             /* elide_end already sent for this body */
 };
 
 #define PEND_HEAD    0x01
@@ -150,6 +151,11 @@ void conn_packet(struct conn *, const struct conn_env *, enum conn_dir,
 void conn_entry_removed(struct conn *, const struct conn_env *, enum conn_dir,
                         bool elides, bool current, const char *reason,
                         uint64_t packets, uint64_t bytes);
+
+/* The switch refused an entry of this connection (flow table full): the
+ * connection is mirrored in full through the controller from now on, with
+ * an alert. */
+void conn_table_full(struct conn *, const struct conn_env *);
 
 /* A flow-stats sample of the S2C entry at time 'now_ms'; 'interval_ms'
  * is the polling period.  Returns the entries to delete now (CONN_OP_

@@ -23,6 +23,8 @@
 #include "ofp.h"
 #include "pkt.h"
 
+#define OFS(type, field) offsetof(struct type, field)
+
 /* Cookies: the top 16 bits mark the controller's entries, so that a
  * (re)connection can delete exactly ours (spec 6.4, cookie_mask). */
 #define COOKIE_MAGIC   0xe1de000000000000ull
@@ -82,11 +84,11 @@ struct sw {
 struct centry {
     struct conn c;
     uint32_t sw_id;
-    uint32_t cli_ofport, srv_ofport;
+    uint16_t cli_ofport, srv_ofport; /* 0: unknown (or beyond 16 bits) */
     uint32_t hold_xid;              /* Packet-Outs held behind this barrier */
     uint32_t hnext;                 /* hash chain / free list, index + 1 */
     uint32_t lru_prev, lru_next;    /* index + 1 */
-    uint64_t last_ms;
+    uint32_t last_ms;               /* time_ms(), wraps: compare by difference */
     uint16_t gen;
     bool used;
 };
@@ -783,11 +785,11 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     uint32_t i = idx ? idx - 1 : conn_create(sw, cip, cp, sip, sp);
     struct centry *e = &g.ce[i];
     if (dir == C2S) {
-        e->cli_ofport = in_port;
+        e->cli_ofport = in_port < 0xff00 ? (uint16_t) in_port : 0;
     } else {
-        e->srv_ofport = in_port;
+        e->srv_ofport = in_port < 0xff00 ? (uint16_t) in_port : 0;
     }
-    e->last_ms = time_ms();
+    e->last_ms = (uint32_t) time_ms();
     lru_unlink(i);
     lru_push(i);
 
@@ -1058,6 +1060,32 @@ handle_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
     }
 }
 
+/* A FLOW_MOD the switch refused for lack of room: the error carries the
+ * start of our request (spec 7.5.4), hence its cookie.  The connection
+ * falls back to mirroring everything through the controller. */
+static void
+table_full(struct sw *sw, const struct ofp_error *e)
+{
+    if (e->data_len < OFS(ofp_flow_mod, cookie_mask) || e->data[1] != OFPT_FLOW_MOD) {
+        return;
+    }
+    uint64_t ck = get_be64(e->data + OFS(ofp_flow_mod, cookie));
+    if ((ck & COOKIE_SPACE) != COOKIE_MAGIC
+        || (ck & COOKIE_KIND_MASK) != COOKIE_KIND(CK_CONN)) {
+        return;
+    }
+    uint32_t i = (uint32_t) ck;
+    uint16_t gen = (ck >> COOKIE_GEN_SHIFT) & 0x1ff;
+    if (i >= g.used_top || !g.ce[i].used || (g.ce[i].gen & 0x1ff) != gen
+        || g.ce[i].sw_id != sw->id) {
+        return;
+    }
+    struct event_ctx ctx = { sw };
+    struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
+    conn_table_full(&g.ce[i].c, &env);
+    conn_delete_entries(sw, i);     /* whatever did get in */
+}
+
 static void
 handle_msg(struct sw *sw, const uint8_t *msg, size_t len)
 {
@@ -1216,6 +1244,9 @@ handle_msg(struct sw *sw, const uint8_t *msg, size_t len)
         }
         VLOG_RL(LOG_WARN, "%s: OpenFlow error xid=0x%08" PRIx32 " type=%s(%u) code=%u%s",
                 sw->name, m.xid, ofp_error_type_str(e.type), e.type, e.code, what);
+        if (e.type == OFPET_FLOW_MOD_FAILED && e.code == OFPFMFC_TABLE_FULL) {
+            table_full(sw, &e);
+        }
         ev_begin(sw->dpid, "openflow_error");
         ev_u64("xid", m.xid);
         ev_str("type", ofp_error_type_str(e.type));
@@ -1412,7 +1443,7 @@ expire_conns(uint64_t now)
         uint32_t i = idx - 1;
         struct centry *e = &g.ce[i];
         next = e->lru_next;
-        uint64_t age = now - e->last_ms;
+        uint32_t age = (uint32_t) now - e->last_ms;
         if (age < LINGER_MS) {
             break;
         }
@@ -1422,7 +1453,7 @@ expire_conns(uint64_t now)
             if (!e->c.entry[C2S] && !e->c.entry[S2C]) {
                 conn_release(i, "idle");
             } else {
-                e->last_ms = now;
+                e->last_ms = (uint32_t) now;
                 lru_unlink(i);
                 lru_push(i);
             }
