@@ -1903,3 +1903,34 @@ Test(conn, paper_split_head_is_not_elided)
     EXPECT_LOG(&s, "");
     sim_fini(&s);
 }
+
+/* The switch refuses the elision entries (flow table full): the connection
+ * falls back to mirroring everything through the controller. */
+Test(conn, table_full_falls_back_to_mirroring)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    /* OFPFMFC_TABLE_FULL: the entries never made it into the switch. */
+    for (int dir = C2S; dir <= S2C; dir++) {
+        struct removal rm = { 0 };
+        sim_remove(&s, (enum conn_dir) dir, &rm);
+    }
+    sim_clear_log(&s);
+    conn_table_full(&s.c, &s.env);
+    cr_assert_eq(s.c.entry[C2S], ENTRY_NONE);
+    cr_assert_eq(s.c.entry[S2C], ENTRY_NONE);
+    EXPECT_LOG(&s, "alert table_full 0; pass table_full");
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    /* Nothing is ever installed again for it. */
+    r = SEND(&s, C2S, PSH | ACK, S(req_small));
+    EXPECT(r, AT_CTL, ALL, 0);
+    sim_fini(&s);
+}
