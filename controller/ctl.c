@@ -49,6 +49,8 @@ enum { CK_BASE = 0, CK_L2 = 1, CK_CONN = 2 };
 #define MAC_TABLE_SIZE 4096         /* per switch, power of 2 */
 #define TX_LIMIT (32u << 20)        /* a peer that stops reading is dropped */
 #define LINGER_MS 3000              /* closed connections absorb last ACKs */
+#define MAX_PORTS 4096              /* per switch */
+#define HELD_LIMIT 65536            /* Packet-Outs waiting for barriers */
 
 struct mac_entry { uint8_t mac[6]; bool used; uint32_t port; };
 
@@ -758,6 +760,11 @@ conn_delete_dir(struct sw *sw, uint32_t i, enum conn_dir dir)
 static void
 hold(struct sw *sw, uint32_t xid, uint32_t centry, const struct buf *msg)
 {
+    if (sw->n_held == HELD_LIMIT) {
+        /* A switch that never answers barriers must not grow us. */
+        sw_close(sw, "too many packets held for barrier replies");
+        return;
+    }
     if (sw->n_held == sw->cap_held) {
         sw->cap_held = sw->cap_held ? 2 * sw->cap_held : 16;
         sw->held = xrealloc(sw->held, sw->cap_held * sizeof *sw->held);
@@ -970,6 +977,11 @@ sw_add_port(struct sw *sw, const struct ofp_port_info *pi)
         if (sw->ports[i] == pi->port_no) {
             return;
         }
+    }
+    if (sw->n_ports == MAX_PORTS) {
+        VLOG_RL(LOG_WARN, "%s: more than %d ports, port %u ignored", sw->name,
+                MAX_PORTS, pi->port_no);
+        return;
     }
     if (sw->n_ports == sw->cap_ports) {
         sw->cap_ports = sw->cap_ports ? 2 * sw->cap_ports : 16;
