@@ -153,3 +153,37 @@ fuzz-smoke: $(FUZZERS:%=build/fuzz/fuzz_%)
 	        | sed "s/^/fuzz_$$f: /"; \
 	    [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
 	done
+
+# ---- experiments: topologies/, experiments/, results/ ----------------------
+# `make experiment`: every workload under every mirror mode, mirror capped
+# (10 Mbit/s) and uncapped, then table2 and keepalive on the two-switch
+# topology; results/<experiment>/<UTC stamp>/ and results/overview/.
+# QUICK=1: table2 and keepalive, one run each.  THRESHOLD=1M: the elision
+# threshold given to the controller and the analyzer.  EXP_ARGS: more
+# options of experiments/run.py (see its --help).
+# `make plots`: every table and figure again from results/*/last, no network.
+# `make ci-regress`: a quick experiment checked against results/baseline.json.
+PY3       := /usr/bin/python3
+THRESHOLD ?= 10M
+QUICK     ?=
+EXP_ARGS  ?=
+EXP_RUNS   = $(if $(QUICK),--quick --runs 1,--runs 2 --runs-table2 5)
+.PHONY: experiment-deps ci-regress
+experiment-deps: ovs
+	$(MAKE) all analysis
+
+experiment: experiment-deps
+	$(PY3) experiments/run.py --threshold $(THRESHOLD) $(EXP_RUNS) $(EXP_ARGS); \
+	rc=$$?; \
+	if [ -z "$(QUICK)" ]; then \
+	    $(PY3) experiments/run.py --topo elide_two --experiments table2,keepalive \
+	        --caps 10 --threshold $(THRESHOLD) $(EXP_ARGS) || rc=1; \
+	fi; \
+	exit $$rc
+
+plots: deps
+	$(PY3) experiments/plot.py
+
+ci-regress: experiment-deps
+	$(PY3) experiments/ci_regress.py
+# ---- end experiments -------------------------------------------------------

@@ -112,9 +112,12 @@ def parse_args(argv):
     p.add_argument('--no-pcaps', action='store_true',
                    help='delete pcaps once analyzed')
     p.add_argument('--keep-pcaps', type=int, default=1, metavar='N',
-                   help='pcaps are kept for the newest N runs of each '
-                   'experiment and deleted from older ones (default 1; a '
-                   'full run captures about 15 GB)')
+                   help='pcaps are kept for the newest N invocations of each '
+                   'experiment and deleted from older ones (default 1)')
+    p.add_argument('--all-pcaps', action='store_true',
+                   help='keep the pcaps of every run, not only of the first '
+                   'run of each case, cap and mode (a full experiment '
+                   'captures about 13 GB per run)')
     p.add_argument('--no-plots', action='store_true')
     a = p.parse_args(argv)
     if a.quick:
@@ -395,7 +398,7 @@ class Runner:
             with open(os.path.join(raw, 'summary.txt'), 'w') as f:
                 f.write(' '.join('%s=%s' % (k, summary[k])
                                  for k in analyze.SUMMARY_FIELDS) + '\n')
-            if a.no_pcaps:
+            if a.no_pcaps or (r > 1 and not a.all_pcaps) or self.low_disk():
                 for name in os.listdir(raw):
                     if name.endswith('.pcap'):
                         os.unlink(os.path.join(raw, name))
@@ -415,6 +418,18 @@ class Runner:
         if rec['error']:
             self.failures.append('%s: %s' % (tag, rec['error']))
         return rec
+
+    def low_disk(self, min_free=5e9):
+        """True (and said once) when the results' file system has less than
+        min_free bytes left: from then on pcaps are deleted once analyzed."""
+        st = os.statvfs(self.a.results)
+        if st.f_bavail * st.f_frsize >= min_free:
+            return False
+        if not getattr(self, '_said_low_disk', False):
+            log('less than %.0f GB free in %s: pcaps are deleted once analyzed'
+                % (min_free / 1e9, self.a.results))
+            self._said_low_disk = True
+        return True
 
     def truth_pcap(self, raw, used):
         if len(used) == 1:

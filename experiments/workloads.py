@@ -207,7 +207,7 @@ class Case:
 
 TABLE2_SIZE = 36_000_000   # the paper's "about 36 MB" binary
 SIZES = [int(m * 10**e) for e in range(3, 9) for m in (1, 3)][:-1]
-KEEPALIVE = [2_000, 15_000_000, 200_000, 12_000_000, 11_000_000, 1_000]
+KEEPALIVE = [2_000, 15_000_000, 20_000, 12_000_000, 11_000_000, 1_000]
 LOSSES = [0.005, 0.02]
 
 
