@@ -68,6 +68,17 @@ def analyze(truth, mirror, http_ports, threshold, csv_path=None):
     return summary, 'fallback'
 
 
+def missing_heads(truth, mirror, http_ports, threshold):
+    """The analyzer's list of heads the mirror did not deliver whole."""
+    if not os.access(ANALYZER, os.X_OK):
+        return ''
+    p = subprocess.run([ANALYZER, '--truth', truth, '--mirror', mirror,
+                        '--http-ports', http_ports, '--threshold', threshold,
+                        '--missing'], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    return p.stdout
+
+
 def count(path, http_ports):
     """((packets, bytes) of HTTP frames, (packets, bytes) of the others),
     bytes being on-wire frame lengths.  Ethernet (+802.1Q) / IPv4 / TCP."""

@@ -395,6 +395,12 @@ class Runner:
                 a.threshold, os.path.join(raw, 'conns.csv'))
             rec.update(summary)
             rec['analyzer'] = which
+            if summary.get('heads') and summary.get('heads_covered') != \
+                    summary.get('heads'):
+                with open(os.path.join(raw, 'missing-heads.txt'), 'w') as f:
+                    f.write(analyze.missing_heads(
+                        truth, os.path.join(raw, 'mirror.pcap'), a.http_ports,
+                        a.threshold))
             with open(os.path.join(raw, 'summary.txt'), 'w') as f:
                 f.write(' '.join('%s=%s' % (k, summary[k])
                                  for k in analyze.SUMMARY_FIELDS) + '\n')
