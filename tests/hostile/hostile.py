@@ -1,0 +1,492 @@
+#!/usr/bin/python3
+"""Hostile HTTP server and client for tests/hostile/run.sh.
+
+    hostile.py server CASE DIR     (in the server's namespace)
+    hostile.py client CASE DIR     (in the client's namespace)
+    hostile.py copies CASE PCAP    (every version of the bytes the server
+                                    sent twice differently is in PCAP)
+    hostile.py list
+
+Both sides play the same scripted conversation(s) of CASE, defined below.
+A conversation is a list of steps on one TCP connection: one side sends
+bytes, the other waits until it has received all of them, so the order of
+events is deterministic (a request sent "during a body" really is).  Most
+cases use kernel sockets; cases that need segments the kernel would never
+produce (1-byte segments out of order, retransmissions with other data,
+requests without PSH) use the raw endpoint of rawtcp.py.
+
+Each side writes what it sent and what it received, over all connections
+in order, to DIR/{srv,cli}.{sent,recv}; the test compares them (sha256).
+The server answers on 10.0.0.2:8080 (kernel) and :8081 (raw); the raw
+client uses source ports 41000-41999.  Exit status 0 means every step
+happened (the conversation is complete), 1 a timeout or a reset.
+"""
+import os
+import random
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rawtcp  # noqa: E402
+
+SRV_IP = os.environ.get("HOSTILE_SRV_IP", "10.0.0.2")
+CLI_IP = os.environ.get("HOSTILE_CLI_IP", "10.0.0.1")
+KPORT, RPORT = 8080, 8081
+TIMEOUT = 30
+BIG = 2_000_000             # >= the tests' --threshold 1M: elided
+
+
+def body(n, seed):
+    return random.Random(seed).randbytes(n)
+
+
+def resp(status, *fields):
+    return ("HTTP/1.1 %s\r\n" % status
+            + "".join(f + "\r\n" for f in fields) + "\r\n").encode()
+
+
+def req(method, path, *fields):
+    return ("%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, SRV_IP)
+            + "".join(f + "\r\n" for f in fields) + "\r\n").encode()
+
+
+def pad_fields(total):
+    """Header field lines of about 'total' bytes."""
+    out, i = [], 0
+    while sum(len(f) + 2 for f in out) < total:
+        out.append("X-Pad-%05d: %s" % (i, "p" * 90))
+        i += 1
+    return out
+
+
+def chunked(data, size=65536):
+    out = bytearray()
+    for i in range(0, len(data), size):
+        c = data[i:i + size]
+        out += b"%x\r\n" % len(c) + c + b"\r\n"
+    return bytes(out + b"0\r\n\r\n")
+
+
+class Conv:
+    """One connection's script.  c2s/s2c count the bytes each side sent so
+    far; a 'wait' step waits for the peer's count at that point."""
+
+    def __init__(self, raw_server=False, raw_client=False):
+        self.raw_server, self.raw_client = raw_server, raw_client
+        self.cli, self.srv = [], []
+        self.c2s = self.s2c = 0
+
+    def c(self, data, wait=True, **opts):
+        self.cli.append(("send", data, opts))
+        self.c2s += len(data)
+        if wait:
+            self.srv.append(("wait", self.c2s))
+        return self
+
+    def s(self, data, wait=True, **opts):
+        self.srv.append(("send", data, opts))
+        self.s2c += len(data) if "plan" not in opts else _plan_len(opts["plan"])
+        if wait:
+            self.cli.append(("wait", self.s2c))
+        return self
+
+    def sleep(self, side, t):
+        (self.cli if side == "c" else self.srv).append(("sleep", t))
+        return self
+
+
+def _plan_len(plan):
+    return max(o + len(d) for o, d in plan)
+
+
+# ------------------------------------------------------------------ cases
+# Each returns a list of Conv, run one after the other.
+
+def case_cl_larger_close():
+    # Content-Length 3 MB, 1 MB sent, then the server closes.
+    return [Conv().c(req("GET", "/a"))
+            .s(resp("200 OK", "Content-Length: 3000000") + body(1_000_000, 1))]
+
+
+def case_cl_larger_keepalive():
+    # Content-Length 3 MB, 1 MB sent, then at once a second response; the
+    # client then sends a second request on the same connection.
+    second = resp("200 OK", "Content-Length: 1000") + body(1000, 2)
+    return [Conv().c(req("GET", "/a"))
+            .s(resp("200 OK", "Content-Length: 3000000") + body(1_000_000, 1)
+               + second)
+            .c(req("GET", "/b"))]
+
+
+def case_cl_smaller():
+    # Content-Length 1.5 MB, followed by a smuggled (unrequested) response
+    # with a large body, in one write.
+    smuggled = resp("200 OK", "Content-Length: %d" % BIG) + body(BIG, 2)
+    return [Conv().c(req("GET", "/a"))
+            .s(resp("200 OK", "Content-Length: 1500000") + body(1_500_000, 1)
+               + smuggled)]
+
+
+def case_cl_te():
+    return [Conv().c(req("GET", "/a"))
+            .s(resp("200 OK", "Content-Length: %d" % BIG,
+                    "Transfer-Encoding: chunked") + chunked(body(BIG, 1)))]
+
+
+def case_cl_conflict():
+    return [Conv().c(req("GET", "/a"))
+            .s(resp("200 OK", "Content-Length: %d" % BIG,
+                    "Content-Length: 1000") + body(BIG, 1))]
+
+
+def case_cl_invalid():
+    # One connection per malformed value; each body would be elided if the
+    # value were trusted.
+    n = 1_200_000
+    vals = ["+%d" % n, "%d %03d" % (n // 1000, n % 1000), "0%d" % n,
+            "99999999999999999999999"]
+    return [Conv().c(req("GET", "/cl%d" % i))
+            .s(resp("200 OK", "Content-Length: " + v) + body(n, i))
+            for i, v in enumerate(vals)]
+
+
+def case_nobody_large_cl():
+    # HEAD, 204 and 304 with a large Content-Length but no body, pipelined
+    # with a small response after them; then a large body (elided).
+    cl = "Content-Length: 5000000"
+    return [Conv()
+            .c(req("HEAD", "/a"), wait=False).c(req("GET", "/b"), wait=False)
+            .c(req("GET", "/c"), wait=False).c(req("GET", "/d"))
+            .s(resp("200 OK", cl) + resp("204 No Content", cl)
+               + resp("304 Not Modified", cl)
+               + resp("200 OK", "Content-Length: 1000") + body(1000, 1))
+            .c(req("GET", "/e"))
+            .s(resp("200 OK", "Content-Length: %d" % BIG) + body(BIG, 2))]
+
+
+def case_interim_1xx():
+    return [Conv()
+            .c(req("POST", "/up", "Expect: 100-continue",
+                   "Content-Length: 10000"))
+            .s(resp("100 Continue"))
+            .c(body(10000, 1))
+            .s(resp("103 Early Hints", "Link: </s.css>; rel=preload")
+               + resp("200 OK", "Content-Length: %d" % BIG) + body(BIG, 2))
+            .c(req("GET", "/f"))
+            .s(resp("200 OK", "Content-Length: 1000") + body(1000, 3))]
+
+
+def _fake_http():
+    """What a tunnel carries: bytes that look like HTTP with a large body."""
+    return resp("200 OK", "Content-Length: %d" % BIG) + body(BIG, 7)
+
+
+def case_upgrade_101():
+    return [Conv()
+            .c(req("GET", "/ws", "Upgrade: websocket", "Connection: Upgrade"))
+            .s(resp("101 Switching Protocols", "Upgrade: websocket",
+                    "Connection: Upgrade") + _fake_http())
+            .c(req("GET", "/in-tunnel"))]
+
+
+def case_connect_tunnel():
+    return [Conv()
+            .c(("CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n"
+                % (SRV_IP, SRV_IP)).encode())
+            .s(resp("200 Connection established") + _fake_http())
+            .c(req("GET", "/in-tunnel"))]
+
+
+def _head_plan(head, seed, conflicts, inorder=1):
+    """The head as 1-byte segments: the first 'inorder' bytes in order, the
+    rest shuffled, with duplicates; 'conflicts' positions are sent a second
+    time with other bytes (while the head is still incomplete: the last
+    byte goes last)."""
+    rnd = random.Random(seed)
+    mid = list(range(inorder, len(head) - 1))
+    rnd.shuffle(mid)
+    plan = [(i, head[i:i + 1]) for i in range(inorder)]
+    for i in mid:
+        plan.append((i, head[i:i + 1]))
+        if rnd.random() < 0.2:
+            plan.append((i, head[i:i + 1]))          # same data again
+    for i in conflicts:
+        plan.append((i, bytes([head[i] ^ 0x01])))
+    plan.append((len(head) - 1, head[-1:]))
+    return plan
+
+
+def case_raw_1byte_ooo():
+    head = resp("200 OK", "Content-Length: %d" % BIG, "X-Test: 1-byte")
+    return [Conv(raw_server=True).c(req("GET", "/a"))
+            .s(b"", plan=_head_plan(head, 1, []))
+            .s(body(BIG, 1))]
+
+
+def case_raw_overlap_conflict():
+    # Second copies (each byte XOR 1) turn "HTTP/1.1 200" into "HTTP/1.0
+    # 300" and "Content-Length: 2000000" into "3001001": a reader that keeps
+    # the last copy sees another, still valid, response than one that keeps
+    # the first (Linux, the controller).  The version byte is conflicting
+    # after it was received in order, the others while out of order.
+    head = resp("200 OK", "Content-Length: %d" % BIG, "X-Test: overlap")
+    cl = head.index(b"2000000")
+    conflicts = [7, 9, cl, cl + 3, cl + 6]
+    return [Conv(raw_server=True).c(req("GET", "/a"))
+            .s(b"", plan=_head_plan(head, 2, conflicts, inorder=8))
+            .s(body(BIG, 1))]
+
+
+def case_head_too_large():
+    # A 20 KiB response head, then a 20 KiB request head (bound: 16 KiB).
+    return [Conv().c(req("GET", "/a"))
+            .s(resp("200 OK", *pad_fields(20480),
+                    "Content-Length: %d" % BIG) + body(BIG, 1)),
+            Conv().c(req("GET", "/b", *pad_fields(20480)))
+            .s(resp("200 OK", "Content-Length: %d" % BIG) + body(BIG, 2))]
+
+
+def case_head_endless():
+    # Heads that never end: 1 MB of field lines, then the sender closes.
+    lines = "".join(f + "\r\n" for f in pad_fields(1_000_000)).encode()
+    return [Conv().c(req("GET", "/a")).s(b"HTTP/1.1 200 OK\r\n" + lines),
+            Conv().c(b"GET /b HTTP/1.1\r\nHost: x\r\n" + lines)]
+
+
+def _during_body(raw_client=False, **req2_opts):
+    """GET /big (3 MB); after 1 MB of its body arrived, the client sends
+    GET /small on the same connection; the server sends the rest of the
+    body and the small response, then a large one for GET /big2."""
+    r2 = req("GET", "/small", *req2_opts.pop("fields", []))
+    return [Conv(raw_client=raw_client).c(req("GET", "/big"))
+            .s(resp("200 OK", "Content-Length: 3000000") + body(1_000_000, 1))
+            .c(r2, **req2_opts)
+            .s(body(2_000_000, 2) + resp("200 OK", "Content-Length: 1000")
+               + body(1000, 3))
+            .c(req("GET", "/big2"))
+            .s(resp("200 OK", "Content-Length: %d" % BIG) + body(BIG, 4))]
+
+
+def case_pipeline_during_elided():
+    return _during_body()
+
+
+def case_nopsh_request_raw():
+    # The second request in 16-byte segments, none with PSH.
+    return _during_body(raw_client=True, seg=16, psh=False)
+
+
+def case_nopsh_request_large():
+    # A kernel client's 6 KB request: its first segments carry no PSH.
+    return _during_body(fields=pad_fields(6000))
+
+
+CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
+
+
+# ---------------------------------------------------------------- running
+
+class KernelSide:
+    def __init__(self, sock):
+        self.sock = sock
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.settimeout(TIMEOUT)
+        self.rcv = bytearray()
+        self.sent = bytearray()
+
+    def send(self, data, chunk=0, gap=0.0, **_):
+        if not chunk:
+            self.sock.sendall(data)
+        else:
+            for i in range(0, len(data), chunk):
+                self.sock.sendall(data[i:i + chunk])
+                time.sleep(gap)
+        self.sent += data
+
+    def wait(self, n):
+        while len(self.rcv) < n:
+            d = self.sock.recv(1 << 20)
+            if not d:
+                raise EOFError("peer closed after %d of %d bytes"
+                               % (len(self.rcv), n))
+            self.rcv += d
+
+    def finish(self):
+        """Half-close, read until the peer closes too."""
+        self.sock.shutdown(socket.SHUT_WR)
+        while True:
+            d = self.sock.recv(1 << 20)
+            if not d:
+                break
+            self.rcv += d
+        self.sock.close()
+
+
+class RawSide:
+    def __init__(self, ep):
+        self.ep = ep
+        self.sent = ep.canon
+        self.rcv = ep.rcv
+
+    def send(self, data, plan=None, seg=rawtcp.MSS, psh=True, gap=0.0, **_):
+        flags = rawtcp.PSH if psh else 0
+        if plan is not None:
+            self.ep.send_plan(plan, gap=gap or 0.002, flags=flags)
+        else:
+            self.ep.send_stream(data, seg=seg, flags=flags, gap=gap)
+
+    def wait(self, n):
+        if not self.ep.recv_until(n, TIMEOUT):
+            raise EOFError("peer closed after %d of %d bytes"
+                           % (len(self.ep.rcv), n))
+
+    def finish(self):
+        self.ep.close(TIMEOUT)
+
+
+def play(side, steps):
+    for st in steps:
+        if st[0] == "send":
+            side.send(st[1], **st[2])
+        elif st[0] == "wait":
+            side.wait(st[1])
+        elif st[0] == "sleep":
+            time.sleep(st[1])
+    side.finish()
+
+
+def run_server(convs, d):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((SRV_IP, KPORT))
+    ls.listen(8)
+    ls.settimeout(TIMEOUT)
+    raw = [rawtcp.RawTCP(SRV_IP, RPORT) if c.raw_server else None
+           for c in convs]
+    open(os.path.join(d, "srv.ready"), "w").close()
+    sent, rcv = bytearray(), bytearray()
+    try:
+        for c, ep in zip(convs, raw):
+            if ep:
+                ep.accept(TIMEOUT)
+                side = RawSide(ep)
+            else:
+                side = KernelSide(ls.accept()[0])
+            try:
+                play(side, c.srv)
+            finally:
+                sent += side.sent
+                rcv += side.rcv
+    finally:
+        _write(d, "srv", sent, rcv)
+
+
+def run_client(convs, d):
+    sent, rcv = bytearray(), bytearray()
+    try:
+        for c in convs:
+            port = RPORT if c.raw_server else KPORT
+            if c.raw_client:
+                ep = rawtcp.RawTCP(CLI_IP, random.randrange(41000, 42000))
+                ep.connect(SRV_IP, port, TIMEOUT)
+                side = RawSide(ep)
+            else:
+                side = KernelSide(socket.create_connection((SRV_IP, port),
+                                                           TIMEOUT))
+            try:
+                play(side, c.cli)
+            finally:
+                sent += side.sent
+                rcv += side.rcv
+    finally:
+        _write(d, "cli", sent, rcv)
+
+
+def _write(d, who, sent, rcv):
+    with open(os.path.join(d, who + ".sent"), "wb") as f:
+        f.write(sent)
+    with open(os.path.join(d, who + ".recv"), "wb") as f:
+        f.write(rcv)
+
+
+def pcap_segments(path, sport):
+    """(offset, payload) of every TCP segment from port 'sport' in a pcap
+    (Ethernet, IPv4), offsets from the sender's ISN + 1."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    e = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    pos, isn, segs = 24, None, []
+    while pos + 16 <= len(data):
+        incl = struct.unpack(e + "I", data[pos + 8:pos + 12])[0]
+        frame = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+            continue
+        ihl = (frame[14] & 0x0F) * 4
+        t = 14 + ihl
+        sp, _, seq = struct.unpack("!HHI", frame[t:t + 8])
+        if sp != sport:
+            continue
+        flags, doff = frame[t + 13], (frame[t + 12] >> 4) * 4
+        tot = struct.unpack("!H", frame[16:18])[0]
+        payload = frame[t + doff:14 + tot]
+        if flags & rawtcp.SYN:
+            isn = seq
+        elif isn is not None and payload:
+            segs.append(((seq - isn - 1) & 0xFFFFFFFF, payload))
+    return segs
+
+
+def check_copies(case, path):
+    """Every copy of every response byte that the server sent in more than
+    one version (its head plan) is in the capture.  Prints what it found;
+    returns 0 if all copies are there."""
+    want = {}
+    base = 0
+    for conv in CASES[case]():
+        for st in conv.srv:
+            if st[0] == "send" and "plan" in st[2]:
+                for off, d in st[2]["plan"]:
+                    for i, b in enumerate(d):
+                        want.setdefault(base + off + i, set()).add(b)
+    want = {k: v for k, v in want.items() if len(v) > 1}
+    got = {k: set() for k in want}
+    for off, d in pcap_segments(path, RPORT):
+        for k in want:
+            if off <= k < off + len(d):
+                got[k].add(d[k - off])
+    ok = True
+    for k in sorted(want):
+        miss = want[k] - got[k]
+        print("offset %d: versions %s, mirrored %s%s"
+              % (k, sorted(want[k]), sorted(got[k]),
+                 " MISSING %s" % sorted(miss) if miss else ""))
+        ok = ok and not miss
+    return 0 if ok and want else 1
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "list":
+        print("\n".join(CASES))
+        return 0
+    if len(sys.argv) == 4 and sys.argv[1] == "copies":
+        return check_copies(sys.argv[2], sys.argv[3])
+    if len(sys.argv) != 4 or sys.argv[1] not in ("server", "client") \
+            or sys.argv[2] not in CASES:
+        sys.stderr.write(__doc__)
+        return 2
+    convs = CASES[sys.argv[2]]()
+    try:
+        (run_server if sys.argv[1] == "server" else run_client)(convs,
+                                                               sys.argv[3])
+    except (OSError, EOFError, rawtcp.TcpError) as e:
+        sys.stderr.write("hostile %s %s: %s\n" % (sys.argv[1], sys.argv[2], e))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
