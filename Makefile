@@ -154,6 +154,28 @@ fuzz-smoke: $(FUZZERS:%=build/fuzz/fuzz_%)
 	    [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
 	done
 
+# ---- fakeswitch: hostile OpenFlow tests and controller benchmarks --------
+# tools/fakeswitch (fake OpenFlow 1.3 switch, load generator), tests/ofp-
+# hostile (run by `make test`), bench/ (`make bench`, results/bench/).
+FS_SRC := $(wildcard tools/fakeswitch/*.c)
+FS_OBJ := build/controller/ofp.o build/controller/buf.o
+$(FS_SRC:%.c=build/%.o) $(FS_SRC:%.c=build/san/%.o): $(wildcard tools/fakeswitch/*.h)
+
+build/fakeswitch: $(FS_SRC:%.c=build/%.o) $(FS_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ -lm
+
+build/san/fakeswitch: $(FS_SRC:%.c=build/san/%.o) $(FS_OBJ:build/%=build/san/%)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lm
+
+.PHONY: test-ofp-hostile bench
+test: test-ofp-hostile
+test-ofp-hostile: build/fakeswitch build/elide-controller build/san/elide-controller
+	bash tests/ofp-hostile/run.sh
+
+bench: build/fakeswitch build/elide-controller
+	bash bench/run.sh
+# ---- end fakeswitch --------------------------------------------------------
+
 # ---- experiments: topologies/, experiments/, results/ ----------------------
 # `make experiment`: every workload under every mirror mode, mirror capped
 # (10 Mbit/s) and uncapped, then table2 and keepalive on the two-switch
