@@ -172,7 +172,7 @@ test: test-ofp-hostile
 test-ofp-hostile: build/fakeswitch build/elide-controller build/san/elide-controller
 	bash tests/ofp-hostile/run.sh
 
-bench: build/fakeswitch build/elide-controller
+bench: deps build/fakeswitch build/elide-controller
 	bash bench/run.sh
 # ---- end fakeswitch --------------------------------------------------------
 

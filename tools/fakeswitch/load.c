@@ -338,6 +338,34 @@ cpu_self_s(void)
            + (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Jiffies of one CPU from /proc/stat: user nice system idle iowait irq
+ * softirq steal.  The controller's own CPU time misses the softirq work
+ * of loopback TCP that runs on its core, and other processes share the
+ * core on a busy machine: the core's idle share says whether the
+ * controller was the limit. */
+struct core_stat { unsigned long long v[8]; };
+
+static bool
+core_read(int cpu, struct core_stat *cs)
+{
+    char want[16], line[512];
+    snprintf(want, sizeof want, "cpu%d ", cpu);
+    FILE *f = fopen("/proc/stat", "r");
+    bool ok = false;
+    while (f && fgets(line, sizeof line, f)) {
+        if (!strncmp(line, want, strlen(want))) {
+            ok = sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu",
+                        &cs->v[0], &cs->v[1], &cs->v[2], &cs->v[3], &cs->v[4],
+                        &cs->v[5], &cs->v[6], &cs->v[7]) == 8;
+            break;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    return ok;
+}
+
 static int
 engine_step(struct engine *e, int timeout_ms)
 {
@@ -405,6 +433,8 @@ fs_bench_main(const struct fs_opts *o, int argc, char **argv)
                                .conns = 10000, .n_ports = o->n_ports } };
     int n_sw = 1;
     double warmup = 1, duration = 3, timeout_ms = 100;
+    int ctl_core = -1;
+    struct core_stat ca = { { 0 } }, cb = { { 0 } };
     const char *cdf = NULL, *label = "controller";
     static const struct option opts[] = {
         { "switches", required_argument, NULL, 'n' },
@@ -418,6 +448,7 @@ fs_bench_main(const struct fs_opts *o, int argc, char **argv)
         { "cdf", required_argument, NULL, 'f' },
         { "label", required_argument, NULL, 'L' },
         { "timeout-ms", required_argument, NULL, 'T' },
+        { "ctl-core", required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 },
     };
     int c;
@@ -446,6 +477,7 @@ fs_bench_main(const struct fs_opts *o, int argc, char **argv)
         case 'f': cdf = optarg; break;
         case 'L': label = optarg; break;
         case 'T': timeout_ms = atof(optarg); break;
+        case 'C': ctl_core = atoi(optarg); break;
         default: return 2;
         }
     }
@@ -504,6 +536,9 @@ fs_bench_main(const struct fs_opts *o, int argc, char **argv)
             cpu_a = cpu_self_s();
             ctl_a = o->ctl_pid ? fs_cpu_s(o->ctl_pid) : 0;
             lost_a = e.lost;
+            if (ctl_core >= 0) {
+                core_read(ctl_core, &ca);
+            }
             t_meas = now;
         }
         if (now >= t_end) {
@@ -528,6 +563,16 @@ fs_bench_main(const struct fs_opts *o, int argc, char **argv)
         }
     }
     totals(&e, &b);
+    double core[8] = { NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+    if (ctl_core >= 0 && core_read(ctl_core, &cb)) {
+        unsigned long long sum = 0;
+        for (int k = 0; k < 8; k++) {
+            sum += cb.v[k] - ca.v[k];
+        }
+        for (int k = 0; k < 8 && sum; k++) {
+            core[k] = (double) (cb.v[k] - ca.v[k]) / (double) sum;
+        }
+    }
     double secs = (double) (fs_now_ns() - t_meas) / 1e9;
     double cpu = (cpu_self_s() - cpu_a) / secs;
     double ctl_cpu = o->ctl_pid ? (fs_cpu_s(o->ctl_pid) - ctl_a) / secs : NAN;
@@ -538,7 +583,8 @@ fs_bench_main(const struct fs_opts *o, int argc, char **argv)
            "pin_per_s=%.0f pout_per_s=%.0f fmod_per_s=%.0f resp_per_s=%.0f "
            "other_per_s=%.0f rx_MBps=%.1f lost=%" PRIu64 " samples=%zu "
            "p50_us=%.1f p99_us=%.1f p999_us=%.1f gen_cpu=%.2f ctl_cpu=%.2f "
-           "ctl_rss_kb=%ld\n",
+           "ctl_rss_kb=%ld core_user=%.2f core_nice=%.2f core_sys=%.2f "
+           "core_softirq=%.2f core_idle=%.2f\n",
            label, e.t.kind == TR_HTTP ? "http" : "l2",
            e.latency ? "latency" : "throughput", n_sw, e.t.size, secs,
            (double) (b.pin - a.pin) / secs, (double) (b.pout - a.pout) / secs,
@@ -548,7 +594,8 @@ fs_bench_main(const struct fs_opts *o, int argc, char **argv)
            (double) (b.bytes - a.bytes) / secs / 1e6, e.lost - lost_a,
            e.n_lat, quantile_us(e.lat, e.n_lat, 0.5),
            quantile_us(e.lat, e.n_lat, 0.99), quantile_us(e.lat, e.n_lat, 0.999),
-           cpu, ctl_cpu, o->ctl_pid ? fs_rss_kb(o->ctl_pid) : -1L);
+           cpu, ctl_cpu, o->ctl_pid ? fs_rss_kb(o->ctl_pid) : -1L, core[0],
+           core[1], core[2], core[6], core[3] + core[4]);
     if (cdf && e.n_lat) {
         FILE *f = fopen(cdf, "w");
         if (!f) {
