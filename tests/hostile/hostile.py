@@ -3,8 +3,12 @@
 
     hostile.py server CASE DIR     (in the server's namespace)
     hostile.py client CASE DIR     (in the client's namespace)
-    hostile.py copies CASE PCAP    (every version of the bytes the server
-                                    sent twice differently is in PCAP)
+    hostile.py copies CASE MIRROR.pcap TRUTH.pcap [every]
+                                   (every version of the bytes the server
+                                    sent twice differently that the truth
+                                    holds, or that was sent, is mirrored)
+    hostile.py received CASE DIR   (the client got what the server sent,
+                                    any version of such bytes)
     hostile.py list
 
 Both sides play the same scripted conversation(s) of CASE, defined below.
@@ -440,40 +444,79 @@ def pcap_segments(path, sport):
     return segs
 
 
-def check_copies(case, path):
-    """Every copy of every response byte that the server sent in more than
-    one version (its head plan) is in the capture.  Prints what it found;
-    returns 0 if all copies are there."""
+def plan_versions(case):
+    """Response stream offsets that the server sent in more than one
+    version (its head plans, which start the response stream), with the
+    set of versions."""
     want = {}
-    base = 0
     for conv in CASES[case]():
         for st in conv.srv:
             if st[0] == "send" and "plan" in st[2]:
                 for off, d in st[2]["plan"]:
                     for i, b in enumerate(d):
-                        want.setdefault(base + off + i, set()).add(b)
-    want = {k: v for k, v in want.items() if len(v) > 1}
-    got = {k: set() for k in want}
+                        want.setdefault(off + i, set()).add(b)
+    return {k: v for k, v in want.items() if len(v) > 1}
+
+
+def seen_versions(path, offsets):
+    got = {k: set() for k in offsets}
     for off, d in pcap_segments(path, RPORT):
-        for k in want:
+        for k in offsets:
             if off <= k < off + len(d):
                 got[k].add(d[k - off])
-    ok = True
-    for k in sorted(want):
-        miss = want[k] - got[k]
-        print("offset %d: versions %s, mirrored %s%s"
-              % (k, sorted(want[k]), sorted(got[k]),
+    return got
+
+
+def check_copies(case, mirror, truth, every):
+    """Every version of a conflicting byte that reached the client (the
+    truth capture) is in the mirror capture; with 'every', also every
+    version the server sent (no loss).  Prints what it found; returns 0 if
+    so."""
+    plan = plan_versions(case)
+    got_t = seen_versions(truth, plan)
+    got_m = seen_versions(mirror, plan)
+    ok = bool(plan)
+    for k in sorted(plan):
+        want = plan[k] if every else got_t[k]
+        miss = want - got_m[k]
+        print("offset %d: sent %s, at the client %s, mirrored %s%s"
+              % (k, sorted(plan[k]), sorted(got_t[k]), sorted(got_m[k]),
                  " MISSING %s" % sorted(miss) if miss else ""))
-        ok = ok and not miss
-    return 0 if ok and want else 1
+        ok = ok and not miss and (not every or got_t[k] == plan[k])
+    return 0 if ok else 1
+
+
+def check_received(case, d):
+    """The client received what the server sent, where a byte the server
+    sent in several versions may be any of them (under loss, the first
+    copy to arrive need not be the first one sent).  Returns 0 if so."""
+    plan = plan_versions(case)
+    with open(os.path.join(d, "srv.sent"), "rb") as f:
+        sent = f.read()
+    with open(os.path.join(d, "cli.recv"), "rb") as f:
+        got = f.read()
+    if len(sent) != len(got):
+        print("length %d, sent %d" % (len(got), len(sent)))
+        return 1
+    bad = [i for i in range(len(sent)) if sent[i] != got[i]
+           and got[i] not in plan.get(i, ())]
+    if bad:
+        print("%d bytes differ, first at %d" % (len(bad), bad[0]))
+        return 1
+    print("%d of the differing bytes are other versions"
+          % sum(1 for i in plan if sent[i] != got[i]))
+    return 0
 
 
 def main():
     if len(sys.argv) == 2 and sys.argv[1] == "list":
         print("\n".join(CASES))
         return 0
-    if len(sys.argv) == 4 and sys.argv[1] == "copies":
-        return check_copies(sys.argv[2], sys.argv[3])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "copies":
+        return check_copies(sys.argv[2], sys.argv[3], sys.argv[4],
+                            sys.argv[5:] == ["every"])
+    if len(sys.argv) == 4 and sys.argv[1] == "received":
+        return check_received(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 4 or sys.argv[1] not in ("server", "client") \
             or sys.argv[2] not in CASES:
         sys.stderr.write(__doc__)
