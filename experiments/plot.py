@@ -24,7 +24,7 @@ def redraw(d):
     d = os.path.realpath(d)
     if not os.path.exists(os.path.join(d, 'runs.csv')):
         return False
-    if os.path.basename(os.path.dirname(d)) == 'overview':
+    if os.path.basename(os.path.dirname(d)).startswith('overview'):
         report.build_overview(d)
     else:
         report.build(d)

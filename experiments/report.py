@@ -363,10 +363,10 @@ def _per_run_sum(rs, field):
     return sum(sum(v) / len(v) for v in by.values()) if by else None
 
 
-def overview(results, stamp, dirs, plots=True):
-    """results/overview/<stamp>/: every experiment's runs in one runs.csv,
+def overview(results, stamp, dirs, plots=True, name='overview'):
+    """results/<name>/<stamp>/: every experiment's runs in one runs.csv,
     the cross-workload data files and figures, a `last` link."""
-    d = os.path.join(results, 'overview', stamp)
+    d = os.path.join(results, name, stamp)
     os.makedirs(d, exist_ok=True)
     header, all_rows = None, []
     for name in sorted(dirs):
@@ -383,7 +383,7 @@ def overview(results, stamp, dirs, plots=True):
         for name in sorted(dirs):
             f.write('%s\n' % os.path.relpath(dirs[name], results))
     build_overview(d, plots)
-    link = os.path.join(results, 'overview', 'last')
+    link = os.path.join(results, name, 'last')
     if os.path.islink(link) or os.path.exists(link):
         os.unlink(link)
     os.symlink(stamp, link)

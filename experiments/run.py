@@ -242,7 +242,7 @@ class Runner:
         self.dl_dir = os.path.join(tmp, 'dl')
         os.makedirs(self.dl_dir)
         for exp in a.experiments:
-            self.write_args(self.exp_dir(exp), files)
+            self.write_args(self.exp_dir(exp), files, exp)
 
         t0 = time.time()
         self.net = harness.Network(self.session, a.topo, a.ctl_port,
@@ -464,10 +464,18 @@ class Runner:
 
     # -- outputs
 
-    def write_args(self, d, files):
+    def write_args(self, d, files, exp):
+        """args.txt: versions, every parameter, and the cases and files of
+        experiment exp (all of them when one directory holds several)."""
         a = self.a
+        cases = [c for c in self.cases if self.a.name or c.experiment == exp]
+        names = sorted({n for c in cases for n in c.files()})
         versions = {
             'git commit': harness.git_describe(),
+            'experiment code': harness.run(
+                ['git', '-C', ROOT, 'status', '--short', '--', 'experiments',
+                 'topologies'], check=False).strip() or
+            'experiments/ and topologies/ as committed',
             'controller': harness.run([a.controller, '--version'],
                                       check=False).strip(),
             'analyzer': analyze.ANALYZER if os.access(analyze.ANALYZER, os.X_OK)
@@ -486,13 +494,13 @@ class Runner:
             for k, v in sorted(vars(a).items()):
                 f.write('%s: %s\n' % (k, v))
             f.write('mirror port: %d\n' % harness.elide_topo.MIRROR_PORT)
-            for case in self.cases:
+            for case in cases:
                 f.write('case %s (%s): loss %g, %s\n' % (
                     case.name, case.experiment, case.loss, '; '.join(
                         '%s client %d: %s' % (j.kind, j.client + 1,
                                               ' '.join(j.names))
                         for j in case.jobs)))
-            f.write('files (sha256 name size):\n' + files.manifest())
+            f.write('files (sha256 name size):\n' + files.manifest(names))
 
     def prune_pcaps(self):
         freed = 0
@@ -527,7 +535,9 @@ class Runner:
         self.prune_pcaps()
         if len(self.dirs) > 1 and not self.a.name:
             report.overview(self.a.results, self.stamp, self.dirs,
-                            plots=not self.a.no_plots)
+                            plots=not self.a.no_plots,
+                            name='overview' + ('' if self.a.topo ==
+                                               'elide_single' else '-twoswitch'))
         sys.stdout.write('\n' + report.summary_table(self.records) + '\n')
         for name, d in sorted(self.dirs.items()):
             log('results: %s' % os.path.relpath(d, ROOT))

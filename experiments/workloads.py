@@ -67,9 +67,9 @@ class FileSet:
                                           self.sizes[name], self.seed)
         os.chmod(self.root, 0o755)
 
-    def manifest(self):
+    def manifest(self, names=None):
         return ''.join('%s  %s  %d\n' % (self.sha[n], n, self.sizes[n])
-                       for n in sorted(self.sha))
+                       for n in sorted(names or self.sha))
 
 
 # ------------------------------------------------------------ client jobs
@@ -181,7 +181,8 @@ def run_jobs(network, session, jobs, outdir, timeout=360):
                                                      err.strip()[-300:]))
         for name, sha in job.results(jdir, out):
             transfers.append((k, name, sha))
-        os.rmdir(jdir) if not os.listdir(jdir) else None
+        if not os.listdir(jdir):
+            os.rmdir(jdir)
     return transfers, time.time() - t0, errors
 
 
