@@ -12,7 +12,7 @@ set style line 4 lc rgb "#d62728" lw 2 pt 11 ps 0.8
 set grid
 set key top left
 
-rates = system("ls ".dir."/rate-s*.dat 2>/dev/null | sort -t s -k3 -n")
+rates = system("ls -v ".dir."/rate-s*.dat 2>/dev/null")
 cdfn = system("cat ".dir."/cdf-switches.txt 2>/dev/null")
 
 do for [fmt in "png pdf"] {
@@ -79,7 +79,7 @@ do for [fmt in "png pdf"] {
         set xlabel "connections opened in the phase"
         set ylabel "RSS (MiB)"
         set format x "%.0s%c"
-        set key top left
+        set key at graph 0.98, 0.62 right
         plot dir."/memory-default.dat" using 2:(strcol(1) eq "open" ? $3/1024 : NaN) \
                  with linespoints ls 2 title "default table: new connections", \
              "" using 2:(strcol(1) eq "reopen" ? $3/1024 : NaN) \

@@ -14,7 +14,8 @@
 # Environment: RUNS (3), SWITCHES ("1 4 16 64"), SIZES ("64 1514 9000"),
 # LAT_SIZES ("64"), DURATION (3 s measured), WARMUP (1 s), CTL_CPU (0),
 # GEN_CPU (1), MEM_CONNS (1000000), QUICK=1 (one short pass, for checking
-# the script), ONLY ("rate latency memory": a subset).
+# the script), ONLY ("rate latency memory": a subset), CONTROLLER (our
+# controller's binary), NOTE (a line for machine.txt and the README).
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -156,6 +157,8 @@ machine() {
     echo "cc: $(${CC:-cc} --version | head -1)"
     echo "loadavg_start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "pinning: controller cpu $CTL_CPU, load generator cpu $GEN_CPU"
+    echo "controller: $CONTROLLER"
+    [ -n "${NOTE:-}" ] && echo "note: $NOTE"
     echo "params: RUNS=$RUNS SWITCHES=\"$SWITCHES\" SIZES=\"$SIZES\" LAT_SIZES=\"$LAT_SIZES\" DURATION=$DURATION WARMUP=$WARMUP MEM_CONNS=$MEM_CONNS"
 }
 

@@ -76,7 +76,7 @@ def main(d):
       "files). Load generator: `build/fakeswitch` "
       "(`tools/fakeswitch/`), a fake OpenFlow 1.3 switch in C, cbench-style.\n")
     w("## Machine\n")
-    for k in ["date", "git", "nproc", "cpu", "kernel", "mem_total_kb",
+    for k in ["note", "controller", "date", "git", "nproc", "cpu", "kernel", "mem_total_kb",
               "ovs-testcontroller", "cc", "pinning", "loadavg_start",
               "loadavg_end", "params"]:
         if k in minfo:
@@ -112,6 +112,10 @@ def main(d):
           "response head + body, FIN, FIN, ACK), 10,000 client 4-tuples per "
           "switch reused with new ISNs; SIZE is the frame size of the "
           "request and response segments, the others are 64 bytes.\n")
+        w("ovs-testcontroller serves at most 16 switches (the 17th "
+          "connection is closed during the handshake; the OVS controller "
+          "sources define `MAX_SWITCHES 16`): its 64-switch cells are "
+          "empty.\n")
         g = group(rate, lambda r: (r["label"], int(r["size"]), int(r["switches"])))
         for size in sizes:
             w(f"### {size}-byte frames: Packet-Out/s (spread)\n")
@@ -133,7 +137,8 @@ def main(d):
                              max(v) if v else float("nan")]
                 r1 = meds["none-l2"] / meds["otc-l2"] if meds["otc-l2"] else float("nan")
                 r2 = meds["elide-http"] / meds["otc-http"] if meds["otc-http"] else float("nan")
-                w(f"| {n} | " + " | ".join(cells) + f" | {r1:.2f}x | {r2:.2f}x |")
+                rc = ["-" if r != r else f"{r:.2f}x" for r in (r1, r2)]
+                w(f"| {n} | " + " | ".join(cells) + f" | {rc[0]} | {rc[1]} |")
                 dat.write(f"{n} " + " ".join(f"{x:.0f}" if x == x else "NaN"
                                             for x in cols) + "\n")
             dat.close()
@@ -153,7 +158,7 @@ def main(d):
                                 + num(r, "core_softirq") for r in rs])
                     nice = med([num(r, "core_nice") for r in rs])
                     idle = med([num(r, "core_idle") for r in rs])
-                    cells.append(f"{busy:.2f} / {nice:.2f} / {idle:.2f}")
+                    cells.append("-" if not rs else f"{busy:.2f} / {nice:.2f} / {idle:.2f}")
                 w(f"| {size} | {n} | " + " | ".join(cells) + " |")
         w("")
         best = {}
@@ -163,10 +168,11 @@ def main(d):
         ratios = [med([num(r, "pout_per_s") for r in g.get(("none-l2", 64, n), [])])
                   / med([num(r, "pout_per_s") for r in g.get(("otc-l2", 64, n), [])])
                   for n in switches if g.get(("otc-l2", 64, n))]
+        otc_n = [n for n in switches if g.get(("otc-l2", 64, n))]
         w("### Goals (64-byte frames, `none`)\n")
         if ratios:
             w(f"- at least 2x ovs-testcontroller: ratio {min(ratios):.2f}x to "
-              f"{max(ratios):.2f}x over {switches} switches: "
+              f"{max(ratios):.2f}x over {otc_n} switches: "
               + ("**met**" if min(ratios) >= 2 else "**not met**")
               + (" at every switch count" if min(ratios) >= 2 else ""))
         b, n = best["none-l2"]
@@ -198,23 +204,29 @@ def main(d):
                     p = [med([num(r, k) for r in rs]) for k in ("p50_us", "p99_us", "p999_us")]
                     cols += p
                     rate_ = med([num(r, "pout_per_s") for r in rs])
-                    cells.append(f"{p[0]:.0f} / {p[1]:.0f} / {p[2]:.0f}, {fmt_rate(rate_)}")
+                    cells.append("-" if not rs else
+                                 f"{p[0]:.0f} / {p[1]:.0f} / {p[2]:.0f}, {fmt_rate(rate_)}")
                 w(f"| {n} | " + " | ".join(cells) + " |")
                 dat.write(f"{n} " + " ".join(f"{x:.1f}" if x == x else "NaN"
                                             for x in cols) + "\n")
             dat.close()
             w("")
-        # CDFs of the first repetition, smallest and largest switch count.
-        for n in {lsw[0], lsw[-1]}:
+        # CDFs of the first repetition, the smallest and the largest switch
+        # count that every configuration served.
+        full = [n for n in lsw if all(os.path.exists(os.path.join(
+            raw, f"cdf-{c}-s{lsizes[0]}-n{n}-r1.dat")) for c in CONFIGS)] or lsw
+        lsw_cdf = [full[0], full[-1]] if full[0] != full[-1] else [full[0]]
+        for n in lsw_cdf:
             for c in CONFIGS:
                 src = os.path.join(raw, f"cdf-{c}-s{lsizes[0]}-n{n}-r1.dat")
                 if os.path.exists(src):
                     shutil.copy(src, os.path.join(d, f"cdf-{c}-n{n}.dat"))
         with open(os.path.join(d, "cdf-switches.txt"), "w") as f:
-            f.write(f"{lsw[0]} {lsw[-1]}\n")
+            f.write(" ".join(str(n) for n in lsw_cdf) + "\n")
         w(f"Figure `latency-cdf.png` (`.pdf`): the latency distributions, "
-          f"{lsizes[0]}-byte frames, {lsw[0]} and {lsw[-1]} switches "
-          f"(first repetition).\n")
+          f"{lsizes[0]}-byte frames, "
+          + " and ".join(str(n) for n in lsw_cdf)
+          + " switches (first repetition).\n")
 
     mem = {}
     for name in ("default", "bounded"):
@@ -274,11 +286,44 @@ def main(d):
     prof = sorted(glob.glob(os.path.join(d, "profile-*.txt")))
     if prof:
         w("## 5. Profile of the Packet-In path\n")
-        w("See `profile-*.txt` (`bench/profile.sh`): `perf record` "
-          "(cpu-clock sampling) of the controller under the load "
-          "generator, and `valgrind --tool=callgrind` instruction counts "
-          "per Packet-In.\n")
+        w("`bench/profile.sh`: `perf record -e cpu-clock` (sampling; this VM "
+          "has no hardware counters) of the controller under the load "
+          "generator (4 switches, 64-byte frames, throughput mode), and "
+          "`valgrind --tool=callgrind` for instructions per Packet-In "
+          "(exact, independent of the machine's load: the figure to compare "
+          "before and after a change). Full listings in `profile-*.txt`.\n")
+        for p in prof:
+            mode = os.path.basename(p)[len("profile-"):-len(".txt")]
+            lines = open(p).read().splitlines()
+            head = [l for l in lines if l.startswith("# Packet-In path of")]
+            ipp = [l for l in lines if l.startswith("instructions per Packet-In")]
+            w(f"### `{mode}`\n")
+            if head:
+                w(f"- {head[0].lstrip('# ')}")
+            if ipp:
+                w(f"- **{ipp[0]}**")
+            top = []
+            grab = False
+            for l in lines:
+                if l.startswith("# self instructions per function"):
+                    grab = True
+                    continue
+                if grab:
+                    if not l.strip():
+                        break
+                    top.append(l)
+            if top:
+                w("- top functions by instructions (self):\n")
+                w("```")
+                for l in top[:12]:
+                    w(l.replace("/tmp/ctlfix/", "controller/"))
+                w("```")
+            w("")
 
+    if os.path.exists(os.path.join(d, "ANALYSIS.md")):
+        w("## Findings\n")
+        w("`ANALYSIS.md` (written by hand): the controller bugs these runs "
+          "found, the hot spots with what to change, and the goals.\n")
     w("## Commands\n")
     w("```")
     w("make bench                       # everything (about 20 minutes)")
