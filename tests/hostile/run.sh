@@ -425,11 +425,20 @@ case_nopsh_request_large() {
 
 # ------------------------------------------------------------------ faults
 
-# A transfer that lasts several seconds: curl at a limited rate.
+# A transfer that lasts several seconds at a steady rate: the server's
+# egress is shaped (curl --limit-rate would stop reading for seconds after
+# a burst, and the transfer with it).
+SHAPE_RATE=32mbit
+shape_on() {
+    ip netns exec "$E2E_NS_SRV" tc qdisc replace dev eth0 root tbf \
+        rate "$SHAPE_RATE" burst 32kb latency 100ms
+}
+shape_off() { ip netns exec "$E2E_NS_SRV" tc qdisc del dev eth0 root 2>/dev/null; return 0; }
+
 CURL_PID=""
-curl_bg() {     # curl_bg NAME RATE
+curl_bg() {     # curl_bg NAME
     ip netns exec "$E2E_NS_CLI" env -u http_proxy -u HTTP_PROXY -u all_proxy \
-        curl --http1.1 --noproxy '*' -sS -f --max-time 60 --limit-rate "$2" \
+        curl --http1.1 --noproxy '*' -sS -f --max-time 60 \
         -o "$CASE_DIR/$1.bg.out" "http://$E2E_SRV_IP/$1" 2>"$CASE_DIR/curl-bg.err" &
     CURL_PID=$!
     e2e_track "$CURL_PID"
@@ -476,14 +485,27 @@ ctl_target_restore() {
         -- set bridge "$E2E_BR" controller=@c >/dev/null
 }
 
-# Every flow entry is younger than the moment T (EPOCHREALTIME) when the
-# controller (re)connected: the stale ones were removed by cookie.
+# An entry that is not the controller's (another cookie): removing stale
+# entries "by cookie" must leave it alone.
+FOREIGN_COOKIE=0x5eed
+foreign_add() {
+    ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" \
+        "cookie=$FOREIGN_COOKIE,priority=1,udp,tp_dst=9,actions=drop"
+}
+
+# Every flow entry of the controller is younger than the moment T
+# (EPOCHREALTIME) when it (re)connected: the stale ones were removed by
+# cookie.  With "foreign", the foreign entry must still be there.
 no_entry_before() {
     local t=$1 age oldest
     ofctl_dump >"$CASE_DIR/flows-after.txt"
+    if [ "${2:-}" = foreign ]; then
+        expect "the foreign entry (cookie $FOREIGN_COOKIE) survived" \
+            grep -q "cookie=$FOREIGN_COOKIE," "$CASE_DIR/flows-after.txt"
+    fi
     age=$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
-    oldest=$(grep -o 'duration=[0-9.]*s' "$CASE_DIR/flows-after.txt" \
-                 | tr -dc '0-9.\n' | sort -g | tail -n1)
+    oldest=$(grep -v "cookie=$FOREIGN_COOKIE," "$CASE_DIR/flows-after.txt" \
+                 | grep -o 'duration=[0-9.]*s' | tr -dc '0-9.\n' | sort -g | tail -n1)
     info "flows_after=$(grep -c actions= "$CASE_DIR/flows-after.txt") oldest=${oldest}s reconnect_age=${age}s"
     expect "no entry from before the reconnection (oldest ${oldest}s, reconnected ${age}s ago)" \
         awk -v o="${oldest:-0}" -v a="$age" 'BEGIN { exit !(o <= a) }'
@@ -494,9 +516,11 @@ no_entry_before() {
 # on the switch during it).
 outage() {
     local s0 s1
-    curl_bg f20m.bin 2M
+    shape_on || return 1
+    curl_bg f20m.bin
     expect "elision started before the fault" wait_event "$E2E_CTL_EVENTS" elide_start
     sleep 0.5
+    foreign_add
     ofctl_dump >"$CASE_DIR/flows-before.txt"
     expect "per-connection entries in place before the fault" \
         grep -q 'cookie=0xe1de[89ab]' "$CASE_DIR/flows-before.txt"
@@ -540,7 +564,7 @@ case_fault_switch_retarget() {
     ovs-vsctl set controller "$E2E_BR" target="\"tcp:$E2E_CTL_ADDR:$E2E_CTL_PORT\""
     expect "switch reconnected" wait_event "$E2E_CTL_EVENTS" switch_connected 2
     sleep 0.5
-    no_entry_before "$t"
+    no_entry_before "$t" foreign
     fault_finish
 }
 
@@ -549,6 +573,7 @@ case_fault_switch_retarget() {
 fault_finish() {
     curl_wait
     expect "in-flight transfer completed (curl rc $?)" [ $? -eq 0 ]
+    shape_off
     expect "in-flight f20m.bin sha256" e2e_sha_ok "$CASE_DIR/f20m.bin.bg.out" f20m.bin
     local req0 st0
     req0=$(grep -c '"event":"http_request"' "$E2E_CTL_EVENTS")
@@ -589,7 +614,7 @@ case_fault_controller_kill() {
     expect "switch connected to the restarted controller" \
         wait_event "$E2E_CTL_EVENTS" switch_connected
     sleep 0.5
-    no_entry_before "$t"
+    no_entry_before "$t" foreign
     fault_finish
 }
 
@@ -611,7 +636,7 @@ case_fault_table_full() {
     ovs-vsctl -- --id=@ft create Flow_Table flow_limit="$n" overflow_policy=refuse \
         -- set Bridge "$E2E_BR" flow_tables:0=@ft >/dev/null
     info "flow_limit=$n"
-    curl_bg f20m.bin 8M
+    curl_bg f20m.bin
     curl_wait
     expect "transfer completed (curl rc $?)" [ $? -eq 0 ]
     expect "f20m.bin sha256" e2e_sha_ok "$CASE_DIR/f20m.bin.bg.out" f20m.bin
@@ -644,9 +669,12 @@ no_sanitizer_report() {
 }
 
 run_case() {
-    CASE=$1 CASE_DIR=$E2E_TMP/cases/$1 CASE_FAILS=0 CASE_INFO=() LOSS=0
-    ANY_VERSION=0
+    CASE=$1 CASE_FAILS=0 CASE_INFO=() LOSS=0 ANY_VERSION=0
     MON_PID="" GT_PID=""
+    # A case named twice gets a directory per run.
+    CASE_DIR=$E2E_TMP/cases/$1
+    local n=1
+    while [ -e "$CASE_DIR" ]; do n=$((n + 1)); CASE_DIR=$E2E_TMP/cases/$1.$n; done
     mkdir -p "$CASE_DIR"
     local t0=$SECONDS rc
     "case_$CASE"
@@ -656,6 +684,7 @@ run_case() {
     LOSS=0
     stop_captures
     if [ -n "$CURL_PID" ]; then e2e_kill_wait "$CURL_PID" 1 TERM; CURL_PID=""; fi
+    shape_off
     if [ -n "$E2E_CTL_PID" ]; then
         expect "controller alive at the end" e2e_ctl_alive
         e2e_ctl_stop
