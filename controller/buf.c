@@ -70,23 +70,6 @@ buf_reserve(struct buf *b, size_t extra)
     b->cap = cap;
 }
 
-void *
-buf_put_uninit(struct buf *b, size_t n)
-{
-    buf_reserve(b, n);
-    void *p = b->data + b->len;
-    b->len += n;
-    return p;
-}
-
-void *
-buf_put_zeros(struct buf *b, size_t n)
-{
-    void *p = buf_put_uninit(b, n);
-    memset(p, 0, n);
-    return p;
-}
-
 void
 buf_put(struct buf *b, const void *src, size_t n)
 {

@@ -18,11 +18,28 @@ struct buf {
 void buf_init(struct buf *);
 void buf_free(struct buf *);
 void buf_reserve(struct buf *, size_t extra);
-void *buf_put_uninit(struct buf *, size_t n);
-void *buf_put_zeros(struct buf *, size_t n);
 void buf_put(struct buf *, const void *, size_t n);
 void buf_consume(struct buf *, size_t n);   /* drop n bytes from the front */
 void buf_clear(struct buf *);
+
+/* Appends n bytes and returns where they start (the fast path inline:
+ * encoders call this several times per message). */
+static inline void *
+buf_put_uninit(struct buf *b, size_t n)
+{
+    if (b->cap - b->len < n) {
+        buf_reserve(b, n);
+    }
+    void *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
+static inline void *
+buf_put_zeros(struct buf *b, size_t n)
+{
+    return memset(buf_put_uninit(b, n), 0, n);
+}
 
 static inline size_t buf_avail(const struct buf *b) { return b->len - b->ofs; }
 static inline uint8_t *buf_head(const struct buf *b) { return b->data + b->ofs; }

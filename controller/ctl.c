@@ -48,6 +48,7 @@ enum { CK_BASE = 0, CK_L2 = 1, CK_CONN = 2 };
 
 #define MAC_TABLE_SIZE 4096         /* per switch, power of 2 */
 #define TX_LIMIT (32u << 20)        /* a peer that stops reading is dropped */
+#define TX_PAUSE (1u << 20)         /* above this, stop reading the peer */
 #define LINGER_MS 3000              /* closed connections absorb last ACKs */
 #define MAX_PORTS 4096              /* per switch */
 #define HELD_LIMIT 65536            /* Packet-Outs waiting for barriers */
@@ -73,6 +74,7 @@ struct sw {
     uint32_t xid;
     uint64_t last_rx_ms, last_poll_ms;
     bool probe_sent;
+    bool paused;                    /* not reading it: it does not read us */
     bool has_mirror;
     uint32_t *ports;                /* physical ports (flooding) */
     size_t n_ports, cap_ports;
@@ -268,7 +270,16 @@ sw_flush(struct sw *sw)
             return;
         }
     }
-    uint32_t want = EPOLLIN | (buf_avail(&sw->tx) ? EPOLLOUT : 0);
+    /* Back-pressure: a switch that does not read our replies is not read
+     * either, so it cannot make us queue without bound; if it stays silent
+     * that way, the inactivity probe ends it. */
+    bool pause = buf_avail(&sw->tx) >= TX_PAUSE;
+    if (pause != sw->paused) {
+        sw->paused = pause;
+        VLOG_RL(LOG_WARN, "%s: switch is not reading: input %s", sw->name,
+                pause ? "paused" : "resumed");
+    }
+    uint32_t want = (pause ? 0 : EPOLLIN) | (buf_avail(&sw->tx) ? EPOLLOUT : 0);
     loop_mod(&sw->lh, want);
     if (buf_avail(&sw->tx) > TX_LIMIT) {
         sw_close(sw, "switch does not read: send queue over limit");
@@ -543,6 +554,9 @@ conn_str(const struct conn *c, char *buf, size_t n)
 static void
 ev_conn(uint64_t dpid, const char *event, const struct conn *c)
 {
+    if (!evlog_enabled()) {
+        return;
+    }
     char s[64];
     conn_str(c, s, sizeof s);
     ev_begin(dpid, event);
@@ -670,6 +684,9 @@ on_conn_event(void *aux, const struct conn *c, const struct conn_event *e)
         VLOG_RL(LOG_WARN, "%s: alert %s on %s: %s (%" PRIu64 " bytes)",
                 ctx->sw->name, e->kind, s, e->detail ? e->detail : "",
                 e->bytes);
+    }
+    if (!evlog_enabled()) {
+        return;
     }
     ev_conn(ctx->sw->dpid, names[e->type], c);
     switch (e->type) {
@@ -805,7 +822,7 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     struct conn_out out;
     conn_packet(&e->c, &env, dir, p, &out);
 
-    if (out.ops & CONN_OP_CLOSE) {
+    if (out.ops & CONN_OP_CLOSE && (e->c.entry_seq[C2S] || e->c.entry_seq[S2C])) {
         conn_delete_entries(sw, i);
         e->c.entry[C2S] = e->c.entry[S2C] = ENTRY_NONE;
     }
@@ -1286,7 +1303,7 @@ handle_msg(struct sw *sw, const uint8_t *msg, size_t len)
 static void
 sw_input(struct sw *sw)
 {
-    for (;;) {
+    for (int round = 0; round < 16; round++) {
         buf_reserve(&sw->rx, 65536);
         ssize_t n = recv(sw->lh.fd, sw->rx.data + sw->rx.len,
                          sw->rx.cap - sw->rx.len, 0);
@@ -1307,8 +1324,12 @@ sw_input(struct sw *sw)
         sw->rx.len += (size_t) n;
         sw->last_rx_ms = time_ms();
         sw->probe_sent = false;
+        /* Consume once per receive: compacting per message would move
+         * the buffer's bytes once per message. */
+        size_t done = 0;
         for (;;) {
-            int mlen = ofp_frame(buf_head(&sw->rx), buf_avail(&sw->rx));
+            int mlen = ofp_frame(buf_head(&sw->rx) + done,
+                                 buf_avail(&sw->rx) - done);
             if (mlen < 0) {
                 vlog(LOG_WARN, "%s: OpenFlow length field < 8: stream is "
                      "corrupt", sw->name);
@@ -1318,11 +1339,15 @@ sw_input(struct sw *sw)
             if (mlen == 0) {
                 break;
             }
-            handle_msg(sw, buf_head(&sw->rx), (size_t) mlen);
+            handle_msg(sw, buf_head(&sw->rx) + done, (size_t) mlen);
             if (sw->dead) {
                 return;
             }
-            buf_consume(&sw->rx, (size_t) mlen);
+            done += (size_t) mlen;
+        }
+        buf_consume(&sw->rx, done);
+        if (buf_avail(&sw->tx) > TX_PAUSE) {
+            break;
         }
     }
     sw_flush(sw);
@@ -1356,14 +1381,9 @@ sw_close(struct sw *sw, const char *why)
     ev_begin(sw->dpid, "switch_disconnected");
     ev_str("reason", why);
     ev_end();
+    /* sw is dead: conn_release sends nothing for these. */
     for (size_t i = 0; i < g.used_top; i++) {
         if (g.ce[i].used && g.ce[i].sw_id == sw->id) {
-            conn_free(&g.ce[i].c);
-            g.ce[i].sw_id = 0;      /* release without flow-mods */
-        }
-    }
-    for (size_t i = 0; i < g.used_top; i++) {
-        if (g.ce[i].used && g.ce[i].sw_id == 0) {
             conn_release((uint32_t) i, "switch_disconnected");
         }
     }
@@ -1451,7 +1471,7 @@ expire_conns(uint64_t now)
 {
     uint64_t idle_ms = (uint64_t) g.cfg.conn_idle_s * 1000;
     uint32_t next;
-    for (uint32_t idx = g.lru_head, budget = 1000; idx && budget; idx = next, budget--) {
+    for (uint32_t idx = g.lru_head, budget = 20000; idx && budget; idx = next, budget--) {
         uint32_t i = idx - 1;
         struct centry *e = &g.ce[i];
         next = e->lru_next;

@@ -804,8 +804,9 @@ sc_port_flood(struct hctx *h)
 
 /* A peer that stops reading but keeps sending Packet-Ins (jumbo frames to
  * an unknown destination: each causes a flooding Packet-Out of the whole
- * frame).  The controller must keep reading, not block, bound the queue
- * (it drops the peer past 32 MiB) and so bound its memory. */
+ * frame).  The controller must not block and must bound its queue: it
+ * stops reading a peer whose replies pile up past 1 MiB, so the peer goes
+ * silent and the inactivity probe drops it. */
 static int
 sc_no_read(struct hctx *h)
 {
@@ -967,8 +968,9 @@ static const struct scenario scenarios[] = {
       sc_garbage_framed },
     { "port-flood", "more than [0-9]+ ports",
       "50,000 PORT_STATUS adds: bounded, answered within 2 s", sc_port_flood },
-    { "no-read", "send queue over limit",
-      "stops reading, keeps sending Packet-Ins: dropped, RSS bounded",
+    { "no-read", "not reading: input paused",
+      "stops reading, keeps sending Packet-Ins: input paused, then dropped "
+      "by the inactivity probe, RSS bounded",
       sc_no_read },
     { "disconnect-with-conns", "disconnected \\(connection closed by switch\\)",
       "4 sessions each open 20,000 connections and disconnect; a 5th works",
