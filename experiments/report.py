@@ -369,8 +369,8 @@ def overview(results, stamp, dirs, plots=True, name='overview'):
     d = os.path.join(results, name, stamp)
     os.makedirs(d, exist_ok=True)
     header, all_rows = None, []
-    for name in sorted(dirs):
-        with open(os.path.join(dirs[name], 'runs.csv'), newline='') as f:
+    for exp in sorted(dirs):
+        with open(os.path.join(dirs[exp], 'runs.csv'), newline='') as f:
             rd = csv.reader(f)
             h = next(rd)
             header = header or h
@@ -380,8 +380,8 @@ def overview(results, stamp, dirs, plots=True, name='overview'):
         w.writerow(header)
         w.writerows(all_rows)
     with open(os.path.join(d, 'sources.txt'), 'w') as f:
-        for name in sorted(dirs):
-            f.write('%s\n' % os.path.relpath(dirs[name], results))
+        for exp in sorted(dirs):
+            f.write('%s\n' % os.path.relpath(dirs[exp], results))
     build_overview(d, plots)
     link = os.path.join(results, name, 'last')
     if os.path.islink(link) or os.path.exists(link):
