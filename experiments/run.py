@@ -591,7 +591,13 @@ def main(argv=None):
     try:
         return runner.main()
     except KeyboardInterrupt:
-        log('interrupted; everything this run started has been stopped')
+        for d in runner.dirs.values():
+            with open(os.path.join(d, 'INCOMPLETE'), 'w') as f:
+                f.write('interrupted at %s UTC; runs.csv holds the runs done '
+                        'before\n' % time.strftime('%H:%M:%S', time.gmtime()))
+        log('interrupted; everything this run started has been stopped; '
+            'partial results (marked INCOMPLETE) in %s'
+            % ' '.join(os.path.relpath(d, ROOT) for d in runner.dirs.values()))
         return 130
 
 

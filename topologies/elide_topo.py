@@ -8,6 +8,11 @@ Usable from experiments/ (import this file) and from the command line:
     build/elide-controller --listen 127.0.0.1:46653 --mode elide \
        --mirror-port 1
 
+Beware: `mn` runs Mininet's global cleanup (`mn -c`) when it exits on an
+exception or Ctrl-C, which deletes every OVS bridge on the machine and
+kills every controller it knows by name.  On a machine shared with other
+tests, use experiments/run.py (which cleans up only what it created).
+
 Topologies:
   elide_single  one switch: clients, servers and a monitor host on the
                 mirror port.
