@@ -7,6 +7,7 @@ plot.py (make plots) calls both on every results/*/last.
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 
@@ -276,7 +277,27 @@ def gnuplot(script, out_base, **variables):
                            text=True)
         if p.returncode != 0:
             raise RuntimeError('gnuplot %s: %s' % (script, p.stderr.strip()))
+        if ext == 'pdf':
+            _pin_pdf_date('%s.%s' % (out_base, ext))
     return True
+
+
+def _pin_pdf_date(path):
+    """cairo stamps each PDF with the time it was drawn (and ignores
+    SOURCE_DATE_EPOCH); the date of the run directory replaces it, so that
+    redrawing unchanged data leaves committed figures unchanged.  Same
+    length, so the PDF's byte offsets stay valid."""
+    m = re.search(r'(\d{8})T(\d{6})Z', path)
+    if not m:
+        return
+    with open(path, 'rb') as f:
+        data = f.read()
+    fixed = re.sub(rb'/CreationDate \(D:\d{14}Z\)',
+                   b'/CreationDate (D:' + (m.group(1) + m.group(2)).encode() +
+                   b'Z)', data)
+    if fixed != data:
+        with open(path, 'wb') as f:
+            f.write(fixed)
 
 
 def _gp(v):
