@@ -68,12 +68,15 @@ e2e: build/elide-controller build/san/elide-controller
 	bash tests/e2e/run.sh
 	CONTROLLER=build/san/elide-controller bash tests/e2e/run.sh
 
+# Everything CI runs, fastest first.
 test: deps ovs
 	$(MAKE) all asan build/test-unit
 	$(MAKE) unit unit-san
 	$(MAKE) test-analysis
 	$(MAKE) fuzz-smoke
+	$(MAKE) test-ofp-hostile
 	$(MAKE) e2e
+	$(MAKE) ci-regress
 
 clean:
 	rm -rf build
@@ -168,7 +171,6 @@ build/san/fakeswitch: $(FS_SRC:%.c=build/san/%.o) $(FS_OBJ:build/%=build/san/%)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lm
 
 .PHONY: test-ofp-hostile bench
-test: test-ofp-hostile
 test-ofp-hostile: build/fakeswitch build/elide-controller build/san/elide-controller
 	bash tests/ofp-hostile/run.sh
 
