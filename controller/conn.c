@@ -217,6 +217,11 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
             /* Deleted, not overwritten: its removal reports elide_end. */
             out->ops |= CONN_OP_DELETE_S2C;
         }
+        if (c->entry[S2C] == ENTRY_FWD) {
+            /* Until the replacement is in the datapath, a response to this
+             * packet could still pass the old entry unmirrored. */
+            out->ops |= CONN_OP_HOLD;
+        }
         out->ops |= CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S;
         out->kind[S2C] = out->kind[C2S] = ENTRY_FWD_MIRROR;
         c->entry[S2C] = c->entry[C2S] = ENTRY_FWD_MIRROR;
@@ -233,15 +238,42 @@ unwrap(const struct half *h, uint32_t seq)
     return (int64_t) h->ref + (int32_t) (seq - base);
 }
 
+/* The controller saw [off, end): 'hi' grows only contiguously (a hole is
+ * not seen, whatever lies beyond it), 'ref' to the furthest byte. */
 static void
-advance(struct half *h, uint64_t end)
+advance(struct half *h, uint64_t off, uint64_t end)
 {
-    if (end > h->hi) {
+    if (off <= h->hi && end > h->hi) {
         h->hi = end;
     }
     if (end > h->ref) {
         h->ref = end;
     }
+}
+
+/* Where the bytes of 'dir' stop being accounted for: seen here, parked in
+ * a reassembly window, or legitimately unseen (a body that passes an
+ * entry).  The peer acknowledging more, or a segment starting beyond it
+ * while an entry could have carried the bytes in between, means bytes
+ * passed unseen. */
+static uint64_t
+frontier(const struct conn *c, enum conn_dir dir)
+{
+    uint64_t f = c->h[dir].hi;
+    const struct reasm *ra = dir == C2S ? c->req_ra : c->resp_ra;
+    if (ra && ra->start <= f && ra->start + ra->contig > f) {
+        f = ra->start + ra->contig;
+    }
+    if (dir == S2C) {
+        uint64_t acct = c->rs == RS_BODY ? c->body_end : c->head_start;
+        if (ra && c->rs == RS_HEAD && ra->start == c->head_start) {
+            acct = ra->start + ra->contig;
+        }
+        if (acct > f) {
+            f = acct;
+        }
+    }
+    return f;
 }
 
 static bool
@@ -390,6 +422,13 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
         }
         c->req_start = start + (uint64_t) hl
                        + (rq.framing == HTTP_BODY_LENGTH ? rq.content_length : 0);
+        if (c->req_ra) {
+            /* What the window held contiguously was seen. */
+            uint64_t seen = c->req_ra->start + c->req_ra->contig;
+            if (c->req_ra->start <= c->h[C2S].hi && seen > c->h[C2S].hi) {
+                c->h[C2S].hi = seen;
+            }
+        }
         ra_rebase(&c->req_ra, c->req_start);
     }
 }
@@ -459,8 +498,11 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
         return;     /* interim response: the final one follows (RFC 9110 15.2) */
     }
     if (!c->pend_n) {
+        /* Pairing responses with requests (HEAD, CONNECT) is lost. */
         alert(c, env, "response_without_request", 0,
               "the server sent a response no seen request asked for");
+        go_pass(c, env, "response_without_request", out);
+        return;
     }
     pend_pop(c);
     c->resp_count++;
@@ -540,6 +582,9 @@ end_body(struct conn *c, const struct conn_env *env)
     }
     c->rs = RS_HEAD;
     c->head_start = c->body_end;
+    if (c->h[S2C].hi < c->body_end) {
+        c->h[S2C].hi = c->body_end;     /* the body is accounted for */
+    }
     ra_rebase(&c->resp_ra, c->head_start);
 }
 
@@ -746,17 +791,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     struct half *o = &c->h[!dir];
     if (fl & TCP_ACK && o->syn && !c->pass) {
         int64_t ack = unwrap(o, p->tcp_ack) - (o->fin ? 1 : 0);
-        uint64_t seen = o->hi;
-        if (dir == C2S) {
-            /* Client acknowledging the server: bytes before the current
-             * head, or inside the current body, are accounted for (a body
-             * may pass through an entry); bytes past them must have been
-             * seen here. */
-            uint64_t acct = c->rs == RS_BODY ? c->body_end : c->head_start;
-            if (acct > seen) {
-                seen = acct;
-            }
-        }
+        uint64_t seen = frontier(c, !dir);
         if (ack > 0 && (uint64_t) ack > seen) {
             uint64_t unseen = (uint64_t) ack - seen;
             alert(c, env, dir == S2C ? "unseen_request_bytes"
@@ -783,6 +818,23 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     }
     uint64_t off = (uint64_t) soff;
     bool flags = fl & (TCP_SYN | TCP_FIN | TCP_RST);
+
+    /* A segment that starts past the frontier while an entry carries this
+     * direction: the bytes in between went through the entry (a client
+     * segment without PSH, a server sending past its Content-Length).
+     * Without an entry a gap is only reordering or loss, and the peer's
+     * ACK above decides. */
+    if (len && !c->pass && c->entry[dir] != ENTRY_NONE) {
+        uint64_t f = frontier(c, dir);
+        if (off > f) {
+            if (c->entry[dir] == ENTRY_FWD) {
+                alert(c, env, dir == C2S ? "unseen_request_bytes"
+                                         : "unseen_response_bytes", off - f,
+                      "bytes passed a forwarding-only entry unseen");
+            }
+            go_pass(c, env, "unseen_bytes", out);
+        }
+    }
 
     if (c->pass) {
         out->mirror_len = MIRROR_FULL;
@@ -830,7 +882,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             out->mirror_len = 0;
         }
     }
-    advance(h, off + len + ((fl & TCP_FIN) ? 1 : 0));
+    advance(h, off, off + len + ((fl & TCP_FIN) ? 1 : 0));
 
     /* Teardown: once a FIN shows the transfer is over, the remaining
      * packets (the other FIN, the last ACKs) come to the controller and

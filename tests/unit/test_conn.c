@@ -1306,8 +1306,8 @@ Test(conn, unseen_request_revealed_by_server_fin)
     sim_clear_log(&s);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     /* The elision entry is deleted (so its removal reports elide_end), then
-     * forward+mirror entries replace it. */
-    EXPECT(r, AT_CTL, ALL, CONN_OP_DELETE_S2C | INSTALL);
+     * forward+mirror entries replace it; the packet waits for that. */
+    EXPECT(r, AT_CTL, ALL, CONN_OP_DELETE_S2C | INSTALL | HOLD);
     EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want,
@@ -1932,5 +1932,59 @@ Test(conn, table_full_falls_back_to_mirroring)
     /* Nothing is ever installed again for it. */
     r = SEND(&s, C2S, PSH | ACK, S(req_small));
     EXPECT(r, AT_CTL, ALL, 0);
+    sim_fini(&s);
+}
+
+/* A server that sends past its Content-Length while the forwarding-only
+ * entry is in place: its FIN segment lands beyond the body, and the bytes
+ * in between are reported as unseen (hostile case cl_smaller). */
+Test(conn, bytes_past_elided_body_are_reported)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, BIG, BIG / MSS + 1);
+    /* 5000 smuggled bytes pass the entry, then FIN with 100 more. */
+    BULK(&s, S2C, 5000, 4);
+    sim_clear_log(&s);
+    r = BODY(&s, 100, FIN | ACK);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert unseen_response_bytes 5000; pass unseen_bytes; "
+                       "elide_end delete %u %u", BIG / MSS + 1 + 4,
+                       BIG + 5000 + (BIG / MSS + 1 + 4) * HDR));
+    cr_assert_eq(r.mirrored, HDR + 100);
+    sim_fini(&s);
+}
+
+/* A request in segments without PSH passes the client's forwarding-only
+ * entry; the next PSH segment starts past the frontier and the gap is
+ * reported with its size (hostile case nopsh_request_large). */
+Test(conn, request_gap_reported_at_next_client_segment)
+{
+    static const char part1[] = "GET /sneak HTTP/1.1\r\nHost: a\r\n";
+    static const char part2[] = "X-Long: yes\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    BULK(&s, S2C, MSS * 10, 10);
+    r = SEND(&s, C2S, ACK, S(part1));
+    EXPECT(r, AT_SW, 0, 0);
+    sim_clear_log(&s);
+    r = SEND(&s, C2S, PSH | ACK, S(part2));
+    EXPECT(r, AT_CTL, ALL, CONN_OP_DELETE_S2C | INSTALL | HOLD);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert unseen_request_bytes %u; pass unseen_bytes; "
+                       "elide_end delete 10 %u", LEN(part1),
+                       10 * (MSS + HDR)));
     sim_fini(&s);
 }
