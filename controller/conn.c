@@ -238,16 +238,38 @@ unwrap(const struct half *h, uint32_t seq)
     return (int64_t) h->ref + (int32_t) (seq - base);
 }
 
-/* The controller saw [off, end): 'hi' grows only contiguously (a hole is
- * not seen, whatever lies beyond it), 'ref' to the furthest byte. */
+/* The controller saw [off, end) of 'dir': 'hi' grows only contiguously (a
+ * hole is not seen, whatever lies beyond it), 'ref' to the furthest byte.
+ * Client bytes seen past a hole (Packet-Ins arrive out of order) are kept
+ * as one range, joined once the hole fills; a second disjoint range keeps
+ * the nearer one (the error is then a false alert, never a missed one).
+ * The server's side needs no such range: its bytes past a hole are held
+ * in the head reassembly window (see frontier()). */
 static void
-advance(struct half *h, uint64_t off, uint64_t end)
+advance(struct conn *c, enum conn_dir dir, uint64_t off, uint64_t end)
 {
-    if (off <= h->hi && end > h->hi) {
-        h->hi = end;
-    }
+    struct half *h = &c->h[dir];
     if (end > h->ref) {
         h->ref = end;
+    }
+    if (off <= h->hi) {
+        if (end > h->hi) {
+            h->hi = end;
+        }
+        if (dir == C2S && c->ooo_hi > c->ooo_lo && c->ooo_lo <= h->hi) {
+            if (c->ooo_hi > h->hi) {
+                h->hi = c->ooo_hi;
+            }
+            c->ooo_lo = c->ooo_hi = 0;
+        }
+    } else if (dir == C2S && end > off) {
+        if (c->ooo_hi <= c->ooo_lo || end < c->ooo_lo) {
+            c->ooo_lo = off;            /* the first, or a nearer one */
+            c->ooo_hi = end;
+        } else if (off <= c->ooo_hi) {
+            c->ooo_lo = off < c->ooo_lo ? off : c->ooo_lo;     /* join */
+            c->ooo_hi = end > c->ooo_hi ? end : c->ooo_hi;
+        }
     }
 }
 
@@ -784,29 +806,6 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         go_pass(c, env, "truncated_packet_in", out);
     }
 
-    /* The peer's ACK proves which bytes of the other direction arrived.
-     * Bytes that it acknowledges but the controller never saw passed
-     * through an entry (OpenFlow cannot match payload length), so they
-     * may have held an HTTP head: say so and stop trusting the parse. */
-    struct half *o = &c->h[!dir];
-    if (fl & TCP_ACK && o->syn && !c->pass) {
-        int64_t ack = unwrap(o, p->tcp_ack) - (o->fin ? 1 : 0);
-        uint64_t seen = frontier(c, !dir);
-        if (ack > 0 && (uint64_t) ack > seen) {
-            uint64_t unseen = (uint64_t) ack - seen;
-            alert(c, env, dir == S2C ? "unseen_request_bytes"
-                                     : "unseen_response_bytes", unseen,
-                  "bytes acknowledged by the peer never reached the controller");
-            go_pass(c, env, "unseen_bytes", out);
-        }
-        if (ack > 0 && (uint64_t) ack > o->ref) {
-            o->ref = (uint64_t) ack;
-        }
-        if (dir == C2S && ack > 0 && (uint64_t) ack > c->s2c_acked) {
-            c->s2c_acked = (uint64_t) ack;
-        }
-    }
-
     int64_t soff = unwrap(h, p->tcp_seq);
     const uint8_t *data = p->payload;
     size_t len = p->payload_caplen;
@@ -819,11 +818,34 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     uint64_t off = (uint64_t) soff;
     bool flags = fl & (TCP_SYN | TCP_FIN | TCP_RST);
 
-    /* A segment that starts past the frontier while an entry carries this
-     * direction: the bytes in between went through the entry (a client
-     * segment without PSH, a server sending past its Content-Length).
-     * Without an entry a gap is only reordering or loss, and the peer's
-     * ACK above decides. */
+    /* Bytes that passed without the controller seeing them may have held
+     * an HTTP head: each check below names how many, then the connection
+     * stops trusting its parse.  Two signs:
+     * - the peer's ACK covers bytes of the other direction past their
+     *   frontier (OpenFlow cannot match payload length, so a client
+     *   segment without PSH passes an entry meant for ACKs);
+     * - this segment starts past its direction's frontier while an entry
+     *   carries that direction (without an entry a gap is only reordering
+     *   or loss, and the ACK decides). */
+    const char *unseen = NULL;
+    struct half *o = &c->h[!dir];
+    if (fl & TCP_ACK && o->syn && !c->pass) {
+        int64_t ack = unwrap(o, p->tcp_ack) - (o->fin ? 1 : 0);
+        uint64_t seen = frontier(c, !dir);
+        if (ack > 0 && (uint64_t) ack > seen) {
+            alert(c, env, dir == S2C ? "unseen_request_bytes"
+                                     : "unseen_response_bytes",
+                  (uint64_t) ack - seen,
+                  "bytes acknowledged by the peer never reached the controller");
+            unseen = "unseen_bytes";
+        }
+        if (ack > 0 && (uint64_t) ack > o->ref) {
+            o->ref = (uint64_t) ack;
+        }
+        if (dir == C2S && ack > 0 && (uint64_t) ack > c->s2c_acked) {
+            c->s2c_acked = (uint64_t) ack;
+        }
+    }
     if (len && !c->pass && c->entry[dir] != ENTRY_NONE) {
         uint64_t f = frontier(c, dir);
         if (off > f) {
@@ -832,8 +854,11 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
                                          : "unseen_response_bytes", off - f,
                       "bytes passed a forwarding-only entry unseen");
             }
-            go_pass(c, env, "unseen_bytes", out);
+            unseen = "unseen_bytes";
         }
+    }
+    if (unseen) {
+        go_pass(c, env, unseen, out);
     }
 
     if (c->pass) {
@@ -882,7 +907,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             out->mirror_len = 0;
         }
     }
-    advance(h, off, off + len + ((fl & TCP_FIN) ? 1 : 0));
+    advance(c, dir, off, off + len + ((fl & TCP_FIN) ? 1 : 0));
 
     /* Teardown: once a FIN shows the transfer is over, the remaining
      * packets (the other FIN, the last ACKs) come to the controller and

@@ -59,6 +59,7 @@ struct conn {
     uint64_t s2c_acked;             /* highest server offset the client ACKed */
     uint64_t entry_base;            /* S2C offset when the elision entry went in */
     uint64_t dropped_lo, dropped_hi;  /* server bytes not kept for parsing */
+    uint64_t ooo_lo, ooo_hi;        /* client bytes seen past a hole in hi */
     struct reasm *req_ra, *resp_ra;
 
     /* Accounting for the event log. */
