@@ -23,7 +23,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 LIB_OBJ      := $(LIB_SRC:%.c=build/%.o)
 LIB_OBJ_SAN  := $(LIB_SRC:%.c=build/san/%.o)
 
-.PHONY: all test unit unit-san e2e deps ovs experiment plots clean asan
+.PHONY: all test unit unit-san e2e test-hostile deps ovs experiment plots clean asan
 all: build/elide-controller
 
 build/%.o: %.c $(wildcard controller/*.h)
@@ -76,7 +76,12 @@ test: deps ovs
 	$(MAKE) fuzz-smoke
 	$(MAKE) test-ofp-hostile
 	$(MAKE) e2e
+	$(MAKE) test-hostile
 	$(MAKE) ci-regress
+
+# Hostile traffic and switch/controller faults on real Open vSwitch.
+test-hostile: build/elide-controller build/san/elide-controller build/mirror-analyze
+	bash tests/hostile/run.sh
 
 clean:
 	rm -rf build
