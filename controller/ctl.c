@@ -1023,20 +1023,31 @@ sw_del_port(struct sw *sw, uint32_t port)
     }
 }
 
+/* The live connection of this switch that 'ck' names, or NULL: a stale
+ * cookie (released, reused slot, another session) names none. */
+static struct centry *
+conn_of_cookie(const struct sw *sw, uint64_t ck)
+{
+    if ((ck & COOKIE_SPACE) != COOKIE_MAGIC
+        || (ck & COOKIE_KIND_MASK) != COOKIE_KIND(CK_CONN)) {
+        return NULL;
+    }
+    uint32_t i = (uint32_t) ck;
+    uint16_t gen = (ck >> COOKIE_GEN_SHIFT) & 0x1ff;
+    if (i >= g.used_top || !g.ce[i].used || (g.ce[i].gen & 0x1ff) != gen
+        || g.ce[i].sw_id != sw->id) {
+        return NULL;
+    }
+    return &g.ce[i];
+}
+
 static void
 handle_flow_removed(struct sw *sw, const struct ofp_flow_removed_msg *fr)
 {
-    if ((fr->cookie & COOKIE_SPACE) != COOKIE_MAGIC
-        || (fr->cookie & COOKIE_KIND_MASK) != COOKIE_KIND(CK_CONN)) {
+    struct centry *e = conn_of_cookie(sw, fr->cookie);
+    if (!e) {
         return;
     }
-    uint32_t i = (uint32_t) fr->cookie;
-    uint16_t gen = (fr->cookie >> COOKIE_GEN_SHIFT) & 0x1ff;
-    if (i >= g.used_top || !g.ce[i].used || (g.ce[i].gen & 0x1ff) != gen
-        || g.ce[i].sw_id != sw->id) {
-        return;
-    }
-    struct centry *e = &g.ce[i];
     enum conn_dir dir = fr->cookie & COOKIE_DIR ? S2C : C2S;
     uint8_t eseq = (fr->cookie >> COOKIE_ESEQ_SHIFT) & 7;
     static const char *const reasons[] = {
@@ -1060,18 +1071,12 @@ handle_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
     uint64_t now = time_ms();
     while ((rc = ofp_next_flow_stats(r, &ofs, &fs)) > 0) {
         uint64_t ck = fs.cookie;
-        if ((ck & COOKIE_SPACE) != COOKIE_MAGIC
-            || (ck & COOKIE_KIND_MASK) != COOKIE_KIND(CK_CONN)
-            || !(ck & COOKIE_DIR) || !(ck & COOKIE_ELIDE)) {
+        struct centry *e = conn_of_cookie(sw, ck);
+        if (!e || !(ck & COOKIE_DIR) || !(ck & COOKIE_ELIDE)
+            || ((ck >> COOKIE_ESEQ_SHIFT) & 7) != e->c.entry_seq[S2C]) {
             continue;
         }
-        uint32_t i = (uint32_t) ck;
-        uint16_t gen = (ck >> COOKIE_GEN_SHIFT) & 0x1ff;
-        if (i >= g.used_top || !g.ce[i].used || (g.ce[i].gen & 0x1ff) != gen
-            || g.ce[i].sw_id != sw->id
-            || ((ck >> COOKIE_ESEQ_SHIFT) & 7) != g.ce[i].c.entry_seq[S2C]) {
-            continue;
-        }
+        uint32_t i = (uint32_t) (e - g.ce);
         struct event_ctx ctx = { sw };
         struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
         unsigned ops = conn_stats(&g.ce[i].c, &env, fs.packet_count,
@@ -1098,17 +1103,12 @@ table_full(struct sw *sw, const struct ofp_error *e)
     if (e->data_len < OFS(ofp_flow_mod, cookie_mask) || e->data[1] != OFPT_FLOW_MOD) {
         return;
     }
-    uint64_t ck = get_be64(e->data + OFS(ofp_flow_mod, cookie));
-    if ((ck & COOKIE_SPACE) != COOKIE_MAGIC
-        || (ck & COOKIE_KIND_MASK) != COOKIE_KIND(CK_CONN)) {
+    struct centry *ce = conn_of_cookie(sw, get_be64(e->data
+                                                    + OFS(ofp_flow_mod, cookie)));
+    if (!ce) {
         return;
     }
-    uint32_t i = (uint32_t) ck;
-    uint16_t gen = (ck >> COOKIE_GEN_SHIFT) & 0x1ff;
-    if (i >= g.used_top || !g.ce[i].used || (g.ce[i].gen & 0x1ff) != gen
-        || g.ce[i].sw_id != sw->id) {
-        return;
-    }
+    uint32_t i = (uint32_t) (ce - g.ce);
     struct event_ctx ctx = { sw };
     struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
     conn_table_full(&g.ce[i].c, &env);
