@@ -87,11 +87,13 @@ clean:
 	rm -rf build
 
 # ---- mirror-analyze: analysis/ and tests/analysis/ ------------------------
-# Reuses the controller's packet and HTTP head parsers (pkt.o, http.o).
+# Reuses the controller's packet and HTTP head parsers (pkt.o, http.o) and
+# its option values (units.o).
 AN_SRC      := $(filter-out analysis/main.c,$(wildcard analysis/*.c))
-AN_OBJ      := $(AN_SRC:%.c=build/%.o) build/controller/pkt.o build/controller/http.o
+AN_OBJ      := $(AN_SRC:%.c=build/%.o) build/controller/pkt.o build/controller/http.o \
+               build/controller/units.o
 AN_OBJ_SAN  := $(AN_SRC:%.c=build/san/%.o) build/san/controller/pkt.o \
-               build/san/controller/http.o
+               build/san/controller/http.o build/san/controller/units.o
 AN_TEST_SRC := $(wildcard tests/analysis/*.c)
 AN_TEST_OBJ := $(AN_TEST_SRC:%.c=build/%.o)
 AN_TEST_OBJ_SAN := $(AN_TEST_SRC:%.c=build/san/%.o)

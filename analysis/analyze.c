@@ -11,6 +11,7 @@
  * offsets relative to the highest offset seen so far, so streams beyond
  * 4 GiB and retransmissions across a wrap map correctly. */
 #include "analyze.h"
+#include "units.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -96,89 +97,11 @@ struct an {
 
 /* ------------------------------------------------------------ options */
 
-int
-an_parse_size(const char *s, uint64_t *out)
-{
-    static const struct { const char *sfx; uint64_t mult; } sfx[] = {
-        { "", 1 }, { "K", 1000 }, { "M", 1000000 }, { "G", 1000000000 },
-        { "Ki", 1ull << 10 }, { "Mi", 1ull << 20 }, { "Gi", 1ull << 30 },
-    };
-    char *end;
-
-    if (*s < '0' || *s > '9') {
-        return -1;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno) {
-        return -1;
-    }
-    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
-        if (!strcmp(end, sfx[i].sfx)) {
-            if (v > UINT64_MAX / sfx[i].mult) {
-                return -1;
-            }
-            *out = v * sfx[i].mult;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int
-parse_port(const char *s, size_t n, uint16_t *port)
-{
-    unsigned long v = 0;
-
-    if (n == 0 || n > 5) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
-        v = v * 10 + (unsigned long) (s[i] - '0');
-    }
-    if (v == 0 || v > 65535) {
-        return -1;
-    }
-    *port = (uint16_t) v;
-    return 0;
-}
-
-/* The controller's --http-ports grammar (ctl_parse_ports()): empty list
- * elements are skipped, each port is 1..65535, at most AN_MAX_PORTS. */
+/* The controller's --http-ports grammar, from the same code. */
 int
 an_parse_ports(const char *s, struct an_cfg *cfg)
 {
-    size_t n = 0;
-
-    while (*s) {
-        const char *comma = strchr(s, ',');
-        size_t len = comma ? (size_t) (comma - s) : strlen(s);
-        char tok[16];
-        char *end;
-
-        if (len) {
-            if (n == AN_MAX_PORTS || len >= sizeof tok) {
-                return -1;
-            }
-            memcpy(tok, s, len);
-            tok[len] = '\0';
-            errno = 0;
-            unsigned long v = strtoul(tok, &end, 10);
-            if (errno || end == tok || *end || v == 0 || v > 65535) {
-                return -1;
-            }
-            cfg->http_ports[n++] = (uint16_t) v;
-        }
-        s += len + (comma != NULL);
-    }
-    if (n == 0) {
-        return -1;
-    }
-    cfg->n_http_ports = n;
-    return 0;
+    return parse_port_list(s, cfg->http_ports, AN_MAX_PORTS, &cfg->n_http_ports);
 }
 
 int
@@ -202,7 +125,7 @@ an_parse_endpoint(const char *s, struct an_cfg *cfg)
         return -1;
     }
     if (hlen == 0 || hlen >= sizeof host
-        || parse_port(colon + 1, strlen(colon + 1), &cfg->filter_port)) {
+        || parse_port(colon + 1, &cfg->filter_port)) {
         return -1;
     }
     memcpy(host, h, hlen);

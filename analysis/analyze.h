@@ -90,7 +90,6 @@ void an_print_notes(const struct an *, FILE *);
 
 /* "K", "M", "G" (powers of 10) and "Ki", "Mi", "Gi" (powers of 2) after a
  * decimal number, as the controller's --threshold.  Returns 0 or -1. */
-int an_parse_size(const char *, uint64_t *);
 
 /* "80,8080".  Returns 0 or -1. */
 int an_parse_ports(const char *, struct an_cfg *);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "units.h"
 
 #ifndef ELIDE_VERSION
 #define ELIDE_VERSION "unknown"
@@ -188,7 +189,7 @@ main(int argc, char *argv[])
             }
             break;
         case OPT_THRESHOLD:
-            if (an_parse_size(optarg, &cfg.threshold)) {
+            if (parse_size(optarg, &cfg.threshold)) {
                 return bad("--threshold", optarg);
             }
             break;

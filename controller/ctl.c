@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "ofp.h"
 #include "pkt.h"
+#include "units.h"
 
 #define OFS(type, field) offsetof(struct type, field)
 
@@ -136,47 +137,6 @@ ctl_mode_parse(const char *s, enum ctl_mode *m)
     return -1;
 }
 
-int
-ctl_parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9') {
-        return -1;
-    }
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno) {
-        return -1;
-    }
-    static const struct { const char *sfx; uint64_t mult; } sfx[] = {
-        { "", 1 }, { "K", 1000 }, { "M", 1000000 }, { "G", 1000000000 },
-        { "Ki", 1ull << 10 }, { "Mi", 1ull << 20 }, { "Gi", 1ull << 30 },
-    };
-    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
-        if (!strcmp(end, sfx[i].sfx)) {
-            if (v > UINT64_MAX / sfx[i].mult) {
-                return -1;
-            }
-            *out = v * sfx[i].mult;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int
-parse_port_num(const char *s, uint16_t *port)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v == 0 || v > 65535) {
-        return -1;
-    }
-    *port = (uint16_t) v;
-    return 0;
-}
-
 /* "tcp:80,443,udp:53": a protocol applies to the ports after it. */
 int
 ctl_parse_filters(const char *spec, struct ctl_cfg *cfg)
@@ -194,7 +154,7 @@ ctl_parse_filters(const char *spec, struct ctl_cfg *cfg)
             tok = colon + 1;
         }
         uint16_t port;
-        if (!proto || parse_port_num(tok, &port)
+        if (!proto || parse_port(tok, &port)
             || cfg->n_filters == CTL_MAX_FILTERS) {
             err = -1;
             break;
@@ -208,21 +168,8 @@ ctl_parse_filters(const char *spec, struct ctl_cfg *cfg)
 int
 ctl_parse_ports(const char *spec, struct ctl_cfg *cfg)
 {
-    char *copy = strdup(spec), *save = NULL;
-    int err = 0;
-    cfg->n_http_ports = 0;
-    for (char *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        uint16_t port;
-        if (parse_port_num(tok, &port)
-            || cfg->n_http_ports == CTL_MAX_HTTP_PORTS) {
-            err = -1;
-            break;
-        }
-        cfg->http_ports[cfg->n_http_ports++] = port;
-    }
-    free(copy);
-    return err || !cfg->n_http_ports ? -1 : 0;
+    return parse_port_list(spec, cfg->http_ports, CTL_MAX_HTTP_PORTS,
+                           &cfg->n_http_ports);
 }
 
 static bool

@@ -37,7 +37,6 @@ struct ctl_cfg {
 
 const char *ctl_mode_str(enum ctl_mode);
 int ctl_mode_parse(const char *, enum ctl_mode *);
-int ctl_parse_size(const char *, uint64_t *);
 int ctl_parse_filters(const char *, struct ctl_cfg *);
 int ctl_parse_ports(const char *, struct ctl_cfg *);
 

@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "loop.h"
+#include "units.h"
 
 #ifndef ELIDE_VERSION
 #define ELIDE_VERSION "unknown"
@@ -129,7 +130,7 @@ main(int argc, char *argv[])
             have_mirror = true;
             break;
         case O_THRESH:
-            if (ctl_parse_size(optarg, &cfg.threshold)) {
+            if (parse_size(optarg, &cfg.threshold)) {
                 return bad("--threshold", optarg);
             }
             break;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "units.h"
 #include "ctl.h"
 #include "hwalk.h"
 #include "ivset.h"
@@ -460,29 +461,28 @@ Test(hwalk, retransmissions_and_overlaps)
 
 /* ---- options ---------------------------------------------------------- */
 
-/* --threshold must mean what the controller's --threshold means. */
-Test(options, size_parity_with_controller)
+/* --threshold: the controller and the analyzer share parse_size(). */
+Test(options, size_values)
 {
-    static const char *const in[] = {
-        "0", "1", "10M", "10Mi", "36000000", "1K", "1Ki", "3G", "3Gi",
-        "18446744073709551615", "18446744073709551616", "18446744073709552K",
-        "", "M", "-1", "+5", " 5", "5 ", "5k", "5m", "5KiB", "5.5M", "0x10",
-        "10MM", "007",
+    static const struct { const char *in; int rc; uint64_t v; } cases[] = {
+        { "0", 0, 0 }, { "1", 0, 1 }, { "10M", 0, 10000000 },
+        { "10Mi", 0, 10485760 }, { "36000000", 0, 36000000 },
+        { "1K", 0, 1000 }, { "1Ki", 0, 1024 }, { "3G", 0, 3000000000u },
+        { "3Gi", 0, 3221225472u }, { "64Ki", 0, 65536 }, { "007", 0, 7 },
+        { "18446744073709551615", 0, UINT64_MAX },
+        { "18446744073709551616", -1, 0 }, { "18446744073709552K", -1, 0 },
+        { "", -1, 0 }, { "M", -1, 0 }, { "-1", -1, 0 }, { "+5", -1, 0 },
+        { " 5", -1, 0 }, { "5 ", -1, 0 }, { "5k", -1, 0 }, { "5m", -1, 0 },
+        { "5KiB", -1, 0 }, { "5.5M", -1, 0 }, { "0x10", -1, 0 },
+        { "10MM", -1, 0 },
     };
 
-    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
-        uint64_t a = 7, b = 7;
-        int ra = an_parse_size(in[i], &a), rb = ctl_parse_size(in[i], &b);
-        cr_expect_eq(ra, rb, "'%s': %d vs controller %d", in[i], ra, rb);
-        if (ra == 0 && rb == 0) {
-            cr_expect_eq(a, b, "'%s'", in[i]);
-        }
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint64_t v = 7;
+        int rc = parse_size(cases[i].in, &v);
+        cr_expect_eq(rc, cases[i].rc, "'%s': %d", cases[i].in, rc);
+        cr_expect_eq(v, cases[i].rc ? 7 : cases[i].v, "'%s'", cases[i].in);
     }
-    uint64_t v;
-    cr_assert_eq(an_parse_size("10M", &v), 0);
-    cr_expect_eq(v, 10000000);
-    cr_assert_eq(an_parse_size("64Ki", &v), 0);
-    cr_expect_eq(v, 65536);
 }
 
 Test(options, ports_parity_with_controller)
