@@ -668,6 +668,21 @@ on_conn_event(void *aux, const struct conn *c, const struct conn_event *e)
     ev_end();
 }
 
+/* One direction of a connection, as its entries match it. */
+static struct ofp_match_spec
+conn_match(const struct conn *c, enum conn_dir dir)
+{
+    return (struct ofp_match_spec) {
+        .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV4_SRC
+                  | OFPM_IPV4_DST | OFPM_TCP_SRC | OFPM_TCP_DST,
+        .eth_type = 0x0800, .ip_proto = 6,
+        .ipv4_src = dir == C2S ? c->cli_ip : c->srv_ip,
+        .ipv4_dst = dir == C2S ? c->srv_ip : c->cli_ip,
+        .tp_src = dir == C2S ? c->cli_port : c->srv_port,
+        .tp_dst = dir == C2S ? c->srv_port : c->cli_port,
+    };
+}
+
 static void
 conn_install(struct sw *sw, uint32_t i, enum conn_dir dir, uint8_t kind)
 {
@@ -688,15 +703,7 @@ conn_install(struct sw *sw, uint32_t i, enum conn_dir dir, uint8_t kind)
                   | (uint64_t) c->entry_seq[dir] << COOKIE_ESEQ_SHIFT,
         .command = OFPFC_ADD, .idle_timeout = (uint16_t) g.cfg.idle_timeout,
         .priority = PRIO_CONN, .flags = OFPFF_SEND_FLOW_REM,
-        .match = {
-            .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV4_SRC
-                      | OFPM_IPV4_DST | OFPM_TCP_SRC | OFPM_TCP_DST,
-            .eth_type = 0x0800, .ip_proto = 6,
-            .ipv4_src = dir == C2S ? c->cli_ip : c->srv_ip,
-            .ipv4_dst = dir == C2S ? c->srv_ip : c->cli_ip,
-            .tp_src = dir == C2S ? c->cli_port : c->srv_port,
-            .tp_dst = dir == C2S ? c->srv_port : c->cli_port,
-        },
+        .match = conn_match(c, dir),
         .acts = acts, .n_acts = kind == ENTRY_FWD_MIRROR ? 2 : 1,
     };
     flow_mod(sw, &fm);
@@ -708,15 +715,7 @@ conn_delete_dir(struct sw *sw, uint32_t i, enum conn_dir dir)
     const struct conn *c = &g.ce[i].c;
     struct ofp_flow_mod_spec fm = {
         .command = OFPFC_DELETE_STRICT, .priority = PRIO_CONN, .table_id = 0,
-        .match = {
-            .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV4_SRC
-                      | OFPM_IPV4_DST | OFPM_TCP_SRC | OFPM_TCP_DST,
-            .eth_type = 0x0800, .ip_proto = 6,
-            .ipv4_src = dir == C2S ? c->cli_ip : c->srv_ip,
-            .ipv4_dst = dir == C2S ? c->srv_ip : c->cli_ip,
-            .tp_src = dir == C2S ? c->cli_port : c->srv_port,
-            .tp_dst = dir == C2S ? c->srv_port : c->cli_port,
-        },
+        .match = conn_match(c, dir),
     };
     flow_mod(sw, &fm);
 }
@@ -760,7 +759,7 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     } else {
         e->srv_ofport = in_port < 0xff00 ? (uint16_t) in_port : 0;
     }
-    e->last_ms = (uint32_t) time_ms();
+    e->last_ms = (uint32_t) sw->last_rx_ms;    /* read once per receive, not per packet */
     lru_unlink(i);
     lru_push(i);
 
