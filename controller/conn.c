@@ -28,6 +28,8 @@ struct ra_chunk {
     uint8_t have[RA_CHUNK / 8];
 };
 
+_Static_assert(CONN_MAX_PENDING == 32, "pend_head and pend_n are 5 and 6 bits");
+
 struct reasm {
     uint64_t start;                 /* stream offset of position 0 */
     uint32_t contig;                /* positions [0, contig) all present */
@@ -537,8 +539,7 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
             install_for_response(c, out, false);
             break;
         }
-        c->rs = RS_BODY;
-        c->body_start = c->head_start;
+        c->rs = RS_BODY;            /* body_start is head_start: the head's end */
         c->body_end = c->body_start + rs.content_length;
         c->body_elided = rs.content_length >= env->cfg->threshold;
         c->body_reported = false;

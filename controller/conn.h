@@ -51,10 +51,14 @@ struct conn {
     uint64_t req_start;             /* offset where the next request head starts */
     uint64_t pend_bits;             /* ring of PEND_* flags, 2 bits each */
 
-    /* Responses (S2C stream). */
-    uint64_t head_start;            /* RS_HEAD: where the head starts */
-    uint64_t body_start, body_end;  /* RS_BODY: [start, end); elide-paper
-                                     * keeps the Content-Length in body_end */
+    /* Responses (S2C stream).  A body starts where its head ends, so one
+     * field serves both states. */
+    union {
+        uint64_t head_start;        /* RS_HEAD: where the head starts */
+        uint64_t body_start;        /* RS_BODY: where the body starts */
+    };
+    uint64_t body_end;              /* RS_BODY: end of the body; elide-paper
+                                     * counts it from the Content-Length */
     uint64_t prev_elided_start, prev_elided_end;   /* last elided body */
     uint64_t s2c_acked;             /* highest server offset the client ACKed */
     uint64_t entry_base;            /* S2C offset when the elision entry went in */
@@ -73,20 +77,23 @@ struct conn {
     uint32_t cli_ip, srv_ip;        /* host order */
     uint16_t cli_port, srv_port;
 
-    uint8_t pend_head, pend_n;
-    uint8_t rs;                     /* enum resp_state */
     uint8_t tcp_hdr_len;            /* of the server's segments */
     uint8_t entry[2];               /* enum entry_kind per direction */
     uint8_t entry_seq[2];           /* bumped per install (cookie bits) */
 
-    bool established;               /* saw the client's SYN */
-    bool pass;                      /* passthrough: mirror all, parse nothing */
-    bool no_entries;                /* the switch cannot take entries for it */
-    bool closed;
-    bool body_elided;
-    bool s2c_elides;                /* the S2C entry is a body elision */
-    bool defer_elide;               /* elision entry waits for the ACK */
-    bool body_reported;             /* elide_end already sent for this body */
+    /* Small state in bit-fields: 3 bytes instead of 10 keep a table
+     * entry (struct conn plus the controller's 31 bytes) at 256 bytes. */
+    uint8_t rs : 2;                 /* enum resp_state */
+    uint8_t pend_head : 5;          /* ring of CONN_MAX_PENDING (32) */
+    uint8_t pend_n : 6;             /* 0..32 */
+    bool established : 1;           /* saw the client's SYN */
+    bool pass : 1;                  /* passthrough: mirror all, parse nothing */
+    bool no_entries : 1;            /* the switch cannot take entries for it */
+    bool closed : 1;
+    bool body_elided : 1;
+    bool s2c_elides : 1;            /* the S2C entry is a body elision */
+    bool defer_elide : 1;           /* elision entry waits for the ACK */
+    bool body_reported : 1;         /* elide_end already sent for this body */
 };
 
 #define PEND_HEAD    0x01
