@@ -83,6 +83,9 @@ struct sw {
     struct held *held;
     size_t n_held, cap_held;
     uint32_t stats_xid;             /* outstanding flow-stats request */
+    struct {                        /* messages, reported at disconnection */
+        uint64_t packet_in, packet_out, flow_mod, stats_request;
+    } n;
     char name[72];
 };
 
@@ -97,6 +100,9 @@ struct centry {
     uint16_t gen;
     bool used;
 };
+/* Issue 5's memory goal, per tracked connection (reassembly buffers, only
+ * for heads in flight, come on top). */
+_Static_assert(sizeof(struct centry) <= 256, "connection table entry over 256 bytes");
 
 static struct {
     struct ctl_cfg cfg;
@@ -237,6 +243,7 @@ static void
 flow_mod(struct sw *sw, const struct ofp_flow_mod_spec *fm)
 {
     ofp_put_flow_mod(&sw->tx, next_xid(sw), fm);
+    sw->n.flow_mod++;
 }
 
 /* ---- Learning switch ---- */
@@ -409,6 +416,7 @@ packet_out(struct sw *sw, struct buf *b, uint32_t in_port, uint32_t out_port,
         return;
     }
     ofp_put_packet_out(b, next_xid(sw), in_port, acts, n, data, len);
+    sw->n.packet_out++;
 }
 
 static void
@@ -1160,6 +1168,7 @@ handle_msg(struct sw *sw, const uint8_t *msg, size_t len)
         if ((err = ofp_decode_packet_in(&m, &pi))) {
             break;
         }
+        sw->n.packet_in++;
         if (!sw->ready) {
             break;
         }
@@ -1323,9 +1332,16 @@ sw_close(struct sw *sw, const char *why)
     sw->dead = true;
     loop_del(&sw->lh);
     close(sw->lh.fd);
-    vlog(LOG_INFO, "%s: disconnected (%s)", sw->name, why);
+    vlog(LOG_INFO, "%s: disconnected (%s); received %" PRIu64 " packet-ins, "
+         "sent %" PRIu64 " packet-outs, %" PRIu64 " flow-mods, %" PRIu64
+         " flow-stats requests", sw->name, why, sw->n.packet_in,
+         sw->n.packet_out, sw->n.flow_mod, sw->n.stats_request);
     ev_begin(sw->dpid, "switch_disconnected");
     ev_str("reason", why);
+    ev_u64("packet_in", sw->n.packet_in);
+    ev_u64("packet_out", sw->n.packet_out);
+    ev_u64("flow_mod", sw->n.flow_mod);
+    ev_u64("stats_request", sw->n.stats_request);
     ev_end();
     /* sw is dead: conn_release sends nothing for these. */
     for (size_t i = 0; i < g.used_top; i++) {
@@ -1403,6 +1419,7 @@ poll_stats(struct sw *sw, uint64_t now)
     sw->last_poll_ms = now;
     sw->stats_xid = next_xid(sw);
     uint64_t ck = COOKIE_MAGIC | COOKIE_KIND(CK_CONN) | COOKIE_DIR | COOKIE_ELIDE;
+    sw->n.stats_request++;
     ofp_put_flow_stats_request(&sw->tx, sw->stats_xid, 0, ck,
                                COOKIE_SPACE | COOKIE_KIND_MASK | COOKIE_DIR
                                | COOKIE_ELIDE);
