@@ -69,12 +69,22 @@ def main(d):
     minfo = dict(l.split(": ", 1) for l in machine if ": " in l)
     out = []
     w = out.append
-    w("# Controller benchmarks: message rate, latency, memory\n")
-    w("Issue 5, benchmarks 1 and 4 (and the profile of benchmark 5). Produced by "
-      "`make bench` (`bench/run.sh`, then `bench/summarize.py` and "
-      "`bench/plot.gp`, which redo this page and the figures from the `.dat` "
-      "files). Load generator: `build/fakeswitch` "
+    w("# Controller benchmarks: message rate, latency, memory, end to end\n")
+    w("Issue 5. Produced by `make bench`: `bench/e2e_throughput.sh` "
+      "(benchmark 2) and `bench/e2e_concurrency.sh` (benchmark 3) on Open "
+      "vSwitch, then `bench/run.sh` (benchmarks 1 and 4), then "
+      "`bench/summarize.py` and `bench/plot.gp`, which redo this page and the "
+      "figures from the `.dat` files. Benchmark 5 (profile): "
+      "`bench/profile.sh`. Load generator of 1 and 4: `build/fakeswitch` "
       "(`tools/fakeswitch/`), a fake OpenFlow 1.3 switch in C, cbench-style.\n")
+    for sub, title in (("e2e", "2. End to end on Open vSwitch: one large GET per mode"),
+                       ("concurrency", "3. Many connections: the mixed workload at rising concurrency")):
+        summ = os.path.join(d, sub, "summary.md")
+        if os.path.exists(summ):
+            w(f"## {title}\n")
+            w(f"Method, machine and reading: [{sub}/README.md]({sub}/README.md); "
+              f"data `{sub}/*.dat`. Summary table of the last run:\n")
+            w(open(summ).read().strip() + "\n")
     w("## Machine\n")
     for k in ["note", "controller", "date", "git", "nproc", "cpu", "kernel", "mem_total_kb",
               "ovs-testcontroller", "cc", "pinning", "loadavg_start",

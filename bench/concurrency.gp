@@ -1,0 +1,46 @@
+# Figure of benchmark 3 from concurrency.dat (bench/e2e_concurrency.sh):
+#   gnuplot -e "dir='results/bench/concurrency'" bench/concurrency.gp
+# Left: completed requests per second against concurrency, per
+# configuration.  Right: for `elide`, each component's CPU (% of one core)
+# and the mirror link's utilisation of its cap.  PNG and PDF.
+if (!exists("dir")) dir = "results/bench/concurrency"
+f = dir."/concurrency.dat"
+configs = "nocontroller plain elide-paper elide"
+set style line 1 lc rgb "#7f7f7f" lw 2 pt 7 ps 0.8
+set style line 2 lc rgb "#1f77b4" lw 2 pt 5 ps 0.8
+set style line 3 lc rgb "#bcbd22" lw 2 pt 9 ps 0.8
+set style line 4 lc rgb "#d62728" lw 2 pt 11 ps 0.8
+set style line 5 lc rgb "#2ca02c" lw 2 pt 13 ps 0.8
+set style line 6 lc rgb "#9467bd" lw 2 pt 3 ps 0.8
+set style line 7 lc rgb "#000000" lw 2 pt 1 ps 0.8 dt 2
+set grid
+set logscale x 2
+set xlabel "concurrent transfers (curl --parallel-max)"
+pick(c, v) = strcol(2) eq c ? v : NaN
+
+do for [fmt in "png pdf"] {
+    if (fmt eq "png") {
+        set terminal pngcairo size 1100, 440 font ",10"
+    } else {
+        set terminal pdfcairo size 11, 4.4 font ",10"
+    }
+    set output dir."/concurrency.".fmt
+    set multiplot layout 1, 2 title "mixed workload (AGH 2015 flow sizes), one new connection per request"
+    set title "completed requests per second"
+    set ylabel "requests/s"
+    set key top left
+    plot for [k = 1:words(configs)] f using 1:(pick(word(configs, k), $6)) \
+        smooth unique with linespoints ls k title word(configs, k)
+    set title "elide: CPU per component, mirror link"
+    set ylabel "% of one core / % of the mirror cap"
+    set yrange [0:*]
+    set key top left
+    plot f using 1:(pick("elide", $11)) smooth unique w lp ls 4 t "controller", \
+         f using 1:(pick("elide", $12)) smooth unique w lp ls 2 t "ovs-vswitchd main thread", \
+         f using 1:(pick("elide", $13)) smooth unique w lp ls 1 t "ovs-vswitchd other threads", \
+         f using 1:(pick("elide", $14)) smooth unique w lp ls 5 t "nginx", \
+         f using 1:(pick("elide", $15)) smooth unique w lp ls 6 t "curl", \
+         f using 1:(pick("elide", $21)) smooth unique w lp ls 7 t "mirror link (% of cap)"
+    unset yrange
+    unset multiplot
+}
