@@ -464,11 +464,15 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
  * everything before the body: until then a retransmission of earlier,
  * mirrored bytes (a head, a small body) must not slip through it. */
 static void
-install_for_response(struct conn *c, struct conn_out *out, bool elided)
+install_for_response(struct conn *c, const struct conn_env *env,
+                     struct conn_out *out, bool elided, uint64_t body_len)
 {
     c->defer_elide = false;
     if (c->pend_n || c->no_entries) {
         return;
+    }
+    if (!elided && body_len < env->cfg->entry_min) {
+        return;     /* a few more Packet-Ins cost the switch less */
     }
     if (elided && c->s2c_acked < c->body_start) {
         c->defer_elide = true;
@@ -532,11 +536,11 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
     c->resp_count++;
     switch (rs.framing) {
     case HTTP_BODY_NONE:
-        install_for_response(c, out, false);
+        install_for_response(c, env, out, false, 0);
         break;
     case HTTP_BODY_LENGTH:
         if (rs.content_length == 0) {
-            install_for_response(c, out, false);
+            install_for_response(c, env, out, false, 0);
             break;
         }
         c->rs = RS_BODY;            /* body_start is head_start: the head's end */
@@ -548,7 +552,7 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
                                     .content_length = rs.content_length };
             emit(env, c, &s);
         }
-        install_for_response(c, out, c->body_elided);
+        install_for_response(c, env, out, c->body_elided, rs.content_length);
         break;
     case HTTP_BODY_UNTRUSTED: {
         char names[128];
@@ -882,7 +886,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         } else {
             if (c->defer_elide && c->s2c_acked >= c->body_start
                 && in_elided_body(c)) {
-                install_for_response(c, out, true);
+                install_for_response(c, env, out, true, c->body_end - c->body_start);
             }
             if (!flags && in_elided_body(c)) {
                 out->mirror_len = 0;    /* an ACK of an elided body */

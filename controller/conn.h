@@ -26,6 +26,10 @@ enum entry_kind { ENTRY_NONE = 0, ENTRY_FWD = 1, ENTRY_FWD_MIRROR = 2 };
 
 struct conn_cfg {
     uint64_t threshold;     /* bodies of at least this many bytes are elided */
+    uint64_t entry_min;     /* a response with fewer body bytes than this
+                             * gets no entries: the rest of it goes through
+                             * the controller (cheaper than an add and a
+                             * delete on the switch); 0: entries always */
     bool paper;             /* elide-paper: the 2016 algorithm as published */
 };
 

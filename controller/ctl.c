@@ -1495,6 +1495,7 @@ ctl_start(const struct ctl_cfg *cfg, const char *host, const char *port)
     memset(&g, 0, sizeof g);
     g.cfg = *cfg;
     g.ccfg.threshold = cfg->threshold;
+    g.ccfg.entry_min = cfg->entry_min;
     g.ccfg.paper = cfg->mode == MODE_ELIDE_PAPER;
     if (is_elide()) {
         g.ce = xcalloc(cfg->max_conns, sizeof *g.ce);

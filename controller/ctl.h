@@ -22,6 +22,7 @@ struct ctl_cfg {
     enum ctl_mode mode;
     uint32_t mirror_port;           /* 0: none */
     uint64_t threshold;
+    uint64_t entry_min;             /* see struct conn_cfg */
     struct ctl_filter filters[CTL_MAX_FILTERS];
     size_t n_filters;
     uint32_t truncate_len;

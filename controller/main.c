@@ -38,6 +38,9 @@ usage(FILE *f)
 "                         switch; required for every mode but none\n"
 "  --threshold SIZE       elide bodies of at least SIZE bytes (default 10M;\n"
 "                         K/M/G = 10^3/6/9, Ki/Mi/Gi = 2^10/20/30)\n"
+"  --entry-min SIZE       elide: a response with a smaller body gets no\n"
+"                         connection entries, the controller forwards it\n"
+"                         (default 64Ki; 0: entries for every response)\n"
 "  --select FILTER        selective mode: e.g. tcp:80  tcp:80,443  udp:53\n"
 "  --truncate-len N       truncate mode: bytes kept per mirror copy (default 128)\n"
 "  --http-ports LIST      TCP server ports treated as HTTP (default 80)\n"
@@ -79,7 +82,7 @@ int
 main(int argc, char *argv[])
 {
     struct ctl_cfg cfg = {
-        .mode = MODE_ELIDE, .threshold = 10000000, .truncate_len = 128,
+        .mode = MODE_ELIDE, .threshold = 10000000, .entry_min = 65536, .truncate_len = 128,
         .http_ports = { 80 }, .n_http_ports = 1, .idle_timeout = 10,
         .stats_interval_ms = 500, .settle_ms = 20, .probe_interval_ms = 5000,
         .max_conns = 1048576, .conn_idle_s = 60,
@@ -87,13 +90,14 @@ main(int argc, char *argv[])
     char listen[256] = "127.0.0.1:6653";
     const char *event_log = NULL;
     bool have_mirror = false, have_select = false;
-    enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_SELECT, O_TRUNC,
+    enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_ENTRY_MIN, O_SELECT, O_TRUNC,
            O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "mode", required_argument, NULL, O_MODE },
         { "mirror-port", required_argument, NULL, O_MIRROR },
         { "threshold", required_argument, NULL, O_THRESH },
+        { "entry-min", required_argument, NULL, O_ENTRY_MIN },
         { "select", required_argument, NULL, O_SELECT },
         { "truncate-len", required_argument, NULL, O_TRUNC },
         { "http-ports", required_argument, NULL, O_HTTP },
@@ -132,6 +136,11 @@ main(int argc, char *argv[])
         case O_THRESH:
             if (parse_size(optarg, &cfg.threshold)) {
                 return bad("--threshold", optarg);
+            }
+            break;
+        case O_ENTRY_MIN:
+            if (parse_size(optarg, &cfg.entry_min)) {
+                return bad("--entry-min", optarg);
             }
             break;
         case O_SELECT:

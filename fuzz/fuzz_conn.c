@@ -60,7 +60,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) {
         return 0;
     }
-    struct conn_cfg cfg = { .threshold = 1000, .paper = data[0] & 1 };
+    /* Bit 0: elide-paper; bit 1: --entry-min 500 (below the threshold). */
+    struct conn_cfg cfg = { .threshold = 1000, .paper = data[0] & 1,
+                            .entry_min = data[0] & 2 ? 500 : 0 };
     struct conn_env env = { &cfg, on_event, NULL };
     struct conn c;
     conn_init(&c, 0x0a000001, 40000, 0x0a000002, 80);

@@ -797,6 +797,63 @@ Test(conn, small_body_through_controller)
     sim_fini(&s);
 }
 
+/* --entry-min: a response whose body is smaller gets no entries; all of it,
+ * the ACKs and the close go through the controller, mirrored in full; a
+ * body of at least entry_min bytes gets its entries as before, and an
+ * elided body always does. */
+Test(conn, small_response_below_entry_min_gets_no_entries)
+{
+    static const char req1[] = "GET /s HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char resp1[] = "HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n";
+    static const char req2[] = "GET /m HTTP/1.1\r\nHost: a\r\n\r\n";
+    static const char resp2[] = "HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n";
+    static const char req3[] = "GET /big HTTP/1.1\r\nHost: a\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    s.cfg.entry_min = 4096;
+    HANDSHAKE(&s);
+
+    /* 3000 < 4096: no entries. */
+    REQUEST(&s, req1, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp1));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, 3000 - MSS, PSH | ACK);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+
+    /* 4096 >= 4096: entries, as without the option. */
+    REQUEST(&s, req2, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp2));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+    r = BODY(&s, 4096 - MSS, PSH | ACK);
+    EXPECT(r, AT_SW, ALL, 0);
+
+    /* An elided body is elided whatever entry_min says. */
+    s.cfg.entry_min = UINT64_MAX;
+    REQUEST(&s, req3, DELETE | HOLD);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+
+    EXPECT_LOG(&s, "req GET /s; resp 200 length 3000; req GET /m; "
+                   "resp 200 length 4096; req GET /big; "
+                   "resp 200 length 36000000; elide_start 36000000");
+    cr_assert_eq(s.mir_payload[S2C], LEN(resp1) + 3000 + LEN(resp2) + 4096
+                                     + LEN(resp_big));
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
 /* ---- 3. Keep-alive: big, small, big ------------------------------------ */
 
 static void
