@@ -38,7 +38,8 @@
 #     the packets the tbf dropped.
 #
 # Environment: LEVELS ("1 4 16 64 256"), CONFIGS, CAP (0), PER_CLIENT (50),
-# MIN_REQS (2000), DRAWS (400 sizes in the list), OUT
+# MIN_REQS (2000), DRAWS (400 sizes in the list), CTL_ARGS (more controller
+# options, e.g. "--entry-min 0"), OUT
 # (results/bench/concurrency), CONTROLLER.  Names E2E_BR=ccbr0
 # E2E_NS_PREFIX=cc E2E_CTL_PORT=19654.
 set -u -o pipefail
@@ -152,7 +153,8 @@ run_one() {
         E2E_CTL_PID=""
         ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "priority=0,actions=NORMAL" || return 1
     else
-        e2e_ctl_start "$d" "$cfg" || return 1
+        # shellcheck disable=SC2086  # CTL_ARGS: words
+        e2e_ctl_start "$d" "$cfg" ${CTL_ARGS:-} || return 1
     fi
     e2e_mirror_cap || return 1
     reqs=$(curl_config "$n" "$d/curl.cfg" "$shm")
