@@ -5,7 +5,7 @@
 # and the mirror link's utilisation of its cap.  PNG and PDF.
 if (!exists("dir")) dir = "results/bench/concurrency"
 f = dir."/concurrency.dat"
-configs = "nocontroller plain elide-paper elide"
+configs = "nocontroller plain elide-paper elide elide-entries"
 set style line 1 lc rgb "#7f7f7f" lw 2 pt 7 ps 0.8
 set style line 2 lc rgb "#1f77b4" lw 2 pt 5 ps 0.8
 set style line 3 lc rgb "#bcbd22" lw 2 pt 9 ps 0.8

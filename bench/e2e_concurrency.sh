@@ -22,7 +22,8 @@
 #
 # Configurations, interleaved per level: nocontroller (NORMAL, no mirror),
 # plain, elide-paper, elide (build/elide-controller, a fresh process per
-# run).  For each run it records, over the wall time of the curl run:
+# run), and elide-entries (elide --entry-min 0: entries after every
+# response, as before that option existed).  For each run it records, over the wall time of the curl run:
 #   - completed requests/s, goodput, per-transfer time p50/p99;
 #   - CPU of each component, in % of one core: the controller process,
 #     the ovs-vswitchd main thread (which, in the userspace datapath,
@@ -56,7 +57,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../tests/e2e/lib.sh"
 
 LEVELS=${LEVELS:-"1 4 16 64 256"}
-CONFIGS=${CONFIGS:-"nocontroller plain elide-paper elide"}
+CONFIGS=${CONFIGS:-"nocontroller plain elide-paper elide elide-entries"}
 PER_CLIENT=${PER_CLIENT:-50}
 MIN_REQS=${MIN_REQS:-2000}
 DRAWS=${DRAWS:-400}
@@ -153,8 +154,12 @@ run_one() {
         E2E_CTL_PID=""
         ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "priority=0,actions=NORMAL" || return 1
     else
-        # shellcheck disable=SC2086  # CTL_ARGS: words
-        e2e_ctl_start "$d" "$cfg" ${CTL_ARGS:-} || return 1
+        local mode=$cfg extra=""
+        if [ "$cfg" = elide-entries ]; then
+            mode=elide extra="--entry-min 0"
+        fi
+        # shellcheck disable=SC2086  # CTL_ARGS, extra: words
+        e2e_ctl_start "$d" "$mode" $extra ${CTL_ARGS:-} || return 1
     fi
     e2e_mirror_cap || return 1
     reqs=$(curl_config "$n" "$d/curl.cfg" "$shm")
