@@ -319,6 +319,12 @@ class Network:
         for sw in self.switches:
             run(['ovs-ofctl', '-O', 'OpenFlow13', 'del-flows', sw.name],
                 check=False)
+        # The previous controller session's datapath flows go too: in the
+        # userspace datapath, megaflows that send to the controller
+        # outlived their rules and black-holed packets until they idled out
+        # (tests/e2e/lib.sh, e2e_flows_reset).
+        for dp in ('netdev@ovs-netdev', 'system@ovs-system'):
+            run(['ovs-appctl', 'dpctl/del-flows', dp], check=False)
 
     def flush_arp(self):
         for h in self.clients + self.servers:

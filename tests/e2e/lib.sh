@@ -326,6 +326,14 @@ e2e_flows_reset() {
     ovs-ofctl -O OpenFlow13 del-flows "$E2E_BR" 2>/dev/null
     ovs-ofctl -O OpenFlow13 del-groups "$E2E_BR" 2>/dev/null
     ovs-ofctl -O OpenFlow13 del-meters "$E2E_BR" 2>/dev/null
+    # Datapath flows of the previous controller session go too: in the
+    # userspace datapath, megaflows whose action sends to the controller
+    # (userspace(controller(recirc_id=...))) outlived the rules they were
+    # made from, and their packets reached nobody until the flow idled out
+    # (10 s without a packet; TCP's backoff kept some alive for 27 s).
+    # This flushes the whole datapath (every bridge of this type): other
+    # bridges' packets take one upcall each to rebuild theirs.
+    ovs-appctl dpctl/del-flows "$E2E_DATAPATH@ovs-$E2E_DATAPATH" >/dev/null 2>&1
     local ns
     # Every case starts with empty ARP caches, so it sees ARP resolution.
     for ns in "$E2E_NS_CLI" "$E2E_NS_SRV"; do
