@@ -16,7 +16,8 @@ set style line 7 lc rgb "#000000" lw 2 pt 1 ps 0.8 dt 2
 set grid
 set logscale x 2
 set xlabel "concurrent transfers (curl --parallel-max)"
-pick(c, v) = strcol(2) eq c ? v : NaN
+# The rows of one configuration, as a data source (lines join its points).
+rows(c) = "< awk '$2 == \"".c."\"' ".f
 
 do for [fmt in "png pdf"] {
     if (fmt eq "png") {
@@ -29,18 +30,27 @@ do for [fmt in "png pdf"] {
     set title "completed requests per second"
     set ylabel "requests/s"
     set key top left
-    plot for [k = 1:words(configs)] f using 1:(pick(word(configs, k), $6)) \
-        smooth unique with linespoints ls k title word(configs, k)
-    set title "elide: CPU per component, mirror link"
-    set ylabel "% of one core / % of the mirror cap"
-    set yrange [0:*]
+    plot for [k = 1:words(configs)] rows(word(configs, k)) using 1:6 \
+        with linespoints ls k title word(configs, k)
+    set title "elide: CPU per component (left axis), mirror load (right axis)"
+    set ylabel "% of one core"
+    set y2label "offered mirror load, % of the 10 Mbit/s cap"
+    set yrange [0:100]
+    set y2range [0:*]
+    set ytics nomirror
+    set y2tics
     set key top left
-    plot f using 1:(pick("elide", $11)) smooth unique w lp ls 4 t "controller", \
-         f using 1:(pick("elide", $12)) smooth unique w lp ls 2 t "ovs-vswitchd main thread", \
-         f using 1:(pick("elide", $13)) smooth unique w lp ls 1 t "ovs-vswitchd other threads", \
-         f using 1:(pick("elide", $14)) smooth unique w lp ls 5 t "nginx", \
-         f using 1:(pick("elide", $15)) smooth unique w lp ls 6 t "curl", \
-         f using 1:(pick("elide", $21)) smooth unique w lp ls 7 t "mirror link (% of cap)"
+    e = rows("elide")
+    plot e using 1:11 w lp ls 4 t "controller", \
+         e using 1:12 w lp ls 2 t "ovs-vswitchd main thread", \
+         e using 1:13 w lp ls 1 t "ovs-vswitchd other threads", \
+         e using 1:14 w lp ls 5 t "nginx", \
+         e using 1:15 w lp ls 6 t "curl", \
+         e using 1:21 axes x1y2 w lp ls 7 t "mirror load (right axis)"
     unset yrange
+    unset y2range
+    unset y2tics
+    unset y2label
+    set ytics mirror
     unset multiplot
 }
