@@ -6,7 +6,7 @@
 #     of the controller pinned to CTL_CPU: self time per symbol, kernel
 #     included;
 #   - valgrind --tool=callgrind: instructions per Packet-In (total over
-#     the number of pkt_parse calls, one per Packet-In), and per
+#     the Packet-Ins the controller says it received), and per
 #     function.  Instruction counts do not depend on the machine's load,
 #     so they compare before and after a change even on a shared machine.
 # Writes results/bench/profile-<mode>.txt.
@@ -90,18 +90,14 @@ for mode in $MODES; do
     kill -INT "$vg"
     wait "$vg"
     total=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/vg.err")
-    # The calls of pkt_parse: the "(Nx)" of its callers' lines, which
-    # precede its own "*" line in the caller tree.
-    pins=$(callgrind_annotate --tree=caller "$work/cg.out" 2>/dev/null | awk '
-        / < / { s = $0; sub(/.*\(/, "", s); sub(/x\).*/, "", s);
-                gsub(",", "", s); n += s; next }
-        /\*  .*:pkt_parse / { print n; exit }
-        { n = 0 }')
+    # Packet-Ins the controller received: its disconnect log lines, one
+    # per switch.
+    pins=$(sed -n 's/.*received \([0-9]*\) packet-ins.*/\1/p' "$work/vg.err" | awk '{ n += $1 } END { print n + 0 }')
     {
         echo
         echo "## valgrind --tool=callgrind"
         echo "# run: $line"
-        echo "instructions: $total, Packet-Ins (pkt_parse calls): $pins"
+        echo "instructions: $total, Packet-Ins received: $pins"
         if [ -n "$pins" ] && [ "$pins" -gt 0 ]; then
             echo "instructions per Packet-In: $((total / pins)) (startup included: an upper bound)"
         fi
