@@ -181,12 +181,15 @@ build/san/fakeswitch: $(FS_SRC:%.c=build/san/%.o) $(FS_OBJ:build/%=build/san/%)
 test-ofp-hostile: build/fakeswitch build/elide-controller build/san/elide-controller
 	bash tests/ofp-hostile/run.sh
 
-# Benchmarks 2 and 3 first (Open vSwitch, nginx, curl: as root), then 1
-# and 4, whose summary page also gathers 2 and 3.  About 50 minutes.
-bench: deps ovs build/fakeswitch build/elide-controller
+# Benchmarks 2 and 3 first (Open vSwitch, nginx, curl: as root), then 5
+# (perf, valgrind), then 1 and 4, whose summary page also gathers 2, 3
+# and 5.  About 45 minutes.  Shorter: make bench REPS=1 LEVELS="1 16" QUICK=1
+bench: ovs build/fakeswitch build/elide-controller
+	EXTRA_PACKAGES="valgrind linux-perf" bash ci/install-deps.sh
 	bash bench/e2e_throughput.sh
 	bash bench/e2e_concurrency.sh
 	gnuplot -e "dir='results/bench/concurrency'" bench/concurrency.gp
+	bash bench/profile.sh
 	bash bench/run.sh
 # ---- end fakeswitch --------------------------------------------------------
 

@@ -13,6 +13,9 @@ PACKAGES=(
     gnuplot-nox python3-scapy clang libclang-rt-14-dev
     openssl procps util-linux
 )
+# `make bench` also profiles (bench/profile.sh): EXTRA_PACKAGES="valgrind linux-perf".
+read -r -a extra <<<"${EXTRA_PACKAGES:-}"
+PACKAGES+=("${extra[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
