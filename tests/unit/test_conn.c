@@ -606,6 +606,22 @@ request_line(struct sim *s, const char *req, size_t len, unsigned ops,
 }
 #define REQUEST(s, req, ops) request_line(s, S(req), ops, __LINE__)
 
+/* A large response's head (mirrored), one body segment before the entry
+ * (at the controller, not mirrored), then the client's ACK of the head,
+ * which installs the forwarding-only entries. */
+static void
+big_response_line(struct sim *s, int line)
+{
+    struct res r = send_line(s, S2C, PSH | ACK, S(resp_big), line);
+    expect_line(line, r, AT_CTL, ALL, 0);
+    r = send_line(s, S2C, ACK, body_data, MSS, line);
+    expect_line(line, r, AT_CTL, 0, 0);
+    r = send_line(s, C2S, ACK, NULL, 0, line);
+    expect_line(line, r, AT_CTL, 0, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD);
+}
+#define BIG_RESPONSE(s) big_response_line(s, __LINE__)
+
 /* ---- 1. A big GET ------------------------------------------------------ */
 
 static void
@@ -837,13 +853,7 @@ Test(conn, small_response_below_entry_min_gets_no_entries)
     /* An elided body is elided whatever entry_min says. */
     s.cfg.entry_min = UINT64_MAX;
     REQUEST(&s, req3, DELETE | HOLD);
-    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
-    EXPECT(r, AT_CTL, ALL, 0);
-    r = BODY(&s, MSS, ACK);
-    EXPECT(r, AT_CTL, 0, 0);
-    r = SEND(&s, C2S, ACK, NULL, 0);
-    EXPECT(r, AT_CTL, 0, INSTALL);
-    EXPECT_KINDS(r, ENTRY_FWD);
+    BIG_RESPONSE(&s);
 
     EXPECT_LOG(&s, "req GET /s; resp 200 length 3000; req GET /m; "
                    "resp 200 length 4096; req GET /big; "
@@ -868,20 +878,14 @@ keep_alive(uint32_t isn_c, uint32_t isn_s)
 
     /* 1: big. */
     REQUEST(&s, req1, 0);
-    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
-    EXPECT(r, AT_CTL, ALL, 0);
-    r = BODY(&s, MSS, ACK);
-    EXPECT(r, AT_CTL, 0, 0);
-    r = SEND(&s, C2S, ACK, NULL, 0);
-    EXPECT(r, AT_CTL, 0, INSTALL);
-    EXPECT_KINDS(r, ENTRY_FWD);
+    BIG_RESPONSE(&s);
     uint64_t rest1 = BIG - MSS, pkts1 = rest1 / MSS + 1;
     BULK(&s, S2C, rest1, pkts1);
     BULK(&s, C2S, 0, pkts1 / 2);
 
     /* 2: small.  The request removes the entries before it is sent. */
     REQUEST(&s, req2, DELETE | HOLD);
-    r = SEND(&s, S2C, PSH | ACK, S(resp_small));
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_small));
     EXPECT(r, AT_CTL, ALL, INSTALL);
     EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
     BULK(&s, S2C, SMALL - 552, SMALL / MSS);
@@ -892,13 +896,7 @@ keep_alive(uint32_t isn_c, uint32_t isn_s)
 
     /* 3: big. */
     REQUEST(&s, req3, DELETE | HOLD);
-    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
-    EXPECT(r, AT_CTL, ALL, 0);
-    r = BODY(&s, MSS, ACK);
-    EXPECT(r, AT_CTL, 0, 0);
-    r = SEND(&s, C2S, ACK, NULL, 0);
-    EXPECT(r, AT_CTL, 0, INSTALL);
-    EXPECT_KINDS(r, ENTRY_FWD);
+    BIG_RESPONSE(&s);
     BULK(&s, S2C, rest1, pkts1);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, DELETE);
