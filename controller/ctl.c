@@ -24,7 +24,6 @@
 #include "pkt.h"
 #include "units.h"
 
-#define OFS(type, field) offsetof(struct type, field)
 
 /* Cookies: the top 16 bits mark the controller's entries, so that a
  * (re)connection can delete exactly ours (spec 6.4, cookie_mask). */

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define OFS(type, field) offsetof(struct type, field)
 
 /* OXM (spec 7.2.3.2): class, field << 1 | hasmask, payload length. */
 #define OFPXMC_OPENFLOW_BASIC 0x8000
@@ -20,30 +19,12 @@ enum {
     OXM_TCP_SRC = 13, OXM_TCP_DST = 14, OXM_UDP_SRC = 15, OXM_UDP_DST = 16,
 };
 
-static uint8_t *
-put_header(struct buf *b, uint8_t type, uint32_t xid, size_t len)
-{
-    uint8_t *h = buf_put_zeros(b, len);
-    h[0] = OFP13_VERSION;
-    h[1] = type;
-    put_be16(h + 2, (uint16_t) len);
-    put_be32(h + 4, xid);
-    return h;
-}
-
-/* The message started at offset 'start' of 'b' is complete: set its
- * length field. */
-static void
-finish(struct buf *b, size_t start)
-{
-    put_be16(b->data + start + 2, (uint16_t) (b->len - start));
-}
 
 void
 ofp_put_hello(struct buf *b, uint32_t xid)
 {
     /* A version bitmap element listing only 1.3 (spec 7.5.1). */
-    uint8_t *h = put_header(b, OFPT_HELLO, xid, 16);
+    uint8_t *h = ofp_put_header(b, OFPT_HELLO, xid, 16);
     put_be16(h + 8, 1);
     put_be16(h + 10, 8);
     put_be32(h + 12, 1u << OFP13_VERSION);
@@ -57,11 +38,11 @@ ofp_put_error(struct buf *b, uint32_t xid, uint16_t type, uint16_t code,
     if (len > 64) {
         len = 64;   /* the spec asks for at least 64 bytes of the request */
     }
-    uint8_t *h = put_header(b, OFPT_ERROR, xid, sizeof(struct ofp_error_msg));
+    uint8_t *h = ofp_put_header(b, OFPT_ERROR, xid, sizeof(struct ofp_error_msg));
     put_be16(h + OFS(ofp_error_msg, type), type);
     put_be16(h + OFS(ofp_error_msg, code), code);
     buf_put(b, data, len);
-    finish(b, start);
+    ofp_finish(b, start);
 }
 
 void
@@ -72,21 +53,21 @@ ofp_put_echo(struct buf *b, uint8_t type, uint32_t xid, const void *data,
     if (len > OFP_MAX_MSG_LEN - OFP_HEADER_LEN) {
         len = OFP_MAX_MSG_LEN - OFP_HEADER_LEN;
     }
-    put_header(b, type, xid, OFP_HEADER_LEN);
+    ofp_put_header(b, type, xid, OFP_HEADER_LEN);
     buf_put(b, data, len);
-    finish(b, start);
+    ofp_finish(b, start);
 }
 
 void
 ofp_put_simple(struct buf *b, uint8_t type, uint32_t xid)
 {
-    put_header(b, type, xid, OFP_HEADER_LEN);
+    ofp_put_header(b, type, xid, OFP_HEADER_LEN);
 }
 
 void
 ofp_put_set_config(struct buf *b, uint32_t xid, uint16_t miss_send_len)
 {
-    uint8_t *h = put_header(b, OFPT_SET_CONFIG, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_SET_CONFIG, xid,
                             sizeof(struct ofp_switch_config));
     put_be16(h + OFS(ofp_switch_config, miss_send_len), miss_send_len);
 }
@@ -95,7 +76,7 @@ static uint8_t *
 put_multipart_request(struct buf *b, uint32_t xid, uint16_t type,
                       size_t body_len)
 {
-    uint8_t *h = put_header(b, OFPT_MULTIPART_REQUEST, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_MULTIPART_REQUEST, xid,
                             sizeof(struct ofp_multipart_header) + body_len);
     put_be16(h + OFS(ofp_multipart_header, type), type);
     return h + sizeof(struct ofp_multipart_header);
@@ -227,14 +208,14 @@ ofp_put_flow_stats_request(struct buf *b, uint32_t xid, uint8_t table_id,
     put_be64(r + OFS(ofp_flow_stats_request, cookie), cookie);
     put_be64(r + OFS(ofp_flow_stats_request, cookie_mask), cookie_mask);
     put_match(b, NULL);
-    finish(b, start);
+    ofp_finish(b, start);
 }
 
 void
 ofp_put_flow_mod(struct buf *b, uint32_t xid, const struct ofp_flow_mod_spec *fm)
 {
     size_t start = b->len;
-    uint8_t *h = put_header(b, OFPT_FLOW_MOD, xid, sizeof(struct ofp_flow_mod));
+    uint8_t *h = ofp_put_header(b, OFPT_FLOW_MOD, xid, sizeof(struct ofp_flow_mod));
     put_be64(h + OFS(ofp_flow_mod, cookie), fm->cookie);
     put_be64(h + OFS(ofp_flow_mod, cookie_mask), fm->cookie_mask);
     h[OFS(ofp_flow_mod, table_id)] = fm->table_id;
@@ -256,7 +237,7 @@ ofp_put_flow_mod(struct buf *b, uint32_t xid, const struct ofp_flow_mod_spec *fm
         put_be16(b->data + ins, 4);             /* OFPIT_APPLY_ACTIONS */
         put_be16(b->data + ins + 2, (uint16_t) (b->len - ins));
     }
-    finish(b, start);
+    ofp_finish(b, start);
 }
 
 void
@@ -265,14 +246,14 @@ ofp_put_packet_out(struct buf *b, uint32_t xid, uint32_t in_port,
                    const void *data, size_t len)
 {
     size_t start = b->len;
-    uint8_t *h = put_header(b, OFPT_PACKET_OUT, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_PACKET_OUT, xid,
                             sizeof(struct ofp_packet_out));
     put_be32(h + OFS(ofp_packet_out, buffer_id), OFP_NO_BUFFER);
     put_be32(h + OFS(ofp_packet_out, in_port), in_port);
     put_be16(h + OFS(ofp_packet_out, actions_len), (uint16_t) (n_acts * 16));
     put_actions(b, acts, n_acts);
     buf_put(b, data, len);
-    finish(b, start);
+    ofp_finish(b, start);
 }
 
 /* ---- Decoding ---- */

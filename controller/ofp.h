@@ -20,6 +20,30 @@
 #include "buf.h"
 
 #define OFP13_VERSION 0x04
+
+/* Byte offset of a field in a wire struct below. */
+#define OFS(type, field) offsetof(struct type, field)
+
+/* Appends a zeroed message of 'len' bytes with its OpenFlow 1.3 header
+ * filled in; returns its start. */
+static inline uint8_t *
+ofp_put_header(struct buf *b, uint8_t type, uint32_t xid, size_t len)
+{
+    uint8_t *h = buf_put_zeros(b, len);
+    h[0] = OFP13_VERSION;
+    h[1] = type;
+    put_be16(h + 2, (uint16_t) len);
+    put_be32(h + 4, xid);
+    return h;
+}
+
+/* The message started at offset 'start' of 'b' is complete (it grew after
+ * ofp_put_header()): set its length field. */
+static inline void
+ofp_finish(struct buf *b, size_t start)
+{
+    put_be16(b->data + start + 2, (uint16_t) (b->len - start));
+}
 #define OFP_HEADER_LEN 8
 #define OFP_MAX_MSG_LEN 65535
 

@@ -49,8 +49,6 @@ void fs_put_port_status(struct buf *, uint32_t xid, uint8_t reason,
 void fs_put_flow_removed(struct buf *, uint32_t xid, uint64_t cookie,
                          uint8_t reason);
 void fs_put_get_config_reply(struct buf *, uint32_t xid);
-/* Sets the length field of the message that starts at 'start'. */
-void fs_finish(struct buf *, size_t start);
 
 /* Frames.  MACs and IPv4 addresses are derived from small integers so
  * that every station lives on a fixed port and pairs are distinct. */

@@ -1,34 +1,16 @@
 /* Switch-side OpenFlow 1.3 messages (spec 7.3.1, 7.4) and synthetic
  * frames.  Layouts come from the wire structs in ofp.h, fields are written
- * through offsetof() as controller/ofp.c does. */
+ * through OFS() and ofp_put_header() from ofp.h, as controller/ofp.c does. */
 #include "fs.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define OFS(type, field) offsetof(struct type, field)
-
-static uint8_t *
-put_header(struct buf *b, uint8_t type, uint32_t xid, size_t len)
-{
-    uint8_t *h = buf_put_zeros(b, len);
-    h[0] = OFP13_VERSION;
-    h[1] = type;
-    put_be16(h + 2, (uint16_t) len);
-    put_be32(h + 4, xid);
-    return h;
-}
-
-void
-fs_finish(struct buf *b, size_t start)
-{
-    put_be16(b->data + start + 2, (uint16_t) (b->len - start));
-}
 
 void
 fs_put_features_reply(struct buf *b, uint32_t xid, uint64_t dpid)
 {
-    uint8_t *h = put_header(b, OFPT_FEATURES_REPLY, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_FEATURES_REPLY, xid,
                             sizeof(struct ofp_switch_features));
     put_be64(h + OFS(ofp_switch_features, datapath_id), dpid);
     put_be32(h + OFS(ofp_switch_features, n_buffers), 0);
@@ -55,12 +37,12 @@ fs_put_multipart_reply(struct buf *b, uint32_t xid, uint16_t type,
                        uint16_t flags, const void *body, size_t len)
 {
     size_t start = b->len;
-    uint8_t *h = put_header(b, OFPT_MULTIPART_REPLY, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_MULTIPART_REPLY, xid,
                             sizeof(struct ofp_multipart_header));
     put_be16(h + OFS(ofp_multipart_header, type), type);
     put_be16(h + OFS(ofp_multipart_header, flags), flags);
     buf_put(b, body, len);
-    fs_finish(b, start);
+    ofp_finish(b, start);
 }
 
 void
@@ -68,14 +50,14 @@ fs_put_port_desc_reply(struct buf *b, uint32_t xid, const uint32_t *ports,
                        size_t n, uint16_t flags)
 {
     size_t start = b->len;
-    uint8_t *h = put_header(b, OFPT_MULTIPART_REPLY, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_MULTIPART_REPLY, xid,
                             sizeof(struct ofp_multipart_header));
     put_be16(h + OFS(ofp_multipart_header, type), OFPMP_PORT_DESC);
     put_be16(h + OFS(ofp_multipart_header, flags), flags);
     for (size_t i = 0; i < n; i++) {
         fs_fill_port(buf_put_uninit(b, sizeof(struct ofp_port)), ports[i]);
     }
-    fs_finish(b, start);
+    ofp_finish(b, start);
 }
 
 /* The match of a Packet-In: OXM in_port only (spec 7.4.1), padded. */
@@ -84,7 +66,7 @@ fs_put_packet_in(struct buf *b, uint32_t xid, uint32_t in_port,
                  const uint8_t *frame, size_t len)
 {
     size_t start = b->len;
-    uint8_t *h = put_header(b, OFPT_PACKET_IN, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_PACKET_IN, xid,
                             sizeof(struct ofp_packet_in) + 16 + 2);
     put_be32(h + OFS(ofp_packet_in, buffer_id), OFP_NO_BUFFER);
     put_be16(h + OFS(ofp_packet_in, total_len), (uint16_t) len);
@@ -97,14 +79,14 @@ fs_put_packet_in(struct buf *b, uint32_t xid, uint32_t in_port,
     m[7] = 4;
     put_be32(m + 8, in_port);
     buf_put(b, frame, len);
-    fs_finish(b, start);
+    ofp_finish(b, start);
 }
 
 void
 fs_put_port_status(struct buf *b, uint32_t xid, uint8_t reason,
                    uint32_t port_no)
 {
-    uint8_t *h = put_header(b, OFPT_PORT_STATUS, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_PORT_STATUS, xid,
                             sizeof(struct ofp_port_status));
     h[OFS(ofp_port_status, reason)] = reason;
     fs_fill_port(h + OFS(ofp_port_status, desc), port_no);
@@ -114,7 +96,7 @@ void
 fs_put_flow_removed(struct buf *b, uint32_t xid, uint64_t cookie,
                     uint8_t reason)
 {
-    uint8_t *h = put_header(b, OFPT_FLOW_REMOVED, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_FLOW_REMOVED, xid,
                             sizeof(struct ofp_flow_removed) + 8);
     put_be64(h + OFS(ofp_flow_removed, cookie), cookie);
     h[OFS(ofp_flow_removed, reason)] = reason;
@@ -126,7 +108,7 @@ fs_put_flow_removed(struct buf *b, uint32_t xid, uint64_t cookie,
 void
 fs_put_get_config_reply(struct buf *b, uint32_t xid)
 {
-    uint8_t *h = put_header(b, OFPT_GET_CONFIG_REPLY, xid,
+    uint8_t *h = ofp_put_header(b, OFPT_GET_CONFIG_REPLY, xid,
                             sizeof(struct ofp_switch_config));
     put_be16(h + OFS(ofp_switch_config, miss_send_len), OFPCML_NO_BUFFER);
 }
