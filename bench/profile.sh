@@ -28,20 +28,8 @@ for tool in perf valgrind callgrind_annotate; do
     command -v "$tool" >/dev/null || { echo "profile: $tool missing" >&2; exit 2; }
 done
 
-port_of() {
-    local p=$1
-    while ss -Hltn "sport = :$p" | grep -q .; do
-        p=$((p + 1))
-    done
-    echo "$p"
-}
-wait_listen() {
-    for _ in $(seq 500); do
-        ss -Hltn "sport = :$1" | grep -q . && return 0
-        sleep 0.02
-    done
-    return 1
-}
+# shellcheck source=tools/fakeswitch/listen.sh
+. tools/fakeswitch/listen.sh
 
 for mode in $MODES; do
     case $mode in
@@ -58,7 +46,7 @@ for mode in $MODES; do
     } >"$report"
 
     # ---- perf: wall-clock profile ----
-    port=$(port_of 56900)
+    port=$(pick_port 56900)
     taskset -c "$CTL_CPU" perf record -q -e cpu-clock -F 1999 -o "$work/perf.data" \
         -- "$CONTROLLER" "${args[@]}" --listen "127.0.0.1:$port" \
         2>"$work/ctl.err" >/dev/null &
@@ -78,7 +66,7 @@ for mode in $MODES; do
     } >>"$report"
 
     # ---- callgrind: instructions ----
-    port=$(port_of 56950)
+    port=$(pick_port 56950)
     taskset -c "$CTL_CPU" valgrind --tool=callgrind \
         --callgrind-out-file="$work/cg.out" "$CONTROLLER" "${args[@]}" \
         --listen "127.0.0.1:$port" 2>"$work/vg.err" >/dev/null &

@@ -62,20 +62,8 @@ trap cleanup EXIT
 
 wants() { [[ " $ONLY " == *" $1 "* ]]; }
 
-pick_port() {
-    local p=$1
-    while ss -Hltn "sport = :$p" | grep -q .; do
-        p=$((p + 1))
-    done
-    echo "$p"
-}
-wait_listen() {
-    for _ in $(seq 200); do
-        ss -Hltn "sport = :$1" | grep -q . && return 0
-        sleep 0.02
-    done
-    return 1
-}
+# shellcheck source=tools/fakeswitch/listen.sh
+. tools/fakeswitch/listen.sh
 
 # start_ctl CONFIG PORT [EXTRA...]: sets ctl_pid.  Configurations:
 #   otc    ovs-testcontroller -O OpenFlow13 (learning switch, flows)

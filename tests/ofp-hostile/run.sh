@@ -69,21 +69,8 @@ trap cleanup EXIT
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 
-port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
-pick_port() {
-    local p=$1
-    while ! port_free "$p"; do
-        p=$((p + 1))
-    done
-    echo "$p"
-}
-wait_listen() {
-    for _ in $(seq 100); do
-        ss -Hltn "sport = :$1" | grep -q . && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# shellcheck source=tools/fakeswitch/listen.sh
+. tools/fakeswitch/listen.sh
 # stop PID: SIGTERM, up to 10 s; sets stopped_rc to the exit status, or
 # to 124 if it hung (then SIGKILL).  Not in $(...): wait needs the parent.
 stop() {
