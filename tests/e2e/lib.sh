@@ -151,6 +151,26 @@ e2e_lock() {
     fi
 }
 
+# e2e_select_cases ARG...: a runner's command line.  -l lists CASES, -h
+# prints the usage; otherwise each CASE named needs a case_CASE function.
+# Sets the caller's 'sel' to the cases named, or to all of CASES.
+e2e_select_cases() {
+    local c usage="usage: $0 [-l] [CASE...]"
+    case ${1:-} in
+        -l) printf '%s\n' "${CASES[@]}"; exit 0 ;;
+        -h|--help) printf '%s\ncases: %s\n' "$usage" "${CASES[*]}"; exit 0 ;;
+    esac
+    sel=()
+    for c in "$@"; do
+        if ! declare -F "case_$c" >/dev/null; then
+            printf 'unknown case: %s\n%s\ncases: %s\n' "$c" "$usage" "${CASES[*]}" >&2
+            exit 2
+        fi
+        sel+=("$c")
+    done
+    [ ${#sel[@]} -gt 0 ] || sel=("${CASES[@]}")
+}
+
 e2e_init() {
     e2e_check_tools || return 1
     e2e_lock || return 1

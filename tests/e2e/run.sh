@@ -358,24 +358,9 @@ run_case() {
     fi
 }
 
-usage() {
-    echo "usage: $0 [-l] [CASE...]"
-    echo "cases: ${CASES[*]}"
-}
-
 main() {
     local c sel=()
-    case ${1:-} in
-        -l) printf '%s\n' "${CASES[@]}"; exit 0 ;;
-        -h|--help) usage; exit 0 ;;
-    esac
-    for c in "$@"; do
-        if ! declare -F "case_$c" >/dev/null; then
-            echo "unknown case: $c" >&2; usage >&2; exit 2
-        fi
-        sel+=("$c")
-    done
-    [ ${#sel[@]} -gt 0 ] || sel=("${CASES[@]}")
+    e2e_select_cases "$@"
 
     e2e_init || exit 1
     local t0=$SECONDS
