@@ -645,7 +645,7 @@ e2e_fetch() {
 # to DIR/pipeline.out.
 e2e_pipeline() {
     local dir=$1; shift
-    ip netns exec "$E2E_NS_CLI" "$PY" "$E2E_DIR/pipeline.py" "$E2E_SRV_IP" 80 "$@" \
+    ip netns exec "$E2E_NS_CLI" "$PY" "$E2E_ROOT/experiments/pipeline_client.py" "$E2E_SRV_IP" 80 "$@" \
         >"$dir/pipeline.out" 2>"$dir/pipeline.err"
 }
 
