@@ -468,12 +468,14 @@ http_parse_response(const uint8_t *buf, size_t len, bool req_head,
         /* RFC 9110 15.2.2: the new protocol starts right after the head,
          * whatever the request was. */
         resp->framing = HTTP_BODY_TUNNEL;
+    } else if (req_connect && s >= 200 && s < 300) {
+        /* RFC 9110 9.3.6 and RFC 9112 6.3 item 2: any 2xx to CONNECT,
+         * 204 included, turns the connection into a tunnel right after
+         * the head. */
+        resp->framing = HTTP_BODY_TUNNEL;
     } else if (req_head || s < 200 || s == 204 || s == 304) {
         /* RFC 9112 6.3 item 1: no body, whatever CL or TE say. */
         resp->framing = HTTP_BODY_NONE;
-    } else if (req_connect && s < 300) {
-        /* RFC 9112 6.3 item 2: a tunnel follows a 2xx to CONNECT. */
-        resp->framing = HTTP_BODY_TUNNEL;
     } else if (f.anomalies & UNTRUSTED_MASK) {
         resp->framing = HTTP_BODY_UNTRUSTED;
     } else if (f.te_seen) {

@@ -302,6 +302,86 @@ pkt_parse(const uint8_t *frame, size_t len, struct pkt *p)
     return r != PKT_OK || !l4 ? r : parse_l4(frame, len, l4, end, p);
 }
 
+uint32_t
+pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n)
+{
+    /* RFC 1071 4.1: 16-bit big-endian words, an odd last byte padded with
+     * zero; a 64-bit accumulator defers the end-around carries. */
+    uint64_t acc = sum;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        acc += be32(b + i);
+    }
+    for (; i + 2 <= n; i += 2) {
+        acc += be16(b + i);
+    }
+    if (i < n) {
+        acc += (uint32_t) b[i] << 8;
+    }
+    while (acc >> 32) {
+        acc = (acc & 0xffffffff) + (acc >> 32);
+    }
+    return (uint32_t) acc;
+}
+
+uint16_t
+pkt_csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t) sum;
+}
+
+void
+pkt_verify_csum(const uint8_t *frame, size_t len, struct pkt *p)
+{
+    p->csum = PKT_CSUM_UNKNOWN;
+    if (!(p->layers & PKT_L3) || (p->ip_version != 4 && p->ip_version != 6)) {
+        return;
+    }
+    const uint8_t *ip = frame + p->l3_ofs;
+    if (p->ip_version == 4) {
+        size_t hlen = (size_t) (ip[0] & 0x0f) * 4;
+        if (pkt_csum_fold(pkt_csum_add(0, ip, hlen)) != 0xffff) {
+            p->csum = PKT_CSUM_BAD;
+            return;
+        }
+    }
+    if (!(p->layers & PKT_L4) || p->ip_frag
+        || p->payload_caplen < p->payload_len) {
+        p->csum = p->ip_version == 4 && !(p->layers & PKT_L4)
+                  ? PKT_CSUM_OK : PKT_CSUM_UNKNOWN;
+        return;
+    }
+    size_t l4_len = (size_t) (p->payload - (frame + p->l4_ofs)) + p->payload_len;
+    const uint8_t *l4 = frame + p->l4_ofs;
+    if (p->l4_ofs + l4_len > len) {
+        return;
+    }
+    if (p->ip_proto == IPPROTO_UDP && be16(l4 + 6) == 0) {
+        p->csum = p->ip_version == 4 ? PKT_CSUM_OK : PKT_CSUM_BAD;
+        return;
+    }
+    /* Pseudo-header: addresses, protocol and the transport length. */
+    size_t alen = p->ip_version == 4 ? 4 : 16;
+    uint8_t tail[8] = { 0, 0, (uint8_t) (l4_len >> 8), (uint8_t) l4_len,
+                        0, 0, 0, p->ip_proto };
+    uint32_t sum = pkt_csum_add(0, p->ip_src, alen);
+    sum = pkt_csum_add(sum, p->ip_dst, alen);
+    if (p->ip_version == 4) {
+        uint8_t ph[4] = { 0, p->ip_proto, (uint8_t) (l4_len >> 8),
+                          (uint8_t) l4_len };
+        sum = pkt_csum_add(sum, ph, sizeof ph);
+    } else {
+        tail[0] = (uint8_t) (l4_len >> 24);
+        tail[1] = (uint8_t) (l4_len >> 16);
+        sum = pkt_csum_add(sum, tail, sizeof tail);
+    }
+    sum = pkt_csum_add(sum, l4, l4_len);
+    p->csum = pkt_csum_fold(sum) == 0xffff ? PKT_CSUM_OK : PKT_CSUM_BAD;
+}
+
 const char *
 pkt_ip_str(const struct pkt *p, const uint8_t *addr, char *buf)
 {

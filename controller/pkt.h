@@ -34,8 +34,18 @@ enum pkt_result {
 #define TCP_ECE 0x40
 #define TCP_CWR 0x80
 
+/* Checksum verdict of pkt_verify_csum(); pkt_parse() leaves it unknown. */
+enum pkt_csum {
+    PKT_CSUM_UNKNOWN = 0,   /* not checked, or not checkable: a fragment,
+                             * a datagram not whole in the buffer */
+    PKT_CSUM_OK,
+    PKT_CSUM_BAD,           /* the IPv4 header or the TCP/UDP checksum is
+                             * wrong: the receiver drops this packet */
+};
+
 struct pkt {
     uint8_t layers;             /* PKT_L2 | PKT_L3 | PKT_L4 */
+    uint8_t csum;               /* enum pkt_csum */
 
     /* L2 */
     uint8_t eth_dst[6];
@@ -75,6 +85,19 @@ struct pkt {
 /* Parses the Ethernet frame 'frame' of 'len' bytes into '*p'.  '*p' is
  * always fully initialised (zeroed first), whatever the outcome. */
 enum pkt_result pkt_parse(const uint8_t *frame, size_t len, struct pkt *p);
+
+/* Verifies the checksums of the frame 'p' was parsed from and sets
+ * p->csum: the IPv4 header checksum (RFC 791 3.1), and for TCP and UDP the
+ * checksum over the pseudo-header and the whole segment (RFC 9293 3.1,
+ * RFC 768, RFC 8200 8.1).  A UDP checksum of 0 means none over IPv4 and is
+ * invalid over IPv6.  Only what a receiver would check is checked, so a
+ * verdict of BAD means the destination host discards the packet. */
+void pkt_verify_csum(const uint8_t *frame, size_t len, struct pkt *p);
+
+/* The Internet checksum (RFC 1071) of 'n' bytes, folded, not complemented,
+ * starting from the partial sum 'sum'. */
+uint32_t pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n);
+uint16_t pkt_csum_fold(uint32_t sum);
 
 /* "a.b.c.d" or RFC 5952 IPv6 text for p->ip_src/ip_dst, into 'buf'
  * (>= 46 bytes).  Returns buf. */

@@ -284,6 +284,17 @@ Test(http_response, connect)
 {
     RESP_OK("HTTP/1.1 200 Connection Established\r\n\r\n", false, true,
             RESP(.status = 200, .framing = HTTP_BODY_TUNNEL));
+    /* Any 2xx to CONNECT is a tunnel, 204 included (RFC 9110 9.3.6): a
+     * 204 tested as "no body" first would leave the tunnel parsed as
+     * HTTP. */
+    RESP_OK("HTTP/1.1 204 No Content\r\n\r\n", false, true,
+            RESP(.status = 204, .framing = HTTP_BODY_TUNNEL));
+    RESP_OK("HTTP/1.1 206 Partial Content\r\nContent-Length: 36000000\r\n\r\n",
+            false, true, RESP(.status = 206, .framing = HTTP_BODY_TUNNEL,
+                              .content_length = 36000000));
+    /* A 1xx to CONNECT is interim; the final answer decides. */
+    RESP_OK("HTTP/1.1 100 Continue\r\n\r\n", false, true,
+            RESP(.status = 100, .framing = HTTP_BODY_NONE));
     /* A refused CONNECT is an ordinary response. */
     RESP_OK("HTTP/1.1 407 Proxy Authentication Required\r\n"
             "Content-Length: 12\r\n\r\n", false, true,

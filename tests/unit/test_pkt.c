@@ -7,6 +7,7 @@
  * MACs, RFC 5737 IPv4, RFC 3849 IPv6.  Checksums are left zero because the
  * parser does not verify them. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -685,4 +686,105 @@ Test(pkt, result_str)
     cr_assert_str_eq(pkt_result_str(PKT_OK), "ok");
     cr_assert_str_eq(pkt_result_str(PKT_TRUNCATED), "truncated");
     cr_assert_str_eq(pkt_result_str(PKT_INVALID), "invalid");
+}
+
+/* ---- Checksums --------------------------------------------------------- */
+
+/* Frames written by scapy 2.5 (an independent implementation of RFC 1071
+ * and the pseudo-headers), checksums included. */
+static const char csum_tcp4[] =
+    "02000000000202000000000108004500005112344000400614710a0000010a000002"
+    "9c400050000003e90007a1215018ffff822c0000474554202f6269672e62696e2048"
+    "5454502f312e310d0a486f73743a2031302e302e302e320d0a0d0a";
+static const char csum_tcp6[] =
+    "02000000000202000000000186dd600000000033064020010db80000000000000000"
+    "0000000120010db80000000000000000000000029c400050000003e90007a1218018"
+    "ffff82e700000101080a0000000100000002474554202f20485454502f312e310d0a"
+    "0d0a78";
+static const char csum_udp4[] =
+    "02000000000202000000000108004500001f00010000401166cb0a0000010a000002"
+    "14e90035000b1255616263";
+
+static size_t
+unhex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex) / 2;
+    cr_assert(n <= cap);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t) v;
+    }
+    return n;
+}
+
+static enum pkt_csum
+csum_of(const uint8_t *f, size_t n)
+{
+    struct pkt p;
+    cr_assert_neq(pkt_parse(f, n, &p), PKT_INVALID);
+    cr_assert_eq(p.csum, PKT_CSUM_UNKNOWN, "pkt_parse leaves it unknown");
+    pkt_verify_csum(f, n, &p);
+    return (enum pkt_csum) p.csum;
+}
+
+Test(pkt, csum_valid_frames)
+{
+    static const char *const frames[] = { csum_tcp4, csum_tcp6, csum_udp4 };
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t f[256];
+        size_t n = unhex(frames[i], f, sizeof f);
+        cr_assert_eq(csum_of(f, n), PKT_CSUM_OK, "frame %zu", i);
+        /* Every single-bit change of the IP header or the segment is seen
+         * (not covered: the Ethernet header; in IPv6, which has no header
+         * checksum, the traffic class, flow label and hop limit). */
+        for (size_t b = 14; b < n; b++) {
+            if (f[12] == 0x86 && (b < 18 || b == 21)) {
+                continue;
+            }
+            uint8_t save = f[b];
+            f[b] ^= 0x10;
+            struct pkt p;
+            if (pkt_parse(f, n, &p) == PKT_OK && (p.layers & PKT_L4)
+                && !p.ip_frag) {
+                pkt_verify_csum(f, n, &p);
+                /* BAD, or UNKNOWN where the change made the datagram
+                 * longer than the frame. */
+                cr_assert_neq(p.csum, PKT_CSUM_OK, "frame %zu byte %zu", i, b);
+            }
+            f[b] = save;
+        }
+        /* Ethernet padding after the datagram is not data. */
+        uint8_t pad[300];
+        memcpy(pad, f, n);
+        memset(pad + n, 0xee, 8);
+        cr_assert_eq(csum_of(pad, n + 8), PKT_CSUM_OK, "frame %zu", i);
+        /* A cut segment cannot be checked. */
+        cr_assert_eq(csum_of(f, n - 1), PKT_CSUM_UNKNOWN, "frame %zu", i);
+    }
+}
+
+Test(pkt, csum_udp_zero)
+{
+    uint8_t f[256];
+    size_t n = unhex(csum_udp4, f, sizeof f);
+    f[40] = f[41] = 0;          /* no checksum: allowed over IPv4 only */
+    cr_assert_eq(csum_of(f, n), PKT_CSUM_OK);
+}
+
+Test(pkt, csum_fragment_unknown)
+{
+    uint8_t f[256];
+    size_t n = unhex(csum_tcp4, f, sizeof f);
+    /* MF set: the IP header is checked (fixed up here), the segment is not
+     * whole. */
+    f[20] = 0x20;
+    f[21] = 0x00;
+    f[24] = f[25] = 0;
+    uint16_t s = (uint16_t) ~pkt_csum_fold(pkt_csum_add(0, f + 14, 20));
+    f[24] = (uint8_t) (s >> 8);
+    f[25] = (uint8_t) s;
+    cr_assert_eq(csum_of(f, n), PKT_CSUM_UNKNOWN);
+    f[25] ^= 1;
+    cr_assert_eq(csum_of(f, n), PKT_CSUM_BAD);
 }
