@@ -20,7 +20,8 @@
 # (so the handshake is not counted) and detached 1 s after curl ends.  The
 # counts therefore cover the ARP exchange plus the one TCP connection.
 #
-# Environment: REPS (3), SIZES ("36000000 200000000"), CONFIGS, OUT
+# Environment: REPS (3), SIZES ("36000000 200000000", SIZEs as for
+# --threshold: 36M is the same), CONFIGS, OUT
 # (results/bench/e2e), CONTROLLER (build/elide-controller); names
 # E2E_BR=tpbr0 E2E_NS_PREFIX=tp E2E_CTL_PORT=19653 so the run does not
 # touch the default e2e names.
@@ -46,6 +47,12 @@ SIZES=${SIZES:-"36000000 200000000"}
 CONFIGS=${CONFIGS:-"nocontroller none plain elide-paper elide"}
 OUT=${OUT:-$E2E_ROOT/results/bench/e2e}
 read -r -a SZ <<<"$SIZES"
+# Sizes as the controller reads them (experiments/units.py): 36M is
+# 36000000 bytes, not head -c's 36 MiB, and a bad one stops the run now,
+# not in the summary at its end.
+SZ_BYTES=$("$PY" "$E2E_ROOT/experiments/units.py" e2e_throughput.sh SIZES \
+    "${SZ[@]}") || exit 2
+read -r -a SZ <<<"$SZ_BYTES"
 read -r -a CF <<<"$CONFIGS"
 
 E2E_FILES=()

@@ -11,6 +11,7 @@ parse_size(const char *s, uint64_t *out)
         { "", 1 }, { "K", 1000 }, { "M", 1000000 }, { "G", 1000000000 },
         { "Ki", 1ull << 10 }, { "Mi", 1ull << 20 }, { "Gi", 1ull << 30 },
     };
+    /* strtoull() would skip white space and take a sign. */
     if (*s < '0' || *s > '9') {
         return -1;
     }

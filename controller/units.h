@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 /* "10M": digits, then nothing or K/M/G (10^3/10^6/10^9) or Ki/Mi/Gi
- * (2^10/2^20/2^30).  Returns 0, or -1 (syntax, overflow). */
+ * (2^10/2^20/2^30).  Returns 0, or -1 (syntax, overflow) leaving *out
+ * alone.  experiments/units.py reads sizes the same way; tests/sizes.txt
+ * holds the cases both are tested against. */
 int parse_size(const char *, uint64_t *);
 
 /* One port, 1..65535. */

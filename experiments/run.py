@@ -36,6 +36,7 @@ sys.path.insert(0, HERE)
 import analyze            # noqa: E402
 import harness            # noqa: E402
 import report             # noqa: E402
+import units              # noqa: E402
 import workloads          # noqa: E402
 from harness import ROOT, log  # noqa: E402
 
@@ -52,15 +53,6 @@ RECORD_FIELDS = [
 ]
 
 
-def size_arg(text):
-    """'10M' -> 10000000 (K/M/G decimal, as the controller reads them)."""
-    mult = {'k': 10**3, 'm': 10**6, 'g': 10**9}
-    t = text.strip().lower()
-    if t and t[-1] in mult:
-        return int(float(t[:-1]) * mult[t[-1]])
-    return int(t)
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,8 +67,11 @@ def parse_args(argv):
     p.add_argument('--runs', type=int, default=1, help='runs per case')
     p.add_argument('--runs-table2', type=int, default=None,
                    help='runs of the table2 case (default --runs)')
-    p.add_argument('--threshold', default='10M',
-                   help='elision threshold, for controller and analyzer')
+    p.add_argument('--threshold', default='10M', action=units.SizeText,
+                   metavar='SIZE',
+                   help='elision threshold of controller and analyzer, a '
+                   'SIZE: digits, then nothing, K/M/G (10^3/10^6/10^9) or '
+                   'Ki/Mi/Gi (2^10/2^20/2^30) (default 10M)')
     p.add_argument('--http-ports', default='80')
     p.add_argument('--select', default='tcp:80', help='selective mode filter')
     p.add_argument('--truncate-len', type=int, default=128)
@@ -92,14 +87,19 @@ def parse_args(argv):
     p.add_argument('--host-mbit', type=float, default=None,
                    help='cap on client and server links (default none)')
     p.add_argument('--seed', default='elide-exp')
-    p.add_argument('--sizes', default=','.join(str(s) for s in workloads.SIZES))
+    p.add_argument('--sizes', action=units.SizeList, metavar='SIZE,...',
+                   default=','.join(str(s) for s in workloads.SIZES),
+                   help='body sizes of the sizes experiment (SIZE as for '
+                   '--threshold)')
     p.add_argument('--losses', default=','.join(str(x) for x in workloads.LOSSES))
     p.add_argument('--flow-csv', default=os.path.join(
         os.path.dirname(ROOT), 'shared', 'data', 'flow-sizes-agh2015.csv'))
     p.add_argument('--mixed-clients', type=int, default=4)
     p.add_argument('--mixed-requests', type=int, default=200,
                    help='requests per mixed client')
-    p.add_argument('--mixed-cap', default='40M', help='largest mixed size')
+    p.add_argument('--mixed-cap', default='40M', action=units.Size,
+                   metavar='SIZE',
+                   help='largest mixed size (default 40M)')
     p.add_argument('--mixed-weight', default='flows',
                    choices=['flows', 'packets', 'bytes'],
                    help='CDF column the mixed sizes are drawn from')
@@ -126,16 +126,20 @@ def parse_args(argv):
     a.experiments = [e for e in a.experiments.split(',') if e]
     a.modes = [m for m in a.modes.split(',') if m]
     a.caps = [float(c) for c in a.caps.split(',') if c != '']
-    a.sizes = [size_arg(s) for s in a.sizes.split(',') if s]
     a.losses = [float(x) for x in a.losses.split(',') if x]
-    a.mixed_cap = size_arg(a.mixed_cap)
-    a.threshold_bytes = size_arg(a.threshold)
+    a.threshold_bytes = units.parse_size(a.threshold)
     for m in a.modes:
         if m not in MODES:
             p.error('unknown mode %r' % m)
     for e in a.experiments:
         if e not in workloads.EXPERIMENTS:
             p.error('unknown experiment %r' % e)
+    # getopt_long() takes any unambiguous prefix, down to --th.
+    for word in a.ctl_args.split():
+        opt = word.split('=', 1)[0]
+        if len(opt) >= 4 and '--threshold'.startswith(opt):
+            p.error('--ctl-args: give the threshold as --threshold, which '
+                    'the analyzer reads too')
     if a.ctl_port in (6653, 16653, 26653, 36653):
         p.error('port %d belongs to other harnesses on this machine'
                 % a.ctl_port)
@@ -153,7 +157,10 @@ def mode_args(a, mode):
     elif mode == 'truncate':
         args += ['--truncate-len', str(a.truncate_len)]
     elif mode in ('elide-paper', 'elide'):
-        args += ['--threshold', a.threshold, '--http-ports', a.http_ports]
+        # The byte count, not the text: the controller, the analyzer and
+        # args.txt then hold the same number by construction.
+        args += ['--threshold', str(a.threshold_bytes),
+                 '--http-ports', a.http_ports]
     return args + a.ctl_args.split()
 
 
@@ -392,7 +399,7 @@ class Runner:
             truth = self.truth_pcap(raw, used)
             summary, which = analyze.analyze(
                 truth, os.path.join(raw, 'mirror.pcap'), a.http_ports,
-                a.threshold, os.path.join(raw, 'conns.csv'))
+                str(a.threshold_bytes), os.path.join(raw, 'conns.csv'))
             rec.update(summary)
             rec['analyzer'] = which
             if summary.get('heads') and summary.get('heads_covered') != \
@@ -400,7 +407,7 @@ class Runner:
                 with open(os.path.join(raw, 'missing-heads.txt'), 'w') as f:
                     f.write(analyze.missing_heads(
                         truth, os.path.join(raw, 'mirror.pcap'), a.http_ports,
-                        a.threshold))
+                        str(a.threshold_bytes)))
             with open(os.path.join(raw, 'summary.txt'), 'w') as f:
                 f.write(' '.join('%s=%s' % (k, summary[k])
                                  for k in analyze.SUMMARY_FIELDS) + '\n')

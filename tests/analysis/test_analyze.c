@@ -6,6 +6,9 @@
  * in reverse, because a capture may cut a head anywhere and deliver the
  * pieces in any order. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,28 +464,140 @@ Test(hwalk, retransmissions_and_overlaps)
 
 /* ---- options ---------------------------------------------------------- */
 
-/* --threshold: the controller and the analyzer share parse_size(). */
+/* --threshold: the controller and the analyzer share parse_size(), and
+ * experiments/units.py reimplements it; tests/sizes.txt holds the cases
+ * all of them are checked against (its header gives the line format). */
+#define SIZES_FILE "tests/sizes.txt"
+
+static int
+hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* One line of SIZES_FILE: 0 with the case in in, *valid and *want; 1 for
+ * a blank or comment line; -1 for a malformed one, which fails the test
+ * rather than being skipped, so that a typo cannot drop a case. */
+static int
+size_case(const char *p, char *in, size_t cap, bool *valid, uint64_t *want)
+{
+    size_t n = 0;
+
+    p += strspn(p, " \t");
+    if (*p == '\0' || *p == '\n' || *p == '#') {
+        return 1;
+    }
+    if (*p++ != '"') {
+        return -1;
+    }
+    for (;;) {
+        char c = *p++;
+        if (c == '\0' || c == '\n') {
+            return -1;
+        }
+        if (c == '"') {
+            break;
+        }
+        if (c == '\\') {
+            switch (*p++) {
+            case '\\': c = '\\'; break;
+            case '"': c = '"'; break;
+            case 't': c = '\t'; break;
+            case 'n': c = '\n'; break;
+            case 'x': {
+                int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+                /* A NUL would end the C string early but not Python's. */
+                if (lo < 0 || (hi | lo) == 0) {
+                    return -1;
+                }
+                c = (char) (hi << 4 | lo);
+                p += 2;
+                break;
+            }
+            default:
+                return -1;
+            }
+        }
+        if (n + 1 >= cap) {
+            return -1;
+        }
+        in[n++] = c;
+    }
+    in[n] = '\0';
+    if (*p != ' ' && *p != '\t') {
+        return -1;
+    }
+    p += strspn(p, " \t");
+    size_t len = strcspn(p, " \t\n#");
+    if (len == 7 && !strncmp(p, "invalid", 7)) {
+        *valid = false;
+        *want = 0;
+    } else {
+        /* The expectation is read without parse_size(), which it checks. */
+        char *end;
+        if (len == 0 || strspn(p, "0123456789") != len) {
+            return -1;
+        }
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (errno || end != p + len) {
+            return -1;
+        }
+        *valid = true;
+        *want = v;
+    }
+    p += len;
+    p += strspn(p, " \t");
+    return *p == '\0' || *p == '\n' || *p == '#' ? 0 : -1;
+}
+
 Test(options, size_values)
 {
-    static const struct { const char *in; int rc; uint64_t v; } cases[] = {
-        { "0", 0, 0 }, { "1", 0, 1 }, { "10M", 0, 10000000 },
-        { "10Mi", 0, 10485760 }, { "36000000", 0, 36000000 },
-        { "1K", 0, 1000 }, { "1Ki", 0, 1024 }, { "3G", 0, 3000000000u },
-        { "3Gi", 0, 3221225472u }, { "64Ki", 0, 65536 }, { "007", 0, 7 },
-        { "18446744073709551615", 0, UINT64_MAX },
-        { "18446744073709551616", -1, 0 }, { "18446744073709552K", -1, 0 },
-        { "", -1, 0 }, { "M", -1, 0 }, { "-1", -1, 0 }, { "+5", -1, 0 },
-        { " 5", -1, 0 }, { "5 ", -1, 0 }, { "5k", -1, 0 }, { "5m", -1, 0 },
-        { "5KiB", -1, 0 }, { "5.5M", -1, 0 }, { "0x10", -1, 0 },
-        { "10MM", -1, 0 },
-    };
+    FILE *f = fopen(SIZES_FILE, "r");
+    cr_assert_not_null(f, "%s: %s (the tests run from the repository root)",
+                       SIZES_FILE, strerror(errno));
 
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        uint64_t v = 7;
-        int rc = parse_size(cases[i].in, &v);
-        cr_expect_eq(rc, cases[i].rc, "'%s': %d", cases[i].in, rc);
-        cr_expect_eq(v, cases[i].rc ? 7 : cases[i].v, "'%s'", cases[i].in);
+    char *line = NULL, in[256];
+    size_t linecap = 0, n_valid = 0, n_invalid = 0;
+    unsigned lineno = 0;
+    while (getline(&line, &linecap, f) != -1) {
+        bool valid;
+        uint64_t want, v = 7;
+
+        lineno++;
+        int rc = size_case(line, in, sizeof in, &valid, &want);
+        cr_expect_geq(rc, 0, "%s:%u: malformed line: %s", SIZES_FILE, lineno,
+                      line);
+        if (rc) {
+            continue;
+        }
+        rc = parse_size(in, &v);
+        if (valid) {
+            n_valid++;
+            cr_expect(rc == 0 && v == want, "%s:%u: '%s': rc %d, %" PRIu64
+                      ", want %" PRIu64, SIZES_FILE, lineno, in, rc, v, want);
+        } else {
+            n_invalid++;
+            /* A rejected value must leave the option's default alone. */
+            cr_expect(rc == -1 && v == 7, "%s:%u: '%s': rc %d, %" PRIu64
+                      ", want invalid", SIZES_FILE, lineno, in, rc, v);
+        }
     }
+    free(line);
+    fclose(f);
+    /* An emptied or truncated table must not pass. */
+    cr_expect_geq(n_valid, 30, "%zu valid cases in %s", n_valid, SIZES_FILE);
+    cr_expect_geq(n_invalid, 80, "%zu invalid cases in %s", n_invalid,
+                  SIZES_FILE);
 }
 
 Test(options, ports_parity_with_controller)
