@@ -71,7 +71,7 @@ e2e: build/elide-controller build/san/elide-controller
 # Everything CI runs, fastest first.
 test: deps ovs
 	$(MAKE) all asan build/test-unit
-	$(MAKE) unit unit-san
+	$(MAKE) unit unit-san test-py
 	$(MAKE) test-analysis
 	$(MAKE) fuzz-smoke
 	$(MAKE) test-ofp-hostile
@@ -144,6 +144,34 @@ FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Icontroller \
 build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard controller/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+
+# fuzz_conn checks conn.c against an oracle that walks what the model
+# endpoints received with the analyzer's head walker.
+ORACLE_SRC := analysis/hwalk.c analysis/ivset.c
+build/fuzz/fuzz_conn: fuzz/fuzz_conn.c $(LIB_SRC) $(ORACLE_SRC) \
+                      $(wildcard controller/*.h analysis/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ianalysis -o $@ $< $(LIB_SRC) $(ORACLE_SRC)
+
+# fuzz_http_diff (fuzz/DIFFERENTIAL.md): http.c against libhtp and
+# http-parser, the documented classes of difference allowed, any other an
+# abort.  `make test-http-diff` (run by fuzz-smoke) replays its seeds
+# without fuzzing and prints how many inputs fell into each class.
+FUZZERS += http_diff
+HTTP_DIFF_SRC  := fuzz/http_diff.c fuzz/http_diff_libs.c controller/http.c
+HTTP_DIFF_DEPS := $(HTTP_DIFF_SRC) fuzz/http_diff.h fuzz/http_diff_classes.h \
+                  controller/http.h
+HTTP_DIFF_LIBS := -lhtp -lhttp_parser
+.PHONY: test-http-diff
+build/fuzz/fuzz_http_diff: fuzz/fuzz_http_diff.c $(HTTP_DIFF_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ifuzz -o $@ $< $(HTTP_DIFF_SRC) $(HTTP_DIFF_LIBS)
+build/test-http-diff: tests/diff/test_http_diff.c $(HTTP_DIFF_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Ifuzz -o $@ $< $(HTTP_DIFF_SRC) $(HTTP_DIFF_LIBS)
+test-http-diff: build/test-http-diff
+	./build/test-http-diff fuzz/corpus/http_diff
+fuzz-smoke: test-http-diff
 
 fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 	@for f in $(FUZZERS); do \
@@ -225,4 +253,11 @@ plots: deps
 
 ci-regress: experiment-deps
 	$(PY3) experiments/ci_regress.py
+
+# Python tests, no network: experiments/units.py and run.py's options
+# against tests/sizes.txt, which the C tests read too; the binaries are
+# checked against the same table (they only parse options).
+.PHONY: test-py
+test-py: build/elide-controller build/mirror-analyze
+	$(PY3) -m unittest discover -s tests/py
 # ---- end experiments -------------------------------------------------------

@@ -11,6 +11,9 @@ PACKAGES=(
     openvswitch-switch openvswitch-testcontroller mininet
     tcpdump tshark nginx-light curl iproute2 iptables ethtool iputils-ping
     gnuplot-nox python3-scapy clang libclang-rt-14-dev
+    # libhtp (Suricata's parser) and http-parser (nodejs's old one), the
+    # other two parsers of fuzz_http_diff and test-http-diff
+    libhtp-dev libhttp-parser-dev
     openssl procps util-linux
 )
 # `make bench` also profiles (bench/profile.sh): EXTRA_PACKAGES="valgrind linux-perf".

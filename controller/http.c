@@ -28,6 +28,7 @@ struct fields {
     uint64_t cl;
     bool te_seen;           /* any Transfer-Encoding field */
     bool te_chunked;        /* the last coding seen so far is chunked */
+    bool te_chunked_params; /* some chunked had parameters (an error) */
     bool close;             /* Connection: close */
     bool keep_alive;        /* Connection: keep-alive */
     bool expect_continue;   /* Expect: 100-continue */
@@ -161,9 +162,11 @@ content_length(struct fields *f, const uint8_t *v, size_t n)
 }
 
 /* RFC 9112 6.1: Transfer-Encoding is a list of codings that may span several
- * field lines; only the final one matters for framing (RFC 9112 6.3).  The
- * coding name is compared without its parameters: if a peer rejects
- * "chunked;x" instead, it sees less as headers than we do, never more. */
+ * field lines; only the final one matters for framing (RFC 9112 6.3).
+ * RFC 9112 7.1: "The chunked coding does not define any parameters.  Their
+ * presence SHOULD be treated as an error": "chunked;x=1" is not taken as
+ * chunked (http-parser reads such a response until close, libhtp as
+ * chunked), and an error it stays (HTTP_A_TE_NOT_CHUNKED, untrusted). */
 static void
 transfer_encoding(struct fields *f, const uint8_t *v, size_t n)
 {
@@ -179,7 +182,9 @@ transfer_encoding(struct fields *f, const uint8_t *v, size_t n)
         }
         /* RFC 9110 5.6.1: empty list elements do not count. */
         if (en > 0) {
-            f->te_chunked = ci_eq(e, name, "chunked");
+            bool chunked = ci_eq(e, name, "chunked");
+            f->te_chunked_params |= chunked && name < en;
+            f->te_chunked = chunked && name == en;
         }
     }
 }
@@ -338,7 +343,7 @@ common_anomalies(struct fields *f, int minor)
     }
     /* RFC 9112 6.1: TE in an HTTP/1.0 message MUST be treated as faulty
      * framing, since 1.0 has no chunked coding to end on. */
-    if (f->te_seen && minor == 0) {
+    if ((f->te_seen && minor == 0) || f->te_chunked_params) {
         f->anomalies |= HTTP_A_TE_NOT_CHUNKED;
     }
 }
@@ -464,7 +469,14 @@ http_parse_response(const uint8_t *buf, size_t len, bool req_head,
     resp->has_content_length = f.cl_valid;
 
     int s = resp->status;
-    if (s == 101) {
+    if (f.anomalies & HTTP_A_OBS_FOLD) {
+        /* RFC 9112 5.2: recipients disagree on what a fold is (libhtp
+         * ends a response head at a line of SP LF, which is a fold here),
+         * so where this head ends, and so where the next one starts, is
+         * uncertain even when no body follows: nothing after it is
+         * trusted, whatever the status. */
+        resp->framing = HTTP_BODY_UNTRUSTED;
+    } else if (s == 101) {
         /* RFC 9110 15.2.2: the new protocol starts right after the head,
          * whatever the request was. */
         resp->framing = HTTP_BODY_TUNNEL;

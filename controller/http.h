@@ -44,8 +44,12 @@ enum http_framing {
 #define HTTP_A_CL_LEADING_ZERO 0x0010 /* "007": valid grammar, but parsed
                                        * differently across implementations */
 #define HTTP_A_TE_NOT_CHUNKED 0x0020  /* request TE whose final coding is not
-                                       * chunked (RFC 9112 6.3 item 4) */
-#define HTTP_A_OBS_FOLD       0x0040  /* obsolete line folding */
+                                       * chunked (RFC 9112 6.3 item 4), TE
+                                       * in HTTP/1.0 (RFC 9112 6.1), or
+                                       * chunked with parameters (RFC 9112
+                                       * 7.1) */
+#define HTTP_A_OBS_FOLD       0x0040  /* obsolete line folding: untrusted
+                                       * framing even without a body */
 #define HTTP_A_CL_DUPLICATE   0x0080  /* several identical CL values
                                        * (accepted, reported) */
 

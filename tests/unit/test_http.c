@@ -376,6 +376,58 @@ Test(http_response, obs_fold)
                  .content_length = 10, .anomalies = HTTP_A_OBS_FOLD));
 }
 
+/* Found by the differential test (fuzz/DIFFERENTIAL.md): libhtp ends a
+ * response head at a line of SP LF, which is a fold to http.c, so even a
+ * response without a body leaves the next head's start uncertain; the
+ * fold made that response "none" and the connection went on being
+ * parsed (RFC 9112 5.2). */
+Test(http_response, obs_fold_without_body)
+{
+    RESP_OK("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n \nX: y\r\n\r\n",
+            true, false, RESP(.status = 200, .framing = HTTP_BODY_UNTRUSTED,
+                              .content_length = 5,
+                              .anomalies = HTTP_A_OBS_FOLD));
+    RESP_OK("HTTP/1.1 204 No Content\r\nX: a\r\n\tb\r\n\r\n", false, false,
+            RESP(.status = 204, .framing = HTTP_BODY_UNTRUSTED,
+                 .anomalies = HTTP_A_OBS_FOLD));
+    RESP_OK("HTTP/1.1 304 Not Modified\r\nX: a\r\n b\r\n\r\n", false, false,
+            RESP(.status = 304, .framing = HTTP_BODY_UNTRUSTED,
+                 .anomalies = HTTP_A_OBS_FOLD));
+    RESP_OK("HTTP/1.1 103 Early Hints\r\nLink: a\r\n b\r\n\r\n", false, false,
+            RESP(.status = 103, .framing = HTTP_BODY_UNTRUSTED,
+                 .anomalies = HTTP_A_OBS_FOLD));
+    RESP_OK("HTTP/1.1 101 Switching Protocols\r\nUpgrade: a\r\n b\r\n\r\n",
+            false, false, RESP(.status = 101, .framing = HTTP_BODY_UNTRUSTED,
+                               .anomalies = HTTP_A_OBS_FOLD));
+    RESP_OK("HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", false, true,
+            RESP(.status = 200, .framing = HTTP_BODY_UNTRUSTED,
+                 .anomalies = HTTP_A_OBS_FOLD));
+}
+
+/* RFC 9112 7.1: parameters on chunked SHOULD be treated as an error;
+ * http.c used to take "chunked;x=1" as chunked, where http-parser reads
+ * the response until close (found by the differential test). */
+Test(http_response, chunked_with_parameters)
+{
+    RESP_OK("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;x=1\r\n\r\n",
+            false, false, RESP(.status = 200, .framing = HTTP_BODY_UNTRUSTED,
+                               .anomalies = HTTP_A_TE_NOT_CHUNKED));
+    RESP_OK("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked ; x\r\n\r\n",
+            false, false, RESP(.status = 200, .framing = HTTP_BODY_UNTRUSTED,
+                               .anomalies = HTTP_A_TE_NOT_CHUNKED));
+    /* An error anywhere in the list, even before a final plain chunked. */
+    RESP_OK("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked;x, chunked\r\n\r\n",
+            false, false, RESP(.status = 200, .framing = HTTP_BODY_UNTRUSTED,
+                               .anomalies = HTTP_A_TE_NOT_CHUNKED));
+    /* Without a body it frames nothing (RFC 9112 6.3 item 1). */
+    RESP_OK("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked;x\r\n\r\n",
+            false, false, RESP(.status = 304, .framing = HTTP_BODY_NONE,
+                               .anomalies = HTTP_A_TE_NOT_CHUNKED));
+    /* Parameters on another coding are that coding's business. */
+    RESP_OK("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip;q=1, chunked\r\n\r\n",
+            false, false, RESP(.status = 200, .framing = HTTP_BODY_CHUNKED));
+}
+
 Test(http_response, bare_lf)
 {
     RESP_OK("HTTP/1.1 200 OK\nContent-Length: 36000000\n"
@@ -524,6 +576,15 @@ Test(http_request, te_not_chunked)
                .framing = HTTP_BODY_UNTRUSTED,
                .anomalies = HTTP_A_TE_NOT_CHUNKED));
     REQ_OK("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+           REQ(.method = "POST", .target = "/",
+               .framing = HTTP_BODY_UNTRUSTED,
+               .anomalies = HTTP_A_TE_NOT_CHUNKED));
+}
+
+/* RFC 9112 7.1, as for responses (chunked_with_parameters). */
+Test(http_request, chunked_with_parameters)
+{
+    REQ_OK("POST / HTTP/1.1\r\nTransfer-Encoding: chunked;x=1\r\n\r\n",
            REQ(.method = "POST", .target = "/",
                .framing = HTTP_BODY_UNTRUSTED,
                .anomalies = HTTP_A_TE_NOT_CHUNKED));
