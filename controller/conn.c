@@ -7,160 +7,45 @@
 
 #include "buf.h"
 #include "http.h"
+#include "reasm.h"
 
-/* Reassembly window for one direction of the byte stream, anchored where
- * the next HTTP head starts.  Packet-Ins reach the controller out of order
- * (the switch's upcall threads, retransmissions), so bytes past the head
- * are kept too: after the head is parsed the window moves to where the next
- * head starts (ra_rebase) and whatever already arrived there is parsed from
- * here.  Allocated only while needed, in chunks; the first chunk is the
- * head bound, so a head is always contiguous in memory.  Bytes beyond the
- * window, or beyond the global budget, are dropped and remembered: a head
- * that may lie among them is not parsed (the connection falls back to
- * mirroring everything). */
-#define RA_CHUNK CONN_HEAD_MAX
-#define RA_CHUNKS 16
-#define RA_WIN ((uint64_t) RA_CHUNK * RA_CHUNKS)
-#define RA_BUDGET 4096              /* chunks, all connections (~72 MB) */
-
-struct ra_chunk {
-    uint8_t data[RA_CHUNK];
-    uint8_t have[RA_CHUNK / 8];
+struct conn_aux {
+    struct reasm *ra[2];            /* head reassembly, C2S and S2C */
+    struct hcopy *hc[2];            /* parsed heads not yet acknowledged */
+    uint64_t dropped_lo[2], dropped_hi[2];  /* bytes not kept for parsing */
+    uint64_t ooo_lo, ooo_hi;        /* client bytes seen past a hole in hi */
 };
 
 _Static_assert(CONN_MAX_PENDING == 32, "pend_head and pend_n are 5 and 6 bits");
-
-struct reasm {
-    uint64_t start;                 /* stream offset of position 0 */
-    uint32_t contig;                /* positions [0, contig) all present */
-    uint32_t scan;                  /* head-end search resumes here */
-    uint32_t end;                   /* highest position held + 1 */
-    struct ra_chunk *ch[RA_CHUNKS];
-};
-
-static size_t ra_chunks_live;
+_Static_assert(REASM_CHUNK == CONN_HEAD_MAX, "a head fits in the first chunk");
 
 static struct reasm *
-reasm_new(uint64_t start)
+ra_of(const struct conn *c, enum conn_dir dir)
 {
-    struct reasm *ra = xcalloc(1, sizeof *ra);
-    ra->start = start;
-    return ra;
+    return c->aux ? c->aux->ra[dir] : NULL;
 }
 
-static bool
-ra_has(const struct reasm *ra, uint32_t pos)
+static struct conn_aux *
+aux_of(struct conn *c)
 {
-    const struct ra_chunk *ch = ra->ch[pos / RA_CHUNK];
-    pos %= RA_CHUNK;
-    return ch && ch->have[pos / 8] & (1u << (pos % 8));
+    if (!c->aux) {
+        c->aux = xcalloc(1, sizeof *c->aux);
+    }
+    return c->aux;
 }
 
+/* Frees the aux part once nothing in it is live. */
 static void
-reasm_free(struct reasm **rap)
+aux_gc(struct conn *c)
 {
-    struct reasm *ra = *rap;
-    if (ra) {
-        for (int i = 0; i < RA_CHUNKS; i++) {
-            if (ra->ch[i]) {
-                free(ra->ch[i]);
-                ra_chunks_live--;
-            }
-        }
-        free(ra);
-        *rap = NULL;
+    struct conn_aux *x = c->aux;
+    if (x && !x->ra[C2S] && !x->ra[S2C] && !x->hc[C2S] && !x->hc[S2C]
+        && x->dropped_hi[C2S] <= x->dropped_lo[C2S]
+        && x->dropped_hi[S2C] <= x->dropped_lo[S2C]
+        && x->ooo_hi <= x->ooo_lo) {
+        free(x);
+        c->aux = NULL;
     }
-}
-
-/* Stores bytes at stream offset 'off'.  A byte already held that differs
- * from the new one (an overlapping retransmission with other data) keeps
- * the first copy, as most TCP stacks do, and sets *conflict.  Returns the
- * number of bytes dropped (beyond the window or the budget). */
-static size_t
-reasm_add(struct reasm *ra, uint64_t off, const uint8_t *data, size_t len,
-          bool *conflict)
-{
-    size_t dropped = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (off + i < ra->start) {
-            continue;
-        }
-        uint64_t pos = off + i - ra->start;
-        if (pos >= RA_WIN) {
-            dropped += len - i;
-            break;
-        }
-        struct ra_chunk **chp = &ra->ch[pos / RA_CHUNK];
-        if (!*chp) {
-            if (ra_chunks_live >= RA_BUDGET) {
-                dropped++;
-                continue;
-            }
-            *chp = xcalloc(1, sizeof **chp);
-            ra_chunks_live++;
-        }
-        uint32_t p = (uint32_t) (pos % RA_CHUNK);
-        uint8_t bit = 1u << (p % 8);
-        if ((*chp)->have[p / 8] & bit) {
-            if ((*chp)->data[p] != data[i]) {
-                *conflict = true;
-            }
-        } else {
-            (*chp)->data[p] = data[i];
-            (*chp)->have[p / 8] |= bit;
-            if (pos + 1 > ra->end) {
-                ra->end = (uint32_t) (pos + 1);
-            }
-        }
-    }
-    while (ra->contig < RA_WIN && ra_has(ra, ra->contig)) {
-        ra->contig++;
-    }
-    return dropped;
-}
-
-/* Moves the window to start at 'start' (>= its start), keeping the bytes
- * held from there on; frees it when none remain. */
-static void
-ra_rebase(struct reasm **rap, uint64_t start)
-{
-    struct reasm *ra = *rap;
-    if (!ra || start == ra->start) {
-        return;
-    }
-    if (start < ra->start || start - ra->start >= ra->end) {
-        reasm_free(rap);
-        return;
-    }
-    struct reasm *nr = reasm_new(start);
-    uint32_t shift = (uint32_t) (start - ra->start);
-    bool conflict = false;
-    for (uint32_t pos = shift; pos < ra->end; pos++) {
-        if (ra_has(ra, pos)) {
-            const uint8_t *b = &ra->ch[pos / RA_CHUNK]->data[pos % RA_CHUNK];
-            reasm_add(nr, ra->start + pos, b, 1, &conflict);
-        }
-    }
-    reasm_free(rap);
-    *rap = nr->end ? nr : (reasm_free(&nr), NULL);
-}
-
-/* Length of the complete head at the window's start, 0 if incomplete, -1
- * if the bound is full without an end. */
-static long
-ra_head(struct reasm *ra, const uint8_t **head)
-{
-    uint32_t n = ra->contig < RA_CHUNK ? ra->contig : RA_CHUNK;
-    if (n > ra->scan) {
-        size_t from = ra->scan >= 3 ? ra->scan - 3 : 0;
-        long e = http_find_head_end(ra->ch[0]->data, n, from);
-        ra->scan = n;
-        if (e > 0) {
-            *head = ra->ch[0]->data;
-            return e;
-        }
-    }
-    return ra->contig >= RA_CHUNK ? -1 : 0;
 }
 
 void
@@ -178,8 +63,15 @@ conn_init(struct conn *c, uint32_t cli_ip, uint16_t cli_port,
 void
 conn_free(struct conn *c)
 {
-    reasm_free(&c->req_ra);
-    reasm_free(&c->resp_ra);
+    struct conn_aux *x = c->aux;
+    if (x) {
+        for (int d = 0; d < 2; d++) {
+            reasm_free(&x->ra[d]);
+            hcopy_free(&x->hc[d]);
+        }
+        free(x);
+        c->aux = NULL;
+    }
 }
 
 static void
@@ -210,11 +102,17 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
     }
     c->pass = true;
     c->rs = RS_PASS;
-    reasm_free(&c->req_ra);
-    reasm_free(&c->resp_ra);
+    if (c->aux) {
+        for (int d = 0; d < 2; d++) {
+            reasm_free(&c->aux->ra[d]);
+            hcopy_free(&c->aux->hc[d]);
+        }
+    }
     struct conn_event e = { .type = CE_PASSTHROUGH, .kind = reason };
     emit(env, c, &e);
-    if (!env->cfg->paper && !c->no_entries) {
+    /* A connection that is over gets no entries: they could outlive it
+     * and meet the next connection on the same 4-tuple. */
+    if (!env->cfg->paper && !c->no_entries && !c->closed) {
         if (c->entry[S2C] == ENTRY_FWD && c->s2c_elides) {
             /* Deleted, not overwritten: its removal reports elide_end. */
             out->ops |= CONN_OP_DELETE_S2C;
@@ -231,6 +129,12 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
     }
 }
 
+static const char *
+unseen_kind(enum conn_dir dir)
+{
+    return dir == C2S ? "unseen_request_bytes" : "unseen_response_bytes";
+}
+
 /* Stream offset of 'seq' in direction 'h' (RFC 9293 3.4: sequence numbers
  * compare modulo 2^32, so unwrap against a nearby reference). */
 static int64_t
@@ -238,41 +142,6 @@ unwrap(const struct half *h, uint32_t seq)
 {
     uint32_t base = h->isn + 1 + (uint32_t) h->ref;
     return (int64_t) h->ref + (int32_t) (seq - base);
-}
-
-/* The controller saw [off, end) of 'dir': 'hi' grows only contiguously (a
- * hole is not seen, whatever lies beyond it), 'ref' to the furthest byte.
- * Client bytes seen past a hole (Packet-Ins arrive out of order) are kept
- * as one range, joined once the hole fills; a second disjoint range keeps
- * the nearer one (the error is then a false alert, never a missed one).
- * The server's side needs no such range: its bytes past a hole are held
- * in the head reassembly window (see frontier()). */
-static void
-advance(struct conn *c, enum conn_dir dir, uint64_t off, uint64_t end)
-{
-    struct half *h = &c->h[dir];
-    if (end > h->ref) {
-        h->ref = end;
-    }
-    if (off <= h->hi) {
-        if (end > h->hi) {
-            h->hi = end;
-        }
-        if (dir == C2S && c->ooo_hi > c->ooo_lo && c->ooo_lo <= h->hi) {
-            if (c->ooo_hi > h->hi) {
-                h->hi = c->ooo_hi;
-            }
-            c->ooo_lo = c->ooo_hi = 0;
-        }
-    } else if (dir == C2S && end > off) {
-        if (c->ooo_hi <= c->ooo_lo || end < c->ooo_lo) {
-            c->ooo_lo = off;            /* the first, or a nearer one */
-            c->ooo_hi = end;
-        } else if (off <= c->ooo_hi) {
-            c->ooo_lo = off < c->ooo_lo ? off : c->ooo_lo;     /* join */
-            c->ooo_hi = end > c->ooo_hi ? end : c->ooo_hi;
-        }
-    }
 }
 
 /* Where the bytes of 'dir' stop being accounted for: seen here, parked in
@@ -284,7 +153,7 @@ static uint64_t
 frontier(const struct conn *c, enum conn_dir dir)
 {
     uint64_t f = c->h[dir].hi;
-    const struct reasm *ra = dir == C2S ? c->req_ra : c->resp_ra;
+    const struct reasm *ra = ra_of(c, dir);
     if (ra && ra->start <= f && ra->start + ra->contig > f) {
         f = ra->start + ra->contig;
     }
@@ -298,6 +167,54 @@ frontier(const struct conn *c, enum conn_dir dir)
         }
     }
     return f;
+}
+
+/* The controller saw [off, end) of 'dir' (a FIN counts as its sequence
+ * byte): 'hi' grows only contiguously with what is accounted for (a hole
+ * is not seen, whatever lies beyond it), 'ref' to the furthest byte.
+ * Bytes seen past a hole are remembered (past_hole) until the hole fills;
+ * client bytes past one are also kept as one range, joined once the hole
+ * fills; a second disjoint range keeps the nearer one (the error is then a
+ * false alert, never a missed one).  The server's bytes past a hole before
+ * a head are held in the head reassembly window (see frontier()). */
+static void
+advance(struct conn *c, enum conn_dir dir, uint64_t off, uint64_t end)
+{
+    struct half *h = &c->h[dir];
+    if (end > h->ref) {
+        h->ref = end;
+    }
+    if (off <= frontier(c, dir)) {
+        if (end > h->hi) {
+            h->hi = end;
+        }
+        struct conn_aux *x = c->aux;
+        if (dir == C2S && x && x->ooo_hi > x->ooo_lo && x->ooo_lo <= h->hi) {
+            if (x->ooo_hi > h->hi) {
+                h->hi = x->ooo_hi;
+            }
+            x->ooo_lo = x->ooo_hi = 0;
+        }
+        if (h->fin && h->ref == frontier(c, dir) + 1) {
+            /* The FIN came before the last bytes (Open vSwitch delivers
+             * Packet-Ins out of order): they filled the hole up to it. */
+            h->hi = h->ref;
+        }
+        return;
+    }
+    if (off > c->past_hole[dir]) {
+        c->past_hole[dir] = off;
+    }
+    if (dir == C2S && end > off) {
+        struct conn_aux *x = aux_of(c);
+        if (x->ooo_hi <= x->ooo_lo || end < x->ooo_lo) {
+            x->ooo_lo = off;            /* the first, or a nearer one */
+            x->ooo_hi = end;
+        } else if (off <= x->ooo_hi) {
+            x->ooo_lo = off < x->ooo_lo ? off : x->ooo_lo;     /* join */
+            x->ooo_hi = end > x->ooo_hi ? end : x->ooo_hi;
+        }
+    }
 }
 
 static bool
@@ -328,28 +245,75 @@ pend_pop(struct conn *c)
     }
 }
 
-/* Remembers stream bytes [lo, hi) that passed without being kept for
- * parsing; a head that may lie among them cannot be parsed. */
+/* Remembers stream bytes [lo, hi) of 'dir' that passed without being kept
+ * for parsing; a head that may lie among them cannot be parsed. */
 static void
-note_dropped(struct conn *c, uint64_t lo, uint64_t hi)
+note_dropped(struct conn *c, enum conn_dir dir, uint64_t lo, uint64_t hi)
 {
-    if (c->dropped_hi <= c->dropped_lo) {
-        c->dropped_lo = lo;
-        c->dropped_hi = hi;
+    struct conn_aux *x = aux_of(c);
+    if (x->dropped_hi[dir] <= x->dropped_lo[dir]) {
+        x->dropped_lo[dir] = lo;
+        x->dropped_hi[dir] = hi;
     } else {
-        c->dropped_lo = lo < c->dropped_lo ? lo : c->dropped_lo;
-        c->dropped_hi = hi > c->dropped_hi ? hi : c->dropped_hi;
+        x->dropped_lo[dir] = lo < x->dropped_lo[dir] ? lo : x->dropped_lo[dir];
+        x->dropped_hi[dir] = hi > x->dropped_hi[dir] ? hi : x->dropped_hi[dir];
     }
 }
 
-/* Adds payload [a, a+len) to the head starting at 'start' and gives the
- * head if complete: returns its length and points *head at its bytes, 0 if
- * it is still incomplete, -1 if it exceeds the bound. */
-static long
-collect_head(struct conn *c, const struct conn_env *env, struct reasm **rap,
-             uint64_t start, uint64_t a, const uint8_t *data, size_t len,
-             const uint8_t **head)
+/* True when bytes of 'dir' not kept for parsing may hold part of a head
+ * starting at 'start'. */
+static bool
+head_dropped(const struct conn *c, enum conn_dir dir, uint64_t start)
 {
+    const struct conn_aux *x = c->aux;
+    return x && x->dropped_hi[dir] > start
+           && x->dropped_lo[dir] < start + CONN_HEAD_MAX;
+}
+
+/* Two copies of the same stream bytes with different content: which one
+ * the receiving host kept is unknowable from here (Linux's out-of-order
+ * queue may take a later covering copy, other stacks the first), so no
+ * parse of this connection can be trusted any longer. */
+static void
+conflict(struct conn *c, const struct conn_env *env, struct conn_out *out)
+{
+    alert(c, env, "overlap_conflict", 0,
+          "retransmitted head bytes differ from the first copy");
+    go_pass(c, env, "overlap_conflict", out);
+}
+
+/* Bytes [off, off+len) of 'dir' before the current parse point arrived
+ * again: compared with the copies of the heads parsed there. */
+static void
+check_old(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+          uint64_t off, const uint8_t *data, size_t len, struct conn_out *out)
+{
+    if (c->aux && hcopy_differs(c->aux->hc[dir], off, data, len)) {
+        conflict(c, env, out);
+    }
+}
+
+/* Keeps a copy of the head just parsed at [start, start+hl) until the
+ * peer acknowledges it. */
+static void
+keep_head(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+          uint64_t start, const uint8_t *head, long hl, struct conn_out *out)
+{
+    if (hcopy_add(&aux_of(c)->hc[dir], start, head, (uint32_t) hl)) {
+        go_pass(c, env, "head_copies", out);
+    }
+}
+
+/* Adds payload [a, a+len) to the head of 'dir' starting at 'start' and
+ * gives the head if complete: returns its length and points *head at its
+ * bytes, 0 if it is still incomplete, -1 if it exceeds the bound.  A
+ * conflict with bytes already held ends parsing (c->pass). */
+static long
+collect_head(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+             uint64_t start, uint64_t a, const uint8_t *data, size_t len,
+             const uint8_t **head, struct conn_out *out)
+{
+    struct reasm **rap = &aux_of(c)->ra[dir];
     if (!*rap && a == start) {
         /* Fast path: the whole head in one segment, no copy. */
         long e = http_find_head_end(data, len, 0);
@@ -361,17 +325,21 @@ collect_head(struct conn *c, const struct conn_env *env, struct reasm **rap,
     if (!*rap) {
         *rap = reasm_new(start);
     }
-    bool conflict = false;
-    size_t dropped = reasm_add(*rap, a, data, len, &conflict);
+    bool differ = false;
+    size_t dropped = reasm_add(*rap, a, data, len, &differ);
     if (dropped) {
-        note_dropped(c, a + len - dropped, a + len);
+        note_dropped(c, dir, a + len - dropped, a + len);
     }
-    if (conflict) {
-        alert(c, env, "overlap_conflict", 0,
-              "retransmitted head bytes differ from the first copy");
+    if (differ) {
+        conflict(c, env, out);
+        return 0;
     }
-    return (*rap)->ch[0] ? ra_head(*rap, head) : 0;
+    return reasm_head(*rap, head);
 }
+
+static void install_for_response(struct conn *, const struct conn_env *,
+                                 struct conn_out *, bool elided,
+                                 uint64_t body_len);
 
 /* Client-to-server payload [off, off+len): requests. */
 static void
@@ -384,18 +352,28 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
         const uint8_t *head;
         long hl;
         if (a < b && a < start) {
-            a = start < b ? start : b;      /* request body */
+            /* A request body, or a retransmission of heads parsed. */
+            uint64_t e = start < b ? start : b;
+            check_old(c, env, C2S, a, data + (a - off), (size_t) (e - a), out);
+            a = e;
             continue;
         }
+        if (head_dropped(c, C2S, start)) {
+            go_pass(c, env, "reorder_window", out);
+            return;
+        }
         if (a < b) {
-            bool buffered = c->req_ra || a != start;
-            hl = collect_head(c, env, &c->req_ra, start, a, data + (a - off),
-                              b - a, &head);
+            bool buffered = ra_of(c, C2S) || a != start;
+            hl = collect_head(c, env, C2S, start, a, data + (a - off), b - a,
+                              &head, out);
             a = buffered || hl <= 0 ? b : start + (uint64_t) hl;
-        } else if (c->req_ra && c->req_ra->ch[0]) {
-            hl = ra_head(c->req_ra, &head);
+        } else if (ra_of(c, C2S)) {
+            hl = reasm_head(ra_of(c, C2S), &head);
         } else {
             break;
+        }
+        if (c->pass) {
+            return;
         }
         if (hl < 0) {
             alert(c, env, "header_too_large", CONN_HEAD_MAX,
@@ -444,37 +422,55 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
             go_pass(c, env, "chunked_request", out);
             return;
         }
+        keep_head(c, env, C2S, start, head, hl, out);
+        if (c->pass) {
+            return;
+        }
         c->req_start = start + (uint64_t) hl
                        + (rq.framing == HTTP_BODY_LENGTH ? rq.content_length : 0);
-        if (c->req_ra) {
+        struct reasm *ra = ra_of(c, C2S);
+        if (ra) {
             /* What the window held contiguously was seen. */
-            uint64_t seen = c->req_ra->start + c->req_ra->contig;
-            if (c->req_ra->start <= c->h[C2S].hi && seen > c->h[C2S].hi) {
+            uint64_t seen = ra->start + ra->contig;
+            if (ra->start <= c->h[C2S].hi && seen > c->h[C2S].hi) {
                 c->h[C2S].hi = seen;
             }
+            reasm_rebase(&c->aux->ra[C2S], c->req_start);
         }
-        ra_rebase(&c->req_ra, c->req_start);
     }
+}
+
+/* Forwarding-only entries carry retransmissions unseen, so they wait until
+ * the client has acknowledged everything before the body and the server
+ * every client byte seen: until then a later copy of those bytes (a head,
+ * a small body; with other content, or data first sent in a SYN and not
+ * taken) could slip through, and be the copy the receiver keeps. */
+static bool
+elide_ready(const struct conn *c)
+{
+    uint64_t cli = frontier(c, C2S);
+    if (c->req_start > cli) {
+        cli = c->req_start;     /* parsed, perhaps from data not taken */
+    }
+    return c->s2c_acked >= c->body_start && c->c2s_acked >= cli;
 }
 
 /* Entries once a final response head is parsed and no request is waiting
  * for its response (a waiting one means the next head may follow the body
  * at once, so the server's packets must keep coming to the controller).
- * A forwarding-only entry also waits until the client has acknowledged
- * everything before the body: until then a retransmission of earlier,
- * mirrored bytes (a head, a small body) must not slip through it. */
+ * A forwarding-only entry also waits for elide_ready(). */
 static void
 install_for_response(struct conn *c, const struct conn_env *env,
                      struct conn_out *out, bool elided, uint64_t body_len)
 {
     c->defer_elide = false;
-    if (c->pend_n || c->no_entries) {
+    if (c->pend_n || c->no_entries || c->closed) {
         return;
     }
     if (!elided && body_len < env->cfg->entry_min) {
         return;     /* a few more Packet-Ins cost the switch less */
     }
-    if (elided && c->s2c_acked < c->body_start) {
+    if (elided && !elide_ready(c)) {
         c->defer_elide = true;
         return;
     }
@@ -484,6 +480,9 @@ install_for_response(struct conn *c, const struct conn_env *env,
     out->kind[S2C] = out->kind[C2S] = kind;
     c->entry[S2C] = c->entry[C2S] = kind;
     c->s2c_elides = elided;
+    if (elided) {
+        c->fwd_ever = 3;
+    }
 }
 
 static void
@@ -521,7 +520,19 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
                             .content_length = rs.content_length };
     emit(env, c, &e);
     uint64_t start = c->head_start;
+    keep_head(c, env, S2C, start, head, hl, out);
+    if (c->pass) {
+        return;
+    }
     c->head_start = start + (uint64_t) hl;
+    if (rs.framing == HTTP_BODY_UNTRUSTED) {
+        /* Even an interim one: where its head ends is in doubt. */
+        char names[128];
+        alert(c, env, "response_framing", 0,
+              http_anomalies_str(rs.anomalies, names, sizeof names));
+        go_pass(c, env, "response_framing", out);
+        return;
+    }
     if (rs.status >= 100 && rs.status < 200 && rs.status != 101) {
         return;     /* interim response: the final one follows (RFC 9110 15.2) */
     }
@@ -554,13 +565,6 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
         }
         install_for_response(c, env, out, c->body_elided, rs.content_length);
         break;
-    case HTTP_BODY_UNTRUSTED: {
-        char names[128];
-        alert(c, env, "response_framing", 0,
-              http_anomalies_str(rs.anomalies, names, sizeof names));
-        go_pass(c, env, "response_framing", out);
-        break;
-    }
     default:
         go_pass(c, env, http_framing_str(rs.framing), out);
         break;
@@ -582,15 +586,18 @@ in_prev_elided(const struct conn *c, uint64_t x)
 
 /* Bytes [a, e) before the current head or body: retransmissions.  Those
  * of the last elided body stay elided; anything else (a head, a mirrored
- * body) is mirrored again.  Returns e. */
+ * body) is mirrored again, and compared with the heads parsed there.
+ * Returns e. */
 static uint64_t
-old_bytes(const struct conn *c, uint64_t a, uint64_t e, uint64_t *need,
-          bool *elided_any)
+old_bytes(struct conn *c, const struct conn_env *env, uint64_t a, uint64_t e,
+          const uint8_t *data, uint64_t *need, bool *elided_any,
+          struct conn_out *out)
 {
     if (in_prev_elided(c, a) && in_prev_elided(c, e - 1)) {
         *elided_any = true;
     } else {
         *need = e;
+        check_old(c, env, S2C, a, data, (size_t) (e - a), out);
     }
     return e;
 }
@@ -612,7 +619,9 @@ end_body(struct conn *c, const struct conn_env *env)
     if (c->h[S2C].hi < c->body_end) {
         c->h[S2C].hi = c->body_end;     /* the body is accounted for */
     }
-    ra_rebase(&c->resp_ra, c->head_start);
+    if (c->aux) {
+        reasm_rebase(&c->aux->ra[S2C], c->head_start);
+    }
 }
 
 /* Server-to-client payload [off, off+len), and whatever earlier segments
@@ -631,10 +640,11 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
             need = b;
             break;
         }
+        struct reasm *ra = ra_of(c, S2C);
         if (c->rs == RS_BODY) {
             if (a < b && a < c->body_start) {
-                a = old_bytes(c, a, c->body_start < b ? c->body_start : b,
-                              &need, &elided_any);
+                a = old_bytes(c, env, a, c->body_start < b ? c->body_start : b,
+                              data + (a - off), &need, &elided_any, out);
                 continue;
             }
             if (a < b && a < c->body_end) {
@@ -647,8 +657,7 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
                 a = e;
                 continue;
             }
-            if (a < b || (c->resp_ra
-                          && c->resp_ra->start + c->resp_ra->end > c->body_end)) {
+            if (a < b || (ra && ra->start + ra->end > c->body_end)) {
                 end_body(c, env);
                 continue;
             }
@@ -656,12 +665,12 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
         }
         /* RS_HEAD */
         if (a < b && a < c->head_start) {
-            a = old_bytes(c, a, c->head_start < b ? c->head_start : b,
-                          &need, &elided_any);
+            a = old_bytes(c, env, a, c->head_start < b ? c->head_start : b,
+                          data + (a - off), &need, &elided_any, out);
             continue;
         }
         uint64_t start = c->head_start;
-        if (c->dropped_hi > start && c->dropped_lo < start + CONN_HEAD_MAX) {
+        if (head_dropped(c, S2C, start)) {
             /* Bytes of this head may have passed without being kept. */
             go_pass(c, env, "reorder_window", out);
             continue;
@@ -669,16 +678,19 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
         const uint8_t *head;
         long hl;
         if (a < b) {
-            hl = collect_head(c, env, &c->resp_ra, start, a, data + (a - off),
-                              b - a, &head);
+            hl = collect_head(c, env, S2C, start, a, data + (a - off), b - a,
+                              &head, out);
             if (hl <= 0) {
                 need = b;
                 a = b;
             }
-        } else if (c->resp_ra && c->resp_ra->ch[0]) {
-            hl = ra_head(c->resp_ra, &head);
+        } else if (ra) {
+            hl = reasm_head(ra, &head);
         } else {
             break;
+        }
+        if (c->pass) {
+            continue;
         }
         if (hl < 0) {
             alert(c, env, "header_too_large", CONN_HEAD_MAX,
@@ -703,7 +715,10 @@ resp_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
             }
         }
         response_head(c, env, head, hl, out);
-        ra_rebase(&c->resp_ra, c->rs == RS_BODY ? c->body_end : c->head_start);
+        if (c->aux) {
+            reasm_rebase(&c->aux->ra[S2C],
+                         c->rs == RS_BODY ? c->body_end : c->head_start);
+        }
     }
     if (elided_any && need == off) {
         c->elided_pkts_ctl++;
@@ -742,7 +757,7 @@ paper_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
                                     .content_length = rs.content_length };
             emit(env, c, &e);
             if (rs.has_content_length && rs.content_length >= env->cfg->threshold
-                && c->entry[S2C] == ENTRY_NONE) {
+                && c->entry[S2C] == ENTRY_NONE && !c->no_entries) {
                 c->body_end = rs.content_length;
                 c->stats_bytes = c->stats_ms = 0;
                 struct conn_event s = { .type = CE_ELIDE_START,
@@ -760,32 +775,192 @@ paper_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     }
 }
 
+bool
+conn_new_syn(const struct conn *c, enum conn_dir dir, const struct pkt *p)
+{
+    /* A retransmitted SYN carries the same ISN (RFC 9293 3.8.1). */
+    return dir == C2S && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN
+           && p->csum != PKT_CSUM_BAD && c->h[C2S].syn
+           && p->tcp_seq != c->h[C2S].isn;
+}
+
+/* Evidence that bytes passed the switch without reaching the controller
+ * may have held an HTTP head: each check names how many, then the
+ * connection stops trusting its parse.  Two signs:
+ * - the peer's ACK covers bytes of the other direction past their
+ *   frontier (OpenFlow cannot match payload length, so a client segment
+ *   without PSH passes an entry meant for ACKs);
+ * - this segment (data, FIN, RST, or the sequence number of an ACK)
+ *   starts past its direction's frontier while an entry carries that
+ *   direction (without an entry a gap is only reordering or loss: the
+ *   peer's ACK decides, or conn_finish() if nothing ever does).
+ * Returns the passthrough reason, or NULL. */
+/* An alert named what passed unseen in 'dir': its pending evidence is
+ * spent. */
+static void
+settle(struct conn *c, enum conn_dir dir)
+{
+    c->past_hole[dir] = 0;
+    if (dir == C2S) {
+        c->c2s_unacked = 0;
+    } else {
+        c->s2c_unacked = 0;
+    }
+}
+
+/* Reports, as alerts, every sign of bytes that may have passed unseen and
+ * that nothing has settled: bytes seen past a hole in a direction a
+ * forwarding-only entry carried, and counter payload no acknowledgment
+ * accounted for.  Called when nothing more will be checked: the
+ * connection's end, or an alert's passthrough. */
+static void
+report_open(struct conn *c, const struct conn_env *env)
+{
+    /* One alert per direction, the larger of its two signs (they may name
+     * the same bytes). */
+    for (int d = C2S; d <= S2C; d++) {
+        uint64_t f = frontier(c, (enum conn_dir) d);
+        uint64_t hole = c->fwd_ever & (1u << d) && c->past_hole[d] > f
+                        ? c->past_hole[d] - f : 0;
+        uint64_t counted = d == C2S ? c->c2s_unacked : c->s2c_unacked;
+        if (hole && hole >= counted) {
+            alert(c, env, unseen_kind((enum conn_dir) d), hole,
+                  "bytes before a segment seen never reached the controller, "
+                  "and a forwarding-only entry carried this direction");
+        } else if (counted && d == C2S) {
+            alert(c, env, "unseen_request_bytes", counted,
+                  "the client's forwarding-only entry counted payload that no "
+                  "acknowledgment of the server accounted for");
+        } else if (counted) {
+            alert(c, env, "unseen_response_bytes", counted,
+                  "the switch counted bytes past the end of an elided body "
+                  "(retransmitted body bytes count too) that no "
+                  "acknowledgment of the client accounted for");
+        }
+        settle(c, (enum conn_dir) d);
+    }
+}
+
+/* How many of the bytes [seen, ack) of 'dir' the controller never saw:
+ * client bytes it saw past the hole (parked in the out-of-order range) do
+ * not count. */
+static uint64_t
+unseen_count(const struct conn *c, enum conn_dir dir, uint64_t seen,
+             uint64_t ack)
+{
+    const struct conn_aux *x = c->aux;
+    if (dir == C2S && x && x->ooo_hi > x->ooo_lo && x->ooo_lo > seen
+        && x->ooo_lo < ack) {
+        return x->ooo_lo - seen + (ack > x->ooo_hi ? ack - x->ooo_hi : 0);
+    }
+    return ack - seen;
+}
+
+static const char *
+unseen_check(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+             const struct pkt *p, uint64_t off, bool *take_down)
+{
+    const char *unseen = NULL;
+    struct half *o = &c->h[!dir];
+    if (p->tcp_flags & TCP_ACK && o->syn) {
+        int64_t ack = unwrap(o, p->tcp_ack);
+        if (c->syn_data & (1u << !dir)) {
+            /* The first ACK of a SYN with data (TCP Fast Open): data it
+             * does not cover was not taken (RFC 7413 4.2), and will come
+             * again; until then it is not seen, whatever was parsed. */
+            c->syn_data &= ~(1u << !dir);
+            if (ack >= 0 && (uint64_t) ack < o->hi) {
+                o->hi = (uint64_t) ack;
+            }
+        }
+        uint64_t seen = frontier(c, !dir);
+        if (ack > 0 && (uint64_t) ack > seen) {
+            alert(c, env, unseen_kind(!dir), unseen_count(c, !dir, seen, ack),
+                  "bytes acknowledged by the peer never reached the controller");
+            unseen = "unseen_bytes";
+            settle(c, !dir);
+        } else if (o->fin && ack >= 0 && (uint64_t) ack == seen) {
+            /* The peer took exactly the bytes accounted for and the FIN
+             * after them: that stream is over, nothing of it passed
+             * unseen, and counters that report later say nothing more. */
+            c->fin_acked |= 1u << !dir;
+            if (dir == S2C) {
+                c->c2s_unacked = 0;
+            } else {
+                c->s2c_unacked = 0;
+            }
+        } else if (dir == S2C && ack >= 0 && (uint64_t) ack == seen) {
+            /* The server acknowledged exactly the client bytes seen: what
+             * the client's entry counted beyond them was no payload the
+             * server took (SACK options on ACKs count as bytes too). */
+            c->c2s_unacked = 0;
+        } else if (dir == C2S && ack >= 0) {
+            /* The client, after the counters showed bytes past the body's
+             * end, acknowledges no more than is accounted for: it took
+             * none (they were retransmitted body bytes, counted twice). */
+            c->s2c_unacked = 0;
+        }
+        if (ack > 0 && (uint64_t) ack > o->ref) {
+            o->ref = (uint64_t) ack;
+        }
+        if (dir == C2S && ack > 0 && (uint64_t) ack > c->s2c_acked) {
+            c->s2c_acked = (uint64_t) ack;
+        }
+        if (dir == S2C && ack > 0 && (uint64_t) ack > c->c2s_acked) {
+            c->c2s_acked = (uint64_t) ack;
+        }
+        if (ack > 0 && c->aux) {
+            hcopy_ack(&c->aux->hc[!dir], (uint64_t) ack);
+        }
+    }
+    uint64_t f = frontier(c, dir);
+    if (off > f && off > c->past_hole[dir]) {
+        c->past_hole[dir] = off;
+    }
+    if (off > f && c->entry[dir] != ENTRY_NONE && dir == S2C) {
+        /* No server data reaches the controller while the elision entry
+         * is in place, so the bytes before this FIN or RST passed it. */
+        if (c->entry[dir] == ENTRY_FWD) {
+            alert(c, env, unseen_kind(dir), off - f,
+                  "bytes passed a forwarding-only entry unseen");
+            settle(c, dir);
+        }
+        unseen = "unseen_bytes";
+    } else if (off > f && c->entry[dir] != ENTRY_NONE
+               && !(p->tcp_flags & TCP_RST)) {
+        /* A client segment past the bytes seen: they passed the client's
+         * entry (no PSH), or they are a request whose Packet-In this one
+         * overtook (Open vSwitch sends a packet that misses its datapath
+         * cache the slow way).  The entries go, so that whatever the
+         * client sends next is seen; the server's acknowledgment, or the
+         * connection's end, tells which it was. */
+        *take_down = true;
+    }
+    return unseen;
+}
+
 void
 conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             const struct pkt *p, struct conn_out *out)
 {
     memset(out, 0, sizeof *out);
     out->mirror_len = MIRROR_FULL;
+    if (p->csum == PKT_CSUM_BAD) {
+        /* The receiver discards it (RFC 9293 3.10.7.4 checks the checksum
+         * first), so nothing in it happened: forwarded and mirrored, for
+         * the monitor to see the attempt, and not parsed. */
+        return;
+    }
     struct half *h = &c->h[dir];
     uint8_t fl = p->tcp_flags;
     uint32_t hdr = p->l4_ofs + p->tcp_hdr_len;
 
-    if (fl & TCP_SYN) {
-        if (dir == C2S && !(fl & TCP_ACK) && c->h[C2S].syn
-            && p->tcp_seq != c->h[C2S].isn && c->closed) {
-            /* A new connection on the same 4-tuple (port reuse). */
-            uint32_t ci = c->cli_ip, si = c->srv_ip;
-            uint16_t cp = c->cli_port, sp = c->srv_port;
-            conn_free(c);
-            conn_init(c, ci, cp, si, sp);
-        }
-        if (!h->syn) {
-            h->syn = true;
-            h->isn = p->tcp_seq;
-            h->hi = h->ref = 0;
-            if (dir == C2S) {
-                c->established = true;
-            }
+    if (fl & TCP_SYN && !h->syn) {
+        h->syn = true;
+        h->isn = p->tcp_seq;
+        h->hi = h->ref = 0;
+        if (dir == C2S) {
+            c->established = true;
         }
     }
     if (fl & TCP_FIN) {
@@ -810,11 +985,16 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
               "the switch sent fewer bytes than the packet holds");
         go_pass(c, env, "truncated_packet_in", out);
     }
+    if (hdr <= UINT8_MAX) {
+        c->hdr_len[dir] = (uint8_t) hdr;
+    }
 
-    int64_t soff = unwrap(h, p->tcp_seq);
+    /* Data in a SYN (TCP Fast Open, RFC 7413) starts after the SYN's own
+     * sequence number (RFC 9293 3.4). */
+    int64_t soff = unwrap(h, p->tcp_seq + (fl & TCP_SYN ? 1 : 0));
     const uint8_t *data = p->payload;
     size_t len = p->payload_caplen;
-    if (soff < 0) {         /* bytes before the stream start (SYN's seq) */
+    if (soff < 0) {         /* bytes before the stream start */
         size_t skip = (size_t) -soff < len ? (size_t) -soff : len;
         data += skip;
         len -= skip;
@@ -822,48 +1002,22 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     }
     uint64_t off = (uint64_t) soff;
     bool flags = fl & (TCP_SYN | TCP_FIN | TCP_RST);
+    if (fl & TCP_SYN && len && off == 0) {
+        c->syn_data |= 1u << dir;
+    }
 
-    /* Bytes that passed without the controller seeing them may have held
-     * an HTTP head: each check below names how many, then the connection
-     * stops trusting its parse.  Two signs:
-     * - the peer's ACK covers bytes of the other direction past their
-     *   frontier (OpenFlow cannot match payload length, so a client
-     *   segment without PSH passes an entry meant for ACKs);
-     * - this segment starts past its direction's frontier while an entry
-     *   carries that direction (without an entry a gap is only reordering
-     *   or loss, and the ACK decides). */
-    const char *unseen = NULL;
-    struct half *o = &c->h[!dir];
-    if (fl & TCP_ACK && o->syn && !c->pass) {
-        int64_t ack = unwrap(o, p->tcp_ack) - (o->fin ? 1 : 0);
-        uint64_t seen = frontier(c, !dir);
-        if (ack > 0 && (uint64_t) ack > seen) {
-            alert(c, env, dir == S2C ? "unseen_request_bytes"
-                                     : "unseen_response_bytes",
-                  (uint64_t) ack - seen,
-                  "bytes acknowledged by the peer never reached the controller");
-            unseen = "unseen_bytes";
-        }
-        if (ack > 0 && (uint64_t) ack > o->ref) {
-            o->ref = (uint64_t) ack;
-        }
-        if (dir == C2S && ack > 0 && (uint64_t) ack > c->s2c_acked) {
-            c->s2c_acked = (uint64_t) ack;
-        }
-    }
-    if (len && !c->pass && c->entry[dir] != ENTRY_NONE) {
-        uint64_t f = frontier(c, dir);
-        if (off > f) {
-            if (c->entry[dir] == ENTRY_FWD) {
-                alert(c, env, dir == C2S ? "unseen_request_bytes"
-                                         : "unseen_response_bytes", off - f,
-                      "bytes passed a forwarding-only entry unseen");
+    bool take_down = false;
+    if (!c->pass) {
+        uint32_t alerts = c->alert_count;
+        const char *unseen = unseen_check(c, env, dir, p, off, &take_down);
+        if (unseen) {
+            if (c->alert_count != alerts) {
+                /* Passthrough ends all checks: whatever else is known to
+                 * be open is named now. */
+                report_open(c, env);
             }
-            unseen = "unseen_bytes";
+            go_pass(c, env, unseen, out);
         }
-    }
-    if (unseen) {
-        go_pass(c, env, unseen, out);
     }
 
     if (c->pass) {
@@ -871,7 +1025,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     } else if (dir == C2S) {
         /* Every client payload byte is mirrored; a request must see the
          * next response head, so remove a server->client entry first. */
-        if (len) {
+        if (len || take_down) {
             req_bytes(c, env, off, data, len, out);
             if ((c->entry[S2C] || c->entry[C2S]) && !c->pass) {
                 /* The client's ACKs must reach the controller again too:
@@ -884,8 +1038,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
                 c->defer_elide = false;
             }
         } else {
-            if (c->defer_elide && c->s2c_acked >= c->body_start
-                && in_elided_body(c)) {
+            if (c->defer_elide && elide_ready(c) && in_elided_body(c)) {
                 install_for_response(c, env, out, true, c->body_end - c->body_start);
             }
             if (!flags && in_elided_body(c)) {
@@ -893,9 +1046,6 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             }
         }
     } else {
-        if (p->tcp_hdr_len) {
-            c->tcp_hdr_len = p->tcp_hdr_len;
-        }
         if (len) {
             uint64_t need = resp_bytes(c, env, off, data, len,
                                        hdr + p->payload_len, out);
@@ -920,7 +1070,10 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     if (fl & TCP_FIN && !c->pass && !c->closed
         && (c->entry[C2S] || c->entry[S2C])
         && !in_elided_body(c)) {
+        /* Entries this very packet asked for (a head in the FIN segment)
+         * are not installed either: deletions go first (ctl.c). */
         out->ops |= CONN_OP_DELETE_C2S | CONN_OP_DELETE_S2C;
+        out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);
         c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
     }
 
@@ -933,6 +1086,39 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);
         c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
         c->defer_elide = false;
+    }
+    aux_gc(c);
+}
+
+/* Payload bytes in a switch entry's counters: its byte count holds the
+ * L2-L4 headers of every packet too, taken as those of the last segment of
+ * that direction the controller saw.  Retransmissions through the entry
+ * count again; Ethernet padding of frames under 60 bytes would count as
+ * payload (see README, threat model). */
+static uint64_t
+counted_payload(const struct conn *c, enum conn_dir dir, uint64_t packets,
+                uint64_t bytes)
+{
+    uint64_t per_pkt = c->hdr_len[dir] ? c->hdr_len[dir] : 54;
+    return bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
+}
+
+/* The elision entry's counters reach stream offset 'pos' of the server's
+ * stream.  Past the body's end they are either body bytes sent twice (a
+ * retransmission counts again) or bytes after the body, which may hold the
+ * next head, unmirrored and unparsed.  The client's next acknowledgment
+ * tells: more than is accounted for is an alert (unseen_check()), no more
+ * settles it; conn_finish() reports what nothing settled. */
+static void
+past_body(struct conn *c, uint64_t pos)
+{
+    uint64_t end = c->rs == RS_BODY ? c->body_end : c->prev_elided_end;
+    if (c->pass || pos <= end || c->fin_acked & (1u << S2C)) {
+        return;
+    }
+    uint64_t n = pos - end;
+    if (n > c->s2c_unacked) {
+        c->s2c_unacked = n > UINT32_MAX ? UINT32_MAX : (uint32_t) n;
     }
 }
 
@@ -947,6 +1133,19 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
             c->s2c_elides = false;
         }
     }
+    if (!env->cfg->paper && elides && dir == C2S && !c->pass
+        && !(c->fin_acked & (1u << C2S))) {
+        /* The client's forwarding-only entry (current or not: payload is
+         * counted from 0 whatever the base) is meant for ACKs; payload in
+         * its counters is either request bytes nobody parsed or TCP
+         * options (SACK) of ACKs.  The server's next acknowledgment tells
+         * (see unseen_check()); conn_finish() reports what stays open. */
+        uint64_t pl = counted_payload(c, C2S, packets, bytes);
+        if (pl) {
+            uint64_t sum = c->c2s_unacked + pl;
+            c->c2s_unacked = sum > UINT32_MAX ? UINT32_MAX : (uint32_t) sum;
+        }
+    }
     if (!elides || dir != S2C) {
         return;
     }
@@ -957,29 +1156,34 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
     c->elided_pkts += e.packets;
     c->elided_bytes += e.bytes;
     c->elided_pkts_ctl = c->elided_bytes_ctl = 0;
-    if (!env->cfg->paper && c->rs == RS_BODY && c->body_elided) {
+    emit(env, c, &e);
+    if (!env->cfg->paper && current && c->body_elided) {
         /* The switch counted these bytes: advance the unwrapping reference
-         * so that later segments of a body > 2 GiB unwrap correctly. */
-        uint32_t per_pkt = 14 + 20 + (c->tcp_hdr_len ? c->tcp_hdr_len : 20);
-        uint64_t est = bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
-        uint64_t pos = c->entry_base + est;
+         * so that later segments of a body > 2 GiB unwrap correctly; past
+         * the body's end, see past_body().  An older entry's counters (not
+         * current) started from a base no longer known. */
+        uint64_t pos = c->entry_base + counted_payload(c, S2C, packets, bytes);
+        past_body(c, pos);
         struct half *h = &c->h[S2C];
-        if (pos > c->body_end) {
-            pos = c->body_end;
-        }
-        if (pos > h->ref) {
-            h->ref = pos;
+        if (c->rs == RS_BODY) {
+            if (pos > c->body_end) {
+                pos = c->body_end;
+            }
+            if (pos > h->ref) {
+                h->ref = pos;
+            }
         }
     }
-    emit(env, c, &e);
 }
 
-unsigned
+void
 conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
-           uint64_t bytes, uint64_t now_ms, uint64_t interval_ms)
+           uint64_t bytes, uint64_t now_ms, uint64_t interval_ms,
+           struct conn_out *out)
 {
+    memset(out, 0, sizeof *out);
     if (c->entry[S2C] != ENTRY_FWD || !c->s2c_elides) {
-        return 0;
+        return;
     }
     uint64_t rate = 0;       /* bytes per ms over the last interval */
     uint32_t dt = (uint32_t) now_ms - c->stats_ms;
@@ -994,30 +1198,30 @@ conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
          * the estimated end, so that Packet-In resumes for the next
          * request. */
         if (bytes + rate * interval_ms < c->body_end) {
-            return 0;
+            return;
         }
         c->entry[S2C] = c->entry[C2S] = ENTRY_NONE;
-        return CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S;
+        out->ops = CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S;
+        return;
     }
     /* Ours: remove once the payload the switch counted, from where the
-     * entry took over, covers the body.  Nothing depends on the timing:
-     * the next head cannot come before the next request, which reaches the
-     * controller anyway. */
-    uint32_t per_pkt = 14 + 20 + (c->tcp_hdr_len ? c->tcp_hdr_len : 20);
-    uint64_t est = bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
-    uint64_t pos = c->entry_base + est;
+     * entry took over, covers the body; payload past its end may be unseen
+     * bytes (a request without PSH passes the client's entry, and its
+     * response then this one): see past_body().  The counters lag (Open
+     * vSwitch refreshes them about every 0.5 s), so bytes of the last
+     * moments before the removal are caught by the client's next ACK
+     * alone. */
+    uint64_t pos = c->entry_base + counted_payload(c, S2C, packets, bytes);
     struct half *h = &c->h[S2C];
-    if (pos > c->body_end) {
-        pos = c->body_end;
-    }
-    if (pos > h->ref) {
-        h->ref = pos;
+    past_body(c, pos);
+    if (c->rs == RS_BODY && pos > h->ref) {
+        h->ref = pos < c->body_end ? pos : c->body_end;
     }
     if (c->rs == RS_BODY && pos < c->body_end) {
-        return 0;
+        return;
     }
     c->entry[S2C] = ENTRY_NONE;
-    return CONN_OP_DELETE_S2C;
+    out->ops = CONN_OP_DELETE_S2C;
 }
 
 void
@@ -1035,4 +1239,25 @@ conn_table_full(struct conn *c, const struct conn_env *env)
     go_pass(c, env, "table_full", &out);
     c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
     c->s2c_elides = c->defer_elide = false;
+}
+
+void
+conn_fragment(struct conn *c, const struct conn_env *env, struct conn_out *out)
+{
+    memset(out, 0, sizeof *out);
+    out->mirror_len = MIRROR_FULL;
+    if (env->cfg->paper || c->pass) {
+        return;
+    }
+    alert(c, env, "ip_fragment", 0,
+          "a fragmented segment: the controller does not reassemble IP");
+    go_pass(c, env, "ip_fragment", out);
+}
+
+void
+conn_finish(struct conn *c, const struct conn_env *env)
+{
+    if (!env->cfg->paper && !c->pass) {
+        report_open(c, env);
+    }
 }

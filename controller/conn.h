@@ -47,9 +47,17 @@ struct half {
 
 enum resp_state { RS_HEAD, RS_BODY, RS_PASS };
 
+/* What a connection needs only now and then (reassembly, copies of heads
+ * not yet acknowledged, ranges of bytes not kept): allocated on demand. */
+struct conn_aux;
+
 /* Laid out widest first: a controller tracks up to a million of these. */
 struct conn {
     struct half h[2];               /* C2S, S2C */
+    uint64_t past_hole[2];          /* start of the furthest segment of
+                                     * each direction seen beyond its
+                                     * frontier (a hole the controller
+                                     * never saw filled), 0 if none */
 
     /* Requests (C2S stream). */
     uint64_t req_start;             /* offset where the next request head starts */
@@ -65,10 +73,9 @@ struct conn {
                                      * counts it from the Content-Length */
     uint64_t prev_elided_start, prev_elided_end;   /* last elided body */
     uint64_t s2c_acked;             /* highest server offset the client ACKed */
+    uint64_t c2s_acked;             /* highest client offset the server ACKed */
     uint64_t entry_base;            /* S2C offset when the elision entry went in */
-    uint64_t dropped_lo, dropped_hi;  /* server bytes not kept for parsing */
-    uint64_t ooo_lo, ooo_hi;        /* client bytes seen past a hole in hi */
-    struct reasm *req_ra, *resp_ra;
+    struct conn_aux *aux;
 
     /* Accounting for the event log. */
     uint64_t elided_bytes_ctl, elided_bytes;   /* via the controller; total */
@@ -76,12 +83,21 @@ struct conn {
     uint32_t stats_ms;                         /* its time (ms, wraps) */
     uint32_t elided_pkts_ctl, elided_pkts;
     uint32_t resp_count, alert_count;
+    uint32_t c2s_unacked;           /* client payload bytes the client's
+                                     * forwarding-only entry counted, not
+                                     * yet accounted for by the server's
+                                     * acknowledgment */
+    uint32_t s2c_unacked;           /* server bytes the elision entry
+                                     * counted past the body's end, not yet
+                                     * accounted for by the client's */
 
     /* Identity (set by the owner). */
     uint32_t cli_ip, srv_ip;        /* host order */
     uint16_t cli_port, srv_port;
 
-    uint8_t tcp_hdr_len;            /* of the server's segments */
+    uint8_t hdr_len[2];             /* L2-L4 header bytes of each side's
+                                     * last segment seen: the switch's
+                                     * byte counters include them */
     uint8_t entry[2];               /* enum entry_kind per direction */
     uint8_t entry_seq[2];           /* bumped per install (cookie bits) */
 
@@ -98,6 +114,13 @@ struct conn {
     bool s2c_elides : 1;            /* the S2C entry is a body elision */
     bool defer_elide : 1;           /* elision entry waits for the ACK */
     bool body_reported : 1;         /* elide_end already sent for this body */
+    uint8_t fwd_ever : 2;           /* bit per direction: a forwarding-only
+                                     * entry carried it at some point */
+    uint8_t syn_data : 2;           /* bit per direction: its SYN carried
+                                     * data the peer has not yet ACKed */
+    uint8_t fin_acked : 2;          /* bit per direction: the peer ACKed
+                                     * its FIN, and nothing past what the
+                                     * controller accounted for */
 };
 
 #define PEND_HEAD    0x01
@@ -151,15 +174,32 @@ void conn_init(struct conn *, uint32_t cli_ip, uint16_t cli_port,
                uint32_t srv_ip, uint16_t srv_port);
 void conn_free(struct conn *);
 
-/* A packet of this connection reached the controller.  'p' has PKT_L4. */
+/* A packet of this connection reached the controller.  'p' has PKT_L4;
+ * its p->csum, if the caller verified it (pkt_verify_csum), makes a
+ * segment the receiver discards (PKT_CSUM_BAD) pass unparsed: forwarded
+ * and mirrored, never trusted. */
 void conn_packet(struct conn *, const struct conn_env *, enum conn_dir,
                  const struct pkt *, struct conn_out *);
 
+/* True when 'p' (of direction 'dir') opens a new connection on the 4-tuple
+ * of 'c': a client SYN whose sequence number is not the tracked ISN (port
+ * reuse, or a connection whose end the controller never saw).  The caller
+ * then finishes 'c' (conn_finish, conn_free) and starts a new one. */
+bool conn_new_syn(const struct conn *, enum conn_dir, const struct pkt *);
+
+/* An IPv4 or IPv6 fragment of this connection: the controller does not
+ * reassemble, so the connection is mirrored in full from now on, with an
+ * alert; 'out' says what to do with the fragment and the entries. */
+void conn_fragment(struct conn *, const struct conn_env *, struct conn_out *);
+
 /* The switch removed an entry of this connection for 'dir' (FLOW_REMOVED)
- * with its final counters.  'elides' says whether that entry elided a body
- * (from its cookie), 'current' whether it is the entry last installed for
- * 'dir' (an older one may report after its replacement was installed);
- * 'reason' names why ("idle_timeout", "delete", ...). */
+ * with its final counters.  'elides' says whether that entry forwarded
+ * without mirroring (from its cookie: an elided body's, or the client's
+ * beside it), 'current' whether it is the entry last installed for 'dir'
+ * (an older one may report after its replacement was installed); 'reason'
+ * names why ("idle_timeout", "delete", ...).  The counters are checked:
+ * payload past the end of an elided body, or in the client's entry, is
+ * held against the peer's next acknowledgment (see conn_finish()). */
 void conn_entry_removed(struct conn *, const struct conn_env *, enum conn_dir,
                         bool elides, bool current, const char *reason,
                         uint64_t packets, uint64_t bytes);
@@ -170,10 +210,17 @@ void conn_entry_removed(struct conn *, const struct conn_env *, enum conn_dir,
 void conn_table_full(struct conn *, const struct conn_env *);
 
 /* A flow-stats sample of the S2C entry at time 'now_ms'; 'interval_ms'
- * is the polling period.  Returns the entries to delete now (CONN_OP_
+ * is the polling period.  out->ops: the entries to delete now (CONN_OP_
  * DELETE_S2C, and in elide-paper CONN_OP_DELETE_C2S too) because the body
- * is (estimated to be) about to end, or 0. */
-unsigned conn_stats(struct conn *, const struct conn_env *, uint64_t packets,
-                    uint64_t bytes, uint64_t now_ms, uint64_t interval_ms);
+ * is (estimated to be) about to end. */
+void conn_stats(struct conn *, const struct conn_env *, uint64_t packets,
+                uint64_t bytes, uint64_t now_ms, uint64_t interval_ms,
+                struct conn_out *);
+
+/* The controller drops the connection's state (closed, idle, evicted,
+ * replaced by a new SYN, switch gone).  Bytes that may have passed an
+ * entry unseen and that nothing has accounted for since are reported now
+ * (alerts), as this is the last chance. */
+void conn_finish(struct conn *, const struct conn_env *);
 
 #endif

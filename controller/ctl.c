@@ -33,7 +33,8 @@
 #define COOKIE_KIND_MASK COOKIE_KIND(3)
 enum { CK_BASE = 0, CK_L2 = 1, CK_CONN = 2 };
 #define COOKIE_DIR     (1ull << 45)
-#define COOKIE_ELIDE   (1ull << 44)
+#define COOKIE_ELIDE   (1ull << 44)     /* a forwarding-only entry: an elided
+                                         * body's, or the client's beside it */
 #define COOKIE_ESEQ_SHIFT 41
 #define COOKIE_GEN_SHIFT 32
 
@@ -59,6 +60,7 @@ struct held {                       /* a Packet-Out waiting for a barrier */
     uint32_t xid;
     uint64_t release_ms;            /* 0 until the barrier reply came */
     uint32_t centry;                /* connection index + 1, 0 if none */
+    uint16_t gen;                   /* its centry.gen: the slot may be reused */
     struct buf msg;
 };
 
@@ -81,6 +83,12 @@ struct sw {
     struct mac_entry *macs;
     struct held *held;
     size_t n_held, cap_held;
+    /* The newest barrier reply and its release time: a packet held
+     * behind a barrier it confirms is released at that time, not at a
+     * reply that may never come. */
+    bool barrier_seen;
+    uint32_t barrier_xid;
+    uint64_t barrier_release_ms;
     uint32_t stats_xid;             /* outstanding flow-stats request */
     struct {                        /* messages, reported at disconnection */
         uint64_t packet_in, packet_out, flow_mod, stats_request;
@@ -536,12 +544,19 @@ conn_delete_entries(struct sw *sw, uint32_t i)
     flow_mod(sw, &fm);
 }
 
+/* conn.c's events go to the log of the connection's switch. */
+struct event_ctx { struct sw *sw; };
+static conn_event_fn on_conn_event;
+
 static void
 conn_release(uint32_t i, const char *why)
 {
     struct centry *e = &g.ce[i];
     struct sw *sw = sw_by_id(e->sw_id);
     if (sw) {
+        struct event_ctx ctx = { sw };
+        struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
+        conn_finish(&e->c, &env);
         if (e->c.entry[C2S] || e->c.entry[S2C]) {
             conn_delete_entries(sw, i);
         }
@@ -621,8 +636,6 @@ conn_create(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
     return i;
 }
 
-struct event_ctx { struct sw *sw; };
-
 static void
 on_conn_event(void *aux, const struct conn *c, const struct conn_event *e)
 {
@@ -701,7 +714,8 @@ conn_install(struct sw *sw, uint32_t i, enum conn_dir dir, uint8_t kind)
         return;
     }
     c->entry_seq[dir] = (c->entry_seq[dir] + 1) & 7;
-    bool elides = kind == ENTRY_FWD && dir == S2C && c->s2c_elides;
+    /* Its removal's counters are checked (conn_entry_removed()). */
+    bool elides = kind == ENTRY_FWD;
     struct ofp_act acts[2] = { { OFPACT_OUTPUT, out, 0 },
                                { OFPACT_OUTPUT, g.cfg.mirror_port, 0 } };
     struct ofp_flow_mod_spec fm = {
@@ -727,6 +741,30 @@ conn_delete_dir(struct sw *sw, uint32_t i, enum conn_dir dir)
     flow_mod(sw, &fm);
 }
 
+static void release_held(struct sw *, uint64_t now);
+
+/* Messages sent to 'sw' since 'xid' (ours grow by one per message, modulo
+ * 2^32).  Comparing ages rather than signed xid differences stays right
+ * across the wrap for xids up to 2^32 messages old, not 2^31: the newest
+ * barrier reply can be old when no connection held for long. */
+static uint32_t
+xid_age(const struct sw *sw, uint32_t xid)
+{
+    return sw->xid - xid;
+}
+
+/* The connection a held packet belongs to, or NULL: none, or its slot was
+ * released (and perhaps reused) while the packet waited. */
+static struct centry *
+held_conn(const struct sw *sw, const struct held *h)
+{
+    if (!h->centry) {
+        return NULL;
+    }
+    struct centry *e = &g.ce[h->centry - 1];
+    return e->used && e->gen == h->gen && e->sw_id == sw->id ? e : NULL;
+}
+
 static void
 hold(struct sw *sw, uint32_t xid, uint32_t centry, const struct buf *msg)
 {
@@ -741,12 +779,61 @@ hold(struct sw *sw, uint32_t xid, uint32_t centry, const struct buf *msg)
     }
     struct held *h = &sw->held[sw->n_held++];
     h->xid = xid;
-    h->release_ms = 0;
     h->centry = centry;
+    h->gen = centry ? g.ce[centry - 1].gen : 0;
+    /* A packet of a connection whose barrier was answered already (in the
+     * same read, or during --settle-ms) waits for no further reply: it
+     * gets that reply's release time, or no reply might ever release it
+     * and, release being in order, everything held after it. */
+    h->release_ms = sw->barrier_seen
+                    && xid_age(sw, xid) >= xid_age(sw, sw->barrier_xid)
+                    ? sw->barrier_release_ms : 0;
     buf_init(&h->msg);
     buf_put(&h->msg, buf_head(msg), buf_avail(msg));
+    if (h->release_ms) {
+        /* Due already (--settle-ms 0, or the window is over): out now if
+         * nothing before it waits, not at the next tick. */
+        release_held(sw, time_ms());
+    }
 }
 
+/* Carries out a verdict's entry operations for connection 'i': the one
+ * place that turns conn.c's ops into messages, whatever produced them (a
+ * packet, a stats sample, an entry's removal). */
+static void
+conn_apply(struct sw *sw, uint32_t i, const struct conn_out *out)
+{
+    struct centry *e = &g.ce[i];
+    if (out->ops & CONN_OP_CLOSE && (e->c.entry_seq[C2S] || e->c.entry_seq[S2C])) {
+        conn_delete_entries(sw, i);
+        e->c.entry[C2S] = e->c.entry[S2C] = ENTRY_NONE;
+    }
+    if (out->ops & CONN_OP_DELETE_S2C) {
+        conn_delete_dir(sw, i, S2C);
+    }
+    if (out->ops & CONN_OP_DELETE_C2S) {
+        conn_delete_dir(sw, i, C2S);
+    }
+    if (out->ops & CONN_OP_INSTALL_S2C) {
+        conn_install(sw, i, S2C, out->kind[S2C]);
+    }
+    if (out->ops & CONN_OP_INSTALL_C2S) {
+        conn_install(sw, i, C2S, out->kind[C2S]);
+    }
+    if (out->ops & CONN_OP_HOLD
+        && (!e->hold_xid
+            || (sw->barrier_seen
+                && xid_age(sw, e->hold_xid) >= xid_age(sw, sw->barrier_xid)))) {
+        /* Later packets of this connection wait for this barrier: a new
+         * one when the one they waited for already confirmed older
+         * deletions, not these. */
+        e->hold_xid = next_xid(sw);
+        ofp_put_simple(&sw->tx, OFPT_BARRIER_REQUEST, e->hold_xid);
+    }
+}
+
+/* A TCP segment (or the first fragment of one) of a watched connection;
+ * 'p' had its checksums verified. */
 static void
 conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
                const uint8_t *data, size_t len)
@@ -759,6 +846,11 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     enum conn_dir dir = to_server ? C2S : S2C;
 
     uint32_t idx = conn_lookup(sw->id, cip, cp, sip, sp);
+    if (idx && !p->ip_frag && conn_new_syn(&g.ce[idx - 1].c, dir, p)) {
+        /* A new connection on this 4-tuple: the old one is over. */
+        conn_release(idx - 1, "new_syn");
+        idx = 0;
+    }
     uint32_t i = idx ? idx - 1 : conn_create(sw, cip, cp, sip, sp);
     struct centry *e = &g.ce[i];
     if (dir == C2S) {
@@ -773,28 +865,12 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     struct event_ctx ctx = { sw };
     struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
     struct conn_out out;
-    conn_packet(&e->c, &env, dir, p, &out);
-
-    if (out.ops & CONN_OP_CLOSE && (e->c.entry_seq[C2S] || e->c.entry_seq[S2C])) {
-        conn_delete_entries(sw, i);
-        e->c.entry[C2S] = e->c.entry[S2C] = ENTRY_NONE;
+    if (p->ip_frag) {
+        conn_fragment(&e->c, &env, &out);
+    } else {
+        conn_packet(&e->c, &env, dir, p, &out);
     }
-    if (out.ops & CONN_OP_DELETE_S2C) {
-        conn_delete_dir(sw, i, S2C);
-    }
-    if (out.ops & CONN_OP_DELETE_C2S) {
-        conn_delete_dir(sw, i, C2S);
-    }
-    if (out.ops & CONN_OP_INSTALL_S2C) {
-        conn_install(sw, i, S2C, out.kind[S2C]);
-    }
-    if (out.ops & CONN_OP_INSTALL_C2S) {
-        conn_install(sw, i, C2S, out.kind[C2S]);
-    }
-    if (out.ops & CONN_OP_HOLD && !e->hold_xid) {
-        e->hold_xid = next_xid(sw);
-        ofp_put_simple(&sw->tx, OFPT_BARRIER_REQUEST, e->hold_xid);
-    }
+    conn_apply(sw, i, &out);
 
     struct ofp_act mirror[1];
     size_t nm = 0;
@@ -814,48 +890,69 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     }
 }
 
-/* The barrier reply 'xid' confirms the deletions before it.  Open vSwitch
- * applies them to its datapath flow cache asynchronously (revalidation),
- * so the held packets go out --settle-ms later. */
+/* The barrier reply 'xid' confirms everything sent before it, the
+ * deletions included (a switch answers barriers in order).  Open vSwitch
+ * applies deletions to its datapath flow cache asynchronously
+ * (revalidation), so the held packets go out --settle-ms later. */
 static void
 barrier_reply(struct sw *sw, uint32_t xid)
 {
-    uint64_t at = time_ms() + g.cfg.settle_ms;
+    if (xid_age(sw, xid) >= 1u << 31) {
+        /* Most likely ahead of sw->xid: remembered, it would confirm
+         * barriers not sent yet. */
+        VLOG_RL(LOG_WARN, "%s: barrier reply xid 0x%08" PRIx32 " answers no "
+                "request sent, ignored", sw->name, xid);
+        return;
+    }
+    /* Remembered even when nothing is held: a connection may hold (a
+     * barrier for deletions a flow removal or stats reply caused) before
+     * any of its packets comes. */
+    uint64_t now = time_ms(), at = now + g.cfg.settle_ms;
+    if (!sw->barrier_seen || xid_age(sw, xid) < xid_age(sw, sw->barrier_xid)) {
+        sw->barrier_seen = true;
+        sw->barrier_xid = xid;
+        sw->barrier_release_ms = at;
+    }
     for (size_t j = 0; j < sw->n_held; j++) {
         struct held *h = &sw->held[j];
-        if (!h->release_ms && (int32_t) (h->xid - xid) <= 0) {
+        if (!h->release_ms && xid_age(sw, h->xid) >= xid_age(sw, xid)) {
             h->release_ms = at;
         }
     }
-    if (sw->n_held) {
-        loop_wake_at(at);
-    }
+    /* With --settle-ms 0 they go out now; else it asks for the wake-up. */
+    release_held(sw, now);
 }
 
+/* Sends the held packets that are due, in order: nothing overtakes a
+ * packet still held.  Asks for a wake-up when the first one left is due. */
 static void
 release_held(struct sw *sw, uint64_t now)
 {
-    size_t k = 0;
-    bool pending = false;
-    for (size_t j = 0; j < sw->n_held; j++) {
-        struct held *h = &sw->held[j];
-        /* Release in order: nothing overtakes a packet still held. */
-        if (!pending && h->release_ms && h->release_ms <= now) {
-            buf_put(&sw->tx, buf_head(&h->msg), buf_avail(&h->msg));
-            buf_free(&h->msg);
-            if (h->centry) {
-                struct centry *e = &g.ce[h->centry - 1];
-                if (e->used && e->hold_xid == h->xid) {
-                    e->hold_xid = 0;
-                }
-            }
-        } else {
-            pending = true;
-            sw->held[k++] = *h;
+    size_t j = 0;
+    while (j < sw->n_held && sw->held[j].release_ms
+           && sw->held[j].release_ms <= now) {
+        struct held *h = &sw->held[j++];
+        buf_put(&sw->tx, buf_head(&h->msg), buf_avail(&h->msg));
+        buf_free(&h->msg);
+        struct centry *e = held_conn(sw, h);
+        if (e && e->hold_xid == h->xid) {
+            e->hold_xid = 0;
         }
     }
-    sw->n_held = k;
-    if (k && sw->held[0].release_ms) {
+    if (j) {
+        sw->n_held -= j;
+        memmove(sw->held, sw->held + j, sw->n_held * sizeof *sw->held);
+        /* A connection cleared above whose packets still wait (behind
+         * another connection's) holds on: a packet sent directly would
+         * overtake them. */
+        for (size_t k = 0; k < sw->n_held; k++) {
+            struct centry *e = held_conn(sw, &sw->held[k]);
+            if (e && !e->hold_xid) {
+                e->hold_xid = sw->held[k].xid;
+            }
+        }
+    }
+    if (sw->n_held && sw->held[0].release_ms) {
         loop_wake_at(sw->held[0].release_ms);
     }
 }
@@ -916,6 +1013,18 @@ install_base(struct sw *sw)
                 flow_mod(sw, &fm);
             }
         }
+    }
+    if (g.cfg.mode == MODE_ELIDE) {
+        /* IP fragments: a switch looks them up with TCP ports 0 (OpenFlow
+         * 1.0 figure 3, which Open vSwitch keeps for every version in its
+         * "normal" fragment handling), so no connection entry matches
+         * them; they come here, where a first fragment makes its
+         * connection passthrough (conn_fragment()). */
+        fm.priority = PRIO_TRAP;
+        fm.match.fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_TCP_SRC
+                          | OFPM_TCP_DST;
+        fm.match.tp_src = fm.match.tp_dst = 0;
+        flow_mod(sw, &fm);
     }
 }
 
@@ -1032,14 +1141,10 @@ handle_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
         uint32_t i = (uint32_t) (e - g.ce);
         struct event_ctx ctx = { sw };
         struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
-        unsigned ops = conn_stats(&g.ce[i].c, &env, fs.packet_count,
-                                  fs.byte_count, now, g.cfg.stats_interval_ms);
-        if (ops & CONN_OP_DELETE_S2C) {
-            conn_delete_dir(sw, i, S2C);
-        }
-        if (ops & CONN_OP_DELETE_C2S) {
-            conn_delete_dir(sw, i, C2S);
-        }
+        struct conn_out out;
+        conn_stats(&g.ce[i].c, &env, fs.packet_count, fs.byte_count, now,
+                   g.cfg.stats_interval_ms, &out);
+        conn_apply(sw, i, &out);
     }
     if (rc < 0) {
         VLOG_RL(LOG_WARN, "%s: bad flow stats reply: %s", sw->name,
@@ -1182,9 +1287,13 @@ handle_msg(struct sw *sw, const uint8_t *msg, size_t len)
             break;
         }
         mac_learn(sw, p.eth_src, pi.in_port);
+        /* A first fragment has ports: elide mode makes its connection
+         * passthrough; later ones go the L2 way (forwarded, mirrored). */
         if (is_elide() && sw->has_mirror && p.layers & PKT_L4
-            && p.ip_version == 4 && p.ip_proto == 6 && !p.ip_frag
+            && p.ip_version == 4 && p.ip_proto == 6
+            && (!p.ip_frag || g.cfg.mode == MODE_ELIDE)
             && (is_http_port(p.dport) || is_http_port(p.sport))) {
+            pkt_verify_csum(pi.data, pi.data_len, &p);
             conn_packet_in(sw, pi.in_port, &p, pi.data, pi.data_len);
         } else {
             l2_packet(sw, pi.in_port, &p, pi.data, pi.data_len);
@@ -1212,9 +1321,6 @@ handle_msg(struct sw *sw, const uint8_t *msg, size_t len)
     }
     case OFPT_BARRIER_REPLY:
         barrier_reply(sw, m.xid);
-        if (!g.cfg.settle_ms) {
-            release_held(sw, time_ms());
-        }
         break;
     case OFPT_ERROR: {
         struct ofp_error e;

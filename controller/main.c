@@ -45,6 +45,9 @@ usage(FILE *f)
 "  --truncate-len N       truncate mode: bytes kept per mirror copy (default 128)\n"
 "  --http-ports LIST      TCP server ports treated as HTTP (default 80)\n"
 "  --idle-timeout S       idle timeout of flow entries (default 10)\n"
+"  --conn-idle-timeout S  forget a connection without packets or entries\n"
+"                         after S seconds (default 300: longer than servers'\n"
+"                         keep-alive, whose closing FIN shows what passed)\n"
 "  --stats-interval MS    flow-stats polling period (default 500)\n"
 "  --settle-ms MS         wait after a barrier reply before releasing a held\n"
 "                         request, for the datapath flow cache (default 20)\n"
@@ -85,13 +88,13 @@ main(int argc, char *argv[])
         .mode = MODE_ELIDE, .threshold = 10000000, .entry_min = 65536, .truncate_len = 128,
         .http_ports = { 80 }, .n_http_ports = 1, .idle_timeout = 10,
         .stats_interval_ms = 500, .settle_ms = 20, .probe_interval_ms = 5000,
-        .max_conns = 1048576, .conn_idle_s = 60,
+        .max_conns = 1048576, .conn_idle_s = 300,
     };
     char listen[256] = "127.0.0.1:6653";
     const char *event_log = NULL;
     bool have_mirror = false, have_select = false;
     enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_ENTRY_MIN, O_SELECT, O_TRUNC,
-           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE };
+           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE, O_CONN_IDLE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "mode", required_argument, NULL, O_MODE },
@@ -102,6 +105,7 @@ main(int argc, char *argv[])
         { "truncate-len", required_argument, NULL, O_TRUNC },
         { "http-ports", required_argument, NULL, O_HTTP },
         { "idle-timeout", required_argument, NULL, O_IDLE },
+        { "conn-idle-timeout", required_argument, NULL, O_CONN_IDLE },
         { "stats-interval", required_argument, NULL, O_STATS },
         { "event-log", required_argument, NULL, O_EVLOG },
         { "max-conns", required_argument, NULL, O_MAXCONNS },
@@ -165,6 +169,12 @@ main(int argc, char *argv[])
                 return bad("--idle-timeout (1..65535 s)", optarg);
             }
             cfg.idle_timeout = (unsigned) v;
+            break;
+        case O_CONN_IDLE:
+            if (parse_uint(optarg, 86400, &v) || !v) {
+                return bad("--conn-idle-timeout (1..86400 s)", optarg);
+            }
+            cfg.conn_idle_s = (unsigned) v;
             break;
         case O_STATS:
             if (parse_uint(optarg, 3600000, &v) || v < 10) {

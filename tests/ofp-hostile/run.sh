@@ -13,6 +13,14 @@
 # At the end: the watchdog never waited 2 s for an echo, the controller
 # exits 0 on SIGTERM, and its stderr has no sanitizer report.
 #
+# Held Packet-Outs (issue 9): the held-* scenarios (a barrier reply in the
+# same write as, or just before, segments of held connections; see
+# tools/fakeswitch/held.c) run above with the default --settle-ms 20, and
+# again against the normal build (NORMAL_CONTROLLER) with 20 ms and
+# against both builds with --settle-ms 0, where a held packet must not
+# wait for a timer tick.  Each of those controllers must exit 0 on SIGTERM
+# without a sanitizer report.
+#
 # Memory: a second controller (normal build, MEM_CONTROLLER) with
 # --max-conns 100000 gets 1,000,000 new connections (SYN Packet-Ins), then
 # their close (FIN or RST) and 1,000,000 more: its RSS must stay below
@@ -26,6 +34,7 @@ cd "$(dirname "$0")/../.." || exit 2
 
 CONTROLLER=${CONTROLLER:-build/san/elide-controller}
 MEM_CONTROLLER=${MEM_CONTROLLER:-build/elide-controller}
+NORMAL_CONTROLLER=${NORMAL_CONTROLLER:-build/elide-controller}
 FAKESWITCH=${FAKESWITCH:-build/fakeswitch}
 BASE_PORT=${PORT:-56653}
 MIRROR=9
@@ -46,7 +55,7 @@ if [ "${1:-}" = -k ]; then
     keep=1
     shift
 fi
-for f in "$CONTROLLER" "$MEM_CONTROLLER" "$FAKESWITCH"; do
+for f in "$CONTROLLER" "$MEM_CONTROLLER" "$NORMAL_CONTROLLER" "$FAKESWITCH"; do
     [ -x "$f" ] || { echo "run.sh: $f missing (make $f)" >&2; exit 2; }
 done
 
@@ -218,6 +227,57 @@ if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$ctl_log"; then
     fail "sanitizers" "$(grep -Em1 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$ctl_log")"
 else
     pass "sanitizers (no report in the controller's stderr)"
+fi
+
+# ---- held Packet-Outs: the normal build, and --settle-ms 0 ----
+# held_run CONTROLLER SETTLE_MS PORT: the held-* scenarios against a fresh
+# controller with that --settle-ms.
+held_run() {
+    local hctl=$1 settle=$2 hport tag log pid sc out rc
+    tag="$hctl, settle $settle"
+    log=$work/controller-held-$settle-$(basename "$(dirname "$hctl")").log
+    hport=$(pick_port "$3")
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+        "$hctl" --listen "127.0.0.1:$hport" --mode elide \
+        --mirror-port "$MIRROR" --settle-ms "$settle" 2>"$log" &
+    pid=$!
+    pids+=("$pid")
+    if ! wait_listen "$hport"; then
+        fail "held ($tag)" "controller did not start"
+        return
+    fi
+    for sc in "${held_scenarios[@]}"; do
+        out=$work/$sc-$settle-$(basename "$(dirname "$hctl")").out
+        "$FAKESWITCH" --connect "127.0.0.1:$hport" --mirror-port "$MIRROR" \
+            --dpid b000 hostile "$sc" --settle-ms "$settle" >"$out" 2>&1
+        rc=$?
+        if [ "$rc" != 0 ]; then
+            fail "$sc ($tag)" "$(grep -m1 '^FAIL:' "$out" || echo "fakeswitch exit $rc")"
+        elif ! kill -0 "$pid" 2>/dev/null; then
+            fail "$sc ($tag)" "the controller died"
+        else
+            pass "$sc ($tag): $(grep -m1 'Packet-Ins' "$out")"
+        fi
+    done
+    stop "$pid"
+    if [ "$stopped_rc" != 0 ]; then
+        fail "held ($tag)" "controller exit status $stopped_rc"
+    elif grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+        fail "held ($tag)" "$(grep -Em1 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log")"
+    else
+        pass "held ($tag): exit 0 on SIGTERM, no sanitizer report"
+    fi
+}
+held_scenarios=()
+for line in "${scenarios[@]}"; do
+    IFS=$'\t' read -r sc _ <<<"$line"
+    case $sc in held-*) selected "$sc" && held_scenarios+=("$sc") ;; esac
+done
+if [ ${#held_scenarios[@]} -gt 0 ]; then
+    held_run "$NORMAL_CONTROLLER" 20 $((port + 2))
+    held_run "$NORMAL_CONTROLLER" 0 $((port + 3))
+    held_run "$CONTROLLER" 0 $((port + 4))
 fi
 
 # ---- bounded memory under a connection flood ----

@@ -3,8 +3,11 @@
  * The tests drive conn_packet() through a small model of the switch, the
  * way ctl.c and the flow table use it:
  *
- *  - every packet is a real Ethernet/IPv4/TCP frame, built here and parsed
- *    with pkt_parse();
+ *  - every packet is a real Ethernet/IPv4/TCP frame with correct
+ *    checksums (unless a test spoils one), built here, parsed with
+ *    pkt_parse() and checked with pkt_verify_csum(), as ctl.c does;
+ *  - a client SYN that conn_new_syn() calls a new connection ends the old
+ *    one (conn_finish()) and starts a new one, as ctl.c does;
  *  - a packet reaches the controller when its direction has no connection
  *    entry, or (mode elide only) when a trap rule matches it: client->server
  *    PSH, SYN, FIN or RST, server->client SYN, FIN or RST (server PSH is not
@@ -14,7 +17,9 @@
  *  - the ops of each verdict are applied in ctl.c's order (close, delete
  *    S2C, delete C2S, install S2C, install C2S), deletions take effect at
  *    once (CONN_OP_HOLD is then satisfied), and the FLOW_REMOVED of each
- *    deleted entry is delivered right after, with its counters.
+ *    deleted entry is delivered right after, with its counters;
+ *  - an install over an existing entry keeps its counters (OpenFlow 1.3
+ *    6.4 without OFPFF_RESET_COUNTS).
  *
  * Each packet's outcome is recorded: whether it reached the controller,
  * how many bytes of it reached the mirror port (the controller's verdict, or
@@ -35,6 +40,7 @@
 
 #include "conn.h"
 #include "pkt.h"
+#include "reasm.h"
 
 /* A string literal and its length. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -96,6 +102,7 @@ struct sim {
     struct conn_cfg cfg;
     struct conn_env env;
     struct sim_entry ent[2];    /* C2S, S2C */
+    struct sim_entry ent_gone[2];   /* the last one removed, as it was */
     unsigned gen[2];
     uint32_t isn[2];
     uint32_t nxt[2];            /* next sequence number each side sends */
@@ -107,6 +114,7 @@ struct sim {
     uint64_t ctl_pkts;          /* packets that reached the controller */
     uint64_t mir_pkts;          /* packets (or prefixes) on the mirror port */
     uint64_t mir_payload[2];    /* TCP payload bytes on the mirror port */
+    bool spoil_csum;            /* the next segment gets a bad TCP checksum */
 };
 
 /* The outcome of one packet. */
@@ -214,6 +222,22 @@ put32(uint8_t *p, uint32_t v)
 
 /* Builds the Ethernet/IPv4/TCP frame of one segment in a heap block of its
  * exact size (so that AddressSanitizer sees any read past its end). */
+/* Writes the IPv4 header checksum and the TCP checksum of frame 'f'. */
+static void
+fill_csums(uint8_t *f, size_t n)
+{
+    uint8_t *ip = f + 14, *t = ip + 20;
+    put16(ip + 10, 0);
+    put16(ip + 10, (uint16_t) ~pkt_csum_fold(pkt_csum_add(0, ip, 20)));
+    size_t tl = n - 34;
+    uint8_t ph[4] = { 0, 6, (uint8_t) (tl >> 8), (uint8_t) tl };
+    put16(t + 16, 0);
+    uint32_t sum = pkt_csum_add(0, ip + 12, 8);
+    sum = pkt_csum_add(sum, ph, 4);
+    sum = pkt_csum_add(sum, t, tl);
+    put16(t + 16, (uint16_t) ~pkt_csum_fold(sum));
+}
+
 static uint8_t *
 build_frame(enum conn_dir dir, uint8_t flags, uint32_t seq, uint32_t ack,
             size_t opt, const void *payload, size_t len, size_t *frame_len)
@@ -257,6 +281,7 @@ build_frame(enum conn_dir dir, uint8_t flags, uint32_t seq, uint32_t ack,
     if (len) {
         memcpy(t + tcp_len, payload, len);
     }
+    fill_csums(f, n);
     *frame_len = n;
     return f;
 }
@@ -270,7 +295,7 @@ sim_install(struct sim *s, enum conn_dir d, uint8_t kind)
     /* OFPFC_ADD over an identical match replaces the entry (no
      * FLOW_REMOVED); its counters are kept. */
     e->kind = kind;
-    e->elides = kind == ENTRY_FWD && d == S2C && s->c.s2c_elides;
+    e->elides = kind == ENTRY_FWD;      /* ctl.c's COOKIE_ELIDE */
     e->gen = ++s->gen[d];
 }
 
@@ -287,6 +312,7 @@ sim_remove(struct sim *s, enum conn_dir d, struct removal *rm)
     if (e->kind != ENTRY_NONE) {
         *rm = (struct removal) { true, e->elides, e->gen, e->packets,
                                  e->bytes };
+        s->ent_gone[d] = *e;
         memset(e, 0, sizeof *e);
     }
 }
@@ -360,11 +386,24 @@ sim_xmit(struct sim *s, enum conn_dir dir, uint8_t flags, uint32_t seq,
                                  &flen);
     struct res r = { .frame_len = (uint32_t) flen,
                      .hdr_len = (uint32_t) (flen - len) };
+    if (s->spoil_csum) {
+        frame[14 + 20 + 16] ^= 0x5a;
+        s->spoil_csum = false;
+    }
     if (inflight || trapped(s, dir, flags) || !s->ent[dir].kind) {
         struct pkt p;
         cr_assert_eq(pkt_parse(frame, flen, &p), PKT_OK);
         cr_assert(p.layers & PKT_L4);
         cr_assert_eq(p.payload_len, len);
+        pkt_verify_csum(frame, flen, &p);
+        if (conn_new_syn(&s->c, dir, &p)) {
+            /* ctl.c releases the old connection (its entries go, their
+             * removal reports to nobody) and creates a new one. */
+            conn_finish(&s->c, &s->env);
+            conn_free(&s->c);
+            conn_init(&s->c, CLI_IP, CLI_PORT, SRV_IP, SRV_PORT);
+            memset(s->ent, 0, sizeof s->ent);
+        }
         struct conn_out o;
         memset(&o, 0xa5, sizeof o);
         conn_packet(&s->c, &s->env, dir, &p, &o);
@@ -483,6 +522,16 @@ sim_skip(struct sim *s, enum conn_dir dir, uint32_t bytes)
     s->nxt[dir] += bytes;
 }
 
+/* conn_stats()'s ops, for a sample that must change nothing. */
+static unsigned
+stats_ops(struct conn *c, const struct conn_env *env, uint64_t packets,
+          uint64_t bytes, uint64_t now_ms, uint64_t interval_ms)
+{
+    struct conn_out o;
+    conn_stats(c, env, packets, bytes, now_ms, interval_ms, &o);
+    return o.ops;
+}
+
 /* A flow-stats sample of the S2C entry, whose counters are now 'packets'
  * and 'bytes' (never less than before); on true, the entry is deleted as
  * ctl.c does and its FLOW_REMOVED delivered. */
@@ -495,17 +544,11 @@ sim_stats(struct sim *s, uint64_t packets, uint64_t bytes, uint64_t now_ms,
               && bytes >= e->bytes);
     e->packets = packets;
     e->bytes = bytes;
-    unsigned ops = conn_stats(&s->c, &s->env, packets, bytes, now_ms,
-                              interval_ms);
-    for (int dir = C2S; dir <= S2C; dir++) {
-        unsigned op = dir == S2C ? CONN_OP_DELETE_S2C : CONN_OP_DELETE_C2S;
-        if (ops & op) {
-            struct removal rm = { 0 };
-            sim_remove(s, (enum conn_dir) dir, &rm);
-            sim_deliver(s, (enum conn_dir) dir, &rm, "delete");
-        }
-    }
-    bool end = ops != 0;
+    struct conn_out o;
+    memset(&o, 0xa5, sizeof o);
+    conn_stats(&s->c, &s->env, packets, bytes, now_ms, interval_ms, &o);
+    sim_apply(s, &o);
+    bool end = o.ops != 0;
     sim_check_entries(s, __LINE__);
     return end;
 }
@@ -1205,7 +1248,9 @@ Test(conn, heads_in_one_byte_segments_out_of_order)
 }
 
 /* An overlapping retransmission with other bytes inside an incomplete
- * head: alert; the first copy is kept. */
+ * head: alert and passthrough.  (This test once expected the first copy
+ * to be kept and parsing to go on; but which copy the client's TCP keeps
+ * is unknowable: Linux's out-of-order queue takes a later covering one.) */
 Test(conn, overlap_conflict_in_head)
 {
     struct sim s;
@@ -1220,12 +1265,14 @@ Test(conn, overlap_conflict_in_head)
     struct res r = AT(&s, S2C, ACK, base, resp_small, 20);
     EXPECT(r, AT_CTL, ALL, 0);
     r = AT(&s, S2C, ACK, base + 10, alt + 10, 20);
-    EXPECT(r, AT_CTL, ALL, 0);
-    EXPECT_LOG(&s, "alert overlap_conflict 0");
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    EXPECT_LOG(&s, "alert overlap_conflict 0; pass overlap_conflict");
+    /* The rest is mirrored by the switch; nothing more is parsed. */
     r = AT(&s, S2C, PSH | ACK, base + 30, resp_small + 30,
            LEN(resp_small) - 30);
-    EXPECT(r, AT_CTL, ALL, INSTALL);
-    EXPECT_LOG(&s, "alert overlap_conflict 0; resp 200 length 100000");
+    EXPECT(r, AT_SW, ALL, 0);
+    EXPECT_LOG(&s, "alert overlap_conflict 0; pass overlap_conflict");
     /* The same bytes again: no second alert. */
     r = INFLIGHT(&s, S2C, ACK, base, resp_small, 20);
     EXPECT(r, AT_CTL, ALL, 0);
@@ -1563,7 +1610,7 @@ paper_stats(uint64_t third_bytes, bool third_ends)
         cr_assert(strstr(s.log, "elide_end delete 3 30500000"), "log: %s",
                   s.log);
         /* Returns true once. */
-        cr_assert(!conn_stats(&s.c, &s.env, 3, third_bytes, 4000, 1000));
+        cr_assert(!stats_ops(&s.c, &s.env, 3, third_bytes, 4000, 1000));
     } else {
         cr_assert_eq(s.ent[S2C].kind, ENTRY_FWD);
     }
@@ -1626,7 +1673,7 @@ Test(conn, stats_end_when_payload_covers_body)
                        "elide_start 36000000; elide_end delete %llu %llu",
                        (unsigned long long) p,
                        (unsigned long long) (BIG + p * per)));
-    cr_assert(!conn_stats(&s.c, &s.env, p, BIG + p * per, 3000, 1000));
+    cr_assert(!stats_ops(&s.c, &s.env, p, BIG + p * per, 3000, 1000));
     sim_fini(&s);
 }
 
@@ -1637,10 +1684,10 @@ Test(conn, stats_only_for_elision_entries)
     sim_init(&s, false, ISN_C, ISN_S);
     HANDSHAKE(&s);
     REQUEST(&s, req_small, 0);
-    cr_assert(!conn_stats(&s.c, &s.env, 100, 1000000, 1000, 1000));
+    cr_assert(!stats_ops(&s.c, &s.env, 100, 1000000, 1000, 1000));
     struct res r = SEND(&s, S2C, PSH | ACK, S(resp_small));
     EXPECT(r, AT_CTL, ALL, INSTALL);
-    cr_assert(!conn_stats(&s.c, &s.env, 100, 1000000, 2000, 1000));
+    cr_assert(!stats_ops(&s.c, &s.env, 100, 1000000, 2000, 1000));
     EXPECT_ENTRIES(&s, ENTRY_FWD_MIRROR);
     sim_check_entries(&s, __LINE__);
     sim_fini(&s);
@@ -1790,9 +1837,12 @@ Test(conn, free_with_incomplete_heads)
     r = SEND(&s, C2S, ACK, req_small, 10);
     EXPECT(r, AT_CTL, ALL, 0);
     EXPECT_LOG(&s, "req GET /small.bin");
-    cr_assert(s.c.req_ra && s.c.resp_ra);
+    /* Two windows (a chunk each) and the copy of the request head. */
+    cr_assert_geq(reasm_bytes_live(), 2 * sizeof(struct reasm_chunk));
+    cr_assert(s.c.aux);
     sim_fini(&s);
-    cr_assert(!s.c.req_ra && !s.c.resp_ra);
+    cr_assert(!s.c.aux);
+    cr_assert_eq(reasm_bytes_live(), 0);
 }
 
 /* ---- Packet-In reordering ----------------------------------------------- */
@@ -2034,12 +2084,811 @@ Test(conn, request_gap_reported_at_next_client_segment)
     r = SEND(&s, C2S, ACK, S(part1));
     EXPECT(r, AT_SW, 0, 0);
     sim_clear_log(&s);
+    /* The bytes before it may be a request whose Packet-In it overtook
+     * (seen on Open vSwitch): the entries go, the server's ACK tells.
+     * (This test once expected the alert here, at the segment.) */
     r = SEND(&s, C2S, PSH | ACK, S(part2));
-    EXPECT(r, AT_CTL, ALL, CONN_OP_DELETE_S2C | INSTALL | HOLD);
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "elide_end delete 10 %u",
+                       10 * (MSS + HDR)));
+    sim_clear_log(&s);
+    r = BODY(&s, MSS, ACK);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert unseen_request_bytes %u; pass unseen_bytes",
+                       LEN(part1)));
+    sim_fini(&s);
+}
+
+/* ---- Issue 9: no silent holes ------------------------------------------- */
+
+static const char req_evil[] = "GET /admin?cmd=evil HTTP/1.1\r\nHost: a\r\n\r\n";
+static const char resp_two[] =
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\n"
+    "hello";
+
+/* The big GET of case 1, up to the middle of its body: forwarding-only
+ * entries in place, half of the body through them. */
+static void
+big_get_half_line(struct sim *s, int line)
+{
+    handshake_line(s, line);
+    request_line(s, S(req_big), 0, line);
+    struct res r = send_line(s, S2C, PSH | ACK, S(resp_big), line);
+    expect_line(line, r, AT_CTL, ALL, 0);
+    r = send_line(s, C2S, ACK, NULL, 0, line);
+    expect_line(line, r, AT_CTL, 0, INSTALL);
+    bulk_line(s, S2C, BIG / 2, BIG / 2 / MSS, line);
+    bulk_line(s, C2S, 0, BIG / 4 / MSS, line);
+}
+#define BIG_GET_HALF(s) big_get_half_line(s, __LINE__)
+
+/* Case 1: a request without PSH during an elided body passes the client's
+ * entry; the server finishes body 1 and answers it on its own entry.  The
+ * stats sample finds the counters past the body's end: bytes sent twice,
+ * or after the body; the client's next acknowledgment tells, and here it
+ * is its FIN's, which also starts past the client bytes seen. */
+Test(conn, nopsh_request_answered_past_the_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    uint64_t rest = BIG - BIG / 2, rest_pkts = rest / MSS + 1;
+    BULK(&s, S2C, rest, rest_pkts);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_two));  /* not trapped: the entry */
+    EXPECT(r, AT_SW, 0, 0);
+    sim_clear_log(&s);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "elide_end delete %llu %llu",
+                       (unsigned long long) s.ent_gone[S2C].packets,
+                       (unsigned long long) s.ent_gone[S2C].bytes));
+    cr_assert_eq(s.c.s2c_unacked, LEN(resp_two));
+    sim_clear_log(&s);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert unseen_response_bytes %u; "
+                       "alert unseen_request_bytes %u; pass unseen_bytes",
+                       LEN(resp_two), LEN(req_evil)));
+    sim_fini(&s);
+}
+
+/* Case 1 and a quiet client: nothing acknowledges anything any more; the
+ * client's entry idles out with the request in its counters.  The
+ * connection's end reports both. */
+Test(conn, nopsh_request_answered_then_quiet_client)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_SW, 0, 0);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    sim_expire(&s, C2S);
+    sim_clear_log(&s);
+    conn_finish(&s.c, &s.env);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want,
-                       "alert unseen_request_bytes %u; pass unseen_bytes; "
-                       "elide_end delete 10 %u", LEN(part1),
-                       10 * (MSS + HDR)));
+                       "alert unseen_request_bytes %u; "
+                       "alert unseen_response_bytes %u",
+                       LEN(req_evil), LEN(resp_two)));
+    sim_fini(&s);
+}
+
+/* Case 1 with the removal's counters: the S2C entry goes on an idle
+ * timeout (the stats sample came too early), its FLOW_REMOVED shows the
+ * bytes past the body; nothing settles them. */
+Test(conn, nopsh_request_answered_seen_at_entry_removal)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    cr_assert(!sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_SW, 0, 0);
+    sim_clear_log(&s);
+    sim_expire(&s, S2C);
+    cr_assert_eq(s.c.s2c_unacked, LEN(resp_two));
+    conn_finish(&s.c, &s.env);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "elide_end idle_timeout %llu %llu; "
+                       "alert unseen_response_bytes %u",
+                       (unsigned long long) s.ent_gone[S2C].packets,
+                       (unsigned long long) s.ent_gone[S2C].bytes,
+                       LEN(resp_two)));
+    sim_fini(&s);
+}
+
+/* Body bytes retransmitted through the elision entry count twice: the
+ * client's next request acknowledges only the body, which settles it. */
+Test(conn, retransmitted_body_bytes_in_the_counters)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    /* Three segments sent again. */
+    s.ent[S2C].packets += 3;
+    s.ent[S2C].bytes += 3 * (HDR + MSS);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert_eq(s.c.s2c_unacked, 3 * MSS);
+    sim_clear_log(&s);
+    struct res r = SEND(&s, C2S, PSH | ACK, S(req_small));
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
+    cr_assert_eq(s.c.s2c_unacked, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    conn_finish(&s.c, &s.env);
+    EXPECT_LOG(&s, "req GET /small.bin; resp 200 length 5");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Case 1, then a bare RST without ACK: its sequence number is past what
+ * the controller saw of the client's stream. */
+Test(conn, nopsh_request_then_bare_rst)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    sim_clear_log(&s);
+    r = SEND(&s, C2S, RST, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    EXPECT_LOG(&s, "");
+    /* A request overtaken by the RST would still come (ctl.c keeps a
+     * closed connection 3 s): the connection's end decides. */
+    conn_finish(&s.c, &s.env);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
+                       LEN(req_evil)));
+    sim_fini(&s);
+}
+
+/* Case 1, no answer and a quiet client: the server only ACKs the request
+ * (on its entry), the stats remove that entry at the body's end, then the
+ * client's entry idles out with the request in its counters.  Nothing
+ * else will ever tell: the connection's end reports them. */
+Test(conn, nopsh_request_then_quiet_client)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    s.opt[C2S] = s.opt[S2C] = TS_OPT;
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    EXPECT(r, AT_SW, 0, 0);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    BULK(&s, C2S, 0, 100);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    sim_clear_log(&s);
+    sim_expire(&s, C2S);
+    EXPECT_LOG(&s, "");
+    conn_finish(&s.c, &s.env);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
+                       LEN(req_evil)));
+    sim_fini(&s);
+}
+
+/* What the client's entry counts beyond its ACKs may be SACK options, not
+ * payload: the server's next acknowledgment of exactly the client bytes
+ * seen settles it, and no alert follows. */
+Test(conn, client_entry_payload_settled_by_server_ack)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    /* 40 ACKs with a 12-byte SACK block each, as payload to the counters. */
+    s.ent[C2S].bytes += 40 * 12;
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    sim_expire(&s, C2S);
+    sim_clear_log(&s);
+    struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    conn_finish(&s.c, &s.env);
+    EXPECT_LOG(&s, "");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Case 2: a request segment the server drops (bad TCP checksum), then the
+ * real one at the same offset.  The bad one is forwarded and mirrored but
+ * never parsed: the response answers a HEAD, nothing is elided. */
+Test(conn, bad_checksum_request_is_not_parsed)
+{
+    static const char get[] = "GET /big.bin HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+    static const char head[] = "HEAD /big.bin HTTP/1.1\r\nHost: 10.0.0.\r\n\r\n";
+    static const char resp_head[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 36000000\r\n\r\n";
+    cr_assert_eq(LEN(get), LEN(head));
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    s.spoil_csum = true;
+    struct res r = AT(&s, C2S, PSH | ACK, 0, S(get));
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "");
+    r = AT(&s, C2S, PSH | ACK, 0, S(head));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_head));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    REQUEST(&s, req_small, DELETE | HOLD);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "req HEAD /big.bin; resp 200 none 36000000; "
+                   "req GET /small.bin; resp 200 length 5");
+    cr_assert_eq(s.mir_payload[S2C], LEN(resp_head) + LEN(resp_two));
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Case 2 without the checksum: a second copy of a head parsed straight
+ * from one segment (no reassembly buffer) with other bytes. */
+Test(conn, other_copy_of_a_parsed_head)
+{
+    static const char get[] = "GET /big.bin HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+    static const char head[] = "HEAD /big.bin HTTP/1.1\r\nHost: 10.0.0.\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    struct res r = AT(&s, C2S, PSH | ACK, 0, S(get));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, C2S, PSH | ACK, 0, S(head));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "req GET /big.bin; alert overlap_conflict 0; "
+                   "pass overlap_conflict");
+    /* The same bytes again are no conflict: a plain retransmission. */
+    sim_fini(&s);
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    r = AT(&s, C2S, PSH | ACK, 0, S(get));
+    r = AT(&s, C2S, ACK, 10, get + 10, 20);
+    EXPECT(r, AT_CTL, ALL, 0);
+    /* Once the server acknowledged it, no copy is kept. */
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    cr_assert(!s.c.aux, "head copy kept after the server's ACK");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Case 2 for a response: the client acknowledges nothing yet, the server
+ * sends the head again with another status. */
+Test(conn, other_copy_of_a_parsed_response_head)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    s.cfg.entry_min = 1u << 20;     /* small responses stay on Packet-In */
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    uint64_t base = off_of(&s, S2C);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_CTL, ALL, 0);
+    char alt[sizeof resp_two];
+    memcpy(alt, resp_two, sizeof alt);
+    alt[9] = '4';                               /* 200 -> 400 */
+    sim_clear_log(&s);
+    r = AT(&s, S2C, PSH | ACK, base, alt, 20);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "alert overlap_conflict 0; pass overlap_conflict");
+    sim_fini(&s);
+}
+
+/* Case 3: data in a SYN (TCP Fast Open) starts at ISN+1.  Accepted by the
+ * server: an ordinary GET, elided, no false alert. */
+Test(conn, syn_data_accepted)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    struct res r = SEND(&s, C2S, SYN, S(req_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_LOG(&s, "req GET /big.bin");
+    r = SEND(&s, S2C, SYN | ACK, NULL, 0);     /* acks the data too */
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 length 36000000; "
+                   "elide_start 36000000");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Case 3, not accepted: the SYN-ACK acknowledges only the SYN and the
+ * client sends the same bytes again after the handshake. */
+Test(conn, syn_data_not_accepted_then_resent)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    struct res r = SEND(&s, C2S, SYN, S(req_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    s.nxt[S2C]++;
+    r = sim_xmit(&s, S2C, SYN | ACK, ISN_S, ISN_C + 1, NULL, 0, false,
+                 __LINE__);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, C2S, PSH | ACK, 0, S(req_big));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    EXPECT_LOG(&s, "req GET /big.bin; resp 200 length 36000000; "
+                   "elide_start 36000000");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Case 3, hostile: the SYN's GET is not accepted, a HEAD of the same
+ * length follows at the same offset. */
+Test(conn, syn_data_then_other_request)
+{
+    static const char head[] = "HEAD /big.bin HTTP/1.1\r\nHost: 10.0.0.\r\n\r\n";
+    cr_assert_eq(LEN(head), LEN(req_big));
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    struct res r = SEND(&s, C2S, SYN, S(req_big));
+    s.nxt[S2C]++;
+    r = sim_xmit(&s, S2C, SYN | ACK, ISN_S, ISN_C + 1, NULL, 0, false,
+                 __LINE__);
+    r = AT(&s, C2S, PSH | ACK, 0, S(head));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "req GET /big.bin; alert overlap_conflict 0; "
+                   "pass overlap_conflict");
+    sim_fini(&s);
+}
+
+/* Case 4: a connection with an elided body ends with the server's FIN
+ * only; the client connects again from the same port.  The new server ISN
+ * lies inside the old body's range: a new connection all the same. */
+Test(conn, new_syn_on_a_connection_not_closed)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_big, 0);
+    BIG_RESPONSE(&s);
+    BULK(&s, S2C, BIG - MSS, (BIG - MSS) / MSS + 1);
+    struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    cr_assert(!s.c.closed);
+    s.isn[C2S] = s.nxt[C2S] = ISN_C + 5000;
+    s.isn[S2C] = s.nxt[S2C] = ISN_S + BIG / 2;
+    sim_clear_log(&s);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "req GET /small.bin; resp 200 length 5");
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Case 4 when the old connection leaves bytes unaccounted: reported as it
+ * ends. */
+Test(conn, new_syn_reports_what_the_old_connection_left_open)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    sim_expire(&s, C2S);
+    sim_clear_log(&s);
+    s.isn[C2S] = s.nxt[C2S] = ISN_C + 99999;
+    s.isn[S2C] = s.nxt[S2C] = ISN_S + 99999;
+    r = SEND(&s, C2S, SYN, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    char want[128];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
+                       LEN(req_evil)));
+    cr_assert(!s.c.pass && s.c.h[C2S].isn == ISN_C + 99999);
+    sim_fini(&s);
+}
+
+/* Case 5: a 2xx to CONNECT, 204 included, is a tunnel (RFC 9110 9.3.6):
+ * what follows is not HTTP and is mirrored in full. */
+Test(conn, connect_204_is_a_tunnel)
+{
+    static const char conn_req[] =
+        "CONNECT 10.0.0.2:443 HTTP/1.1\r\nHost: 10.0.0.2:443\r\n\r\n";
+    static const char r204[] = "HTTP/1.1 204 No Content\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, conn_req, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(r204));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    EXPECT(r, AT_SW, ALL, 0);
+    EXPECT_LOG(&s, "req CONNECT 10.0.0.2:443; resp 204 tunnel 0; pass tunnel");
+    sim_fini(&s);
+}
+
+/* Suspected: client bytes dropped past the reassembly window were checked
+ * against the server's head start (another stream's offsets). */
+Test(conn, dropped_client_bytes_do_not_touch_server_heads)
+{
+    static const char resp_300k[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_300k));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    BULK(&s, S2C, 300000, 300000 / MSS + 1);
+    uint64_t head2 = LEN(resp_300k) + 300000;
+    r = SEND(&s, C2S, PSH | ACK, S(req_small));
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
+    /* Junk far beyond the client's window, at the server's next head
+     * offset: dropped, and client payload is mirrored anyway. */
+    uint32_t cli_end = s.nxt[C2S];
+    r = AT(&s, C2S, ACK, head2 - 100, body_data, 1000);
+    EXPECT(r, AT_CTL, ALL, 0);
+    sim_clear_log(&s);
+    s.nxt[S2C] += LEN(resp_two);
+    r = sim_xmit(&s, S2C, PSH | ACK, s.nxt[S2C] - LEN(resp_two), cli_end,
+                 S(resp_two), false, __LINE__);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "resp 200 length 5");
+    sim_fini(&s);
+}
+
+/* Suspected, the other half: a request head among dropped client bytes
+ * cannot be parsed, so the connection falls back to mirroring. */
+Test(conn, request_head_among_dropped_bytes)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    struct res r = SEND(&s, C2S, PSH | ACK, S(req_small));
+    EXPECT(r, AT_CTL, ALL, 0);
+    uint64_t start2 = LEN(req_small), far = start2 + REASM_WIN + 100;
+    /* Bytes beyond the window of the next head: dropped (and mirrored). */
+    uint32_t cli_end = s.nxt[C2S];
+    r = AT(&s, C2S, ACK, far, body_data, 200);
+    EXPECT(r, AT_CTL, ALL, 0);
+    /* A request whose body ends inside them: the head after it cannot be
+     * parsed from what was kept. */
+    char post[128];
+    uint64_t hl = 0, cl = 0;
+    for (int k = 0; k < 2; k++) {
+        cl = far + 50 - start2 - hl;
+        hl = (uint64_t) snprintf(post, sizeof post,
+                                 "POST /up HTTP/1.1\r\nContent-Length: %llu"
+                                 "\r\n\r\n", (unsigned long long) cl);
+    }
+    cr_assert_eq(start2 + hl + cl, far + 50);
+    s.nxt[C2S] = cli_end;
+    sim_clear_log(&s);
+    r = SEND(&s, C2S, PSH | ACK, post, hl);
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "req POST /up; pass reorder_window");
+    sim_fini(&s);
+}
+
+/* Suspected: an IP fragment of a watched connection during an elided
+ * body (a fragmented request): passthrough, the elision entry goes. */
+Test(conn, fragment_makes_passthrough)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    sim_clear_log(&s);
+    struct conn_out o;
+    conn_fragment(&s.c, &s.env, &o);
+    cr_assert_eq(o.mirror_len, MIRROR_FULL);
+    cr_assert_eq(o.ops, CONN_OP_DELETE_S2C | CONN_OP_HOLD | INSTALL);
+    cr_assert_eq(o.kind[S2C], ENTRY_FWD_MIRROR);
+    sim_apply(&s, &o);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert ip_fragment 0; pass ip_fragment; "
+                       "elide_end delete %llu %llu",
+                       (unsigned long long) s.ent_gone[S2C].packets,
+                       (unsigned long long) s.ent_gone[S2C].bytes));
+    sim_fini(&s);
+}
+
+/* Suspected: a FLOW_REMOVED of an older elision entry (reported after its
+ * replacement went in) must not move the unwrapping reference with the
+ * new entry's base, nor count against the new body. */
+Test(conn, stale_entry_removal_is_not_counted)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    /* A pipelined request removes the entries; a second report of the S2C
+     * entry's removal comes late, as an older entry's would. */
+    struct removal late = { true, true, s.ent[S2C].gen, s.ent[S2C].packets,
+                            s.ent[S2C].bytes };
+    struct res r = SEND(&s, C2S, PSH | ACK, S(req_big));
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
+    sim_skip(&s, S2C, BIG - BIG / 2);
+    r = SEND(&s, S2C, PSH | ACK, S(resp_big));
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, INSTALL);
+    uint64_t ref = s.c.h[S2C].ref;
+    sim_clear_log(&s);
+    /* 2x the counters: were they the new entry's, the new body would be
+     * covered (and the reference far ahead). */
+    late.packets *= 2;
+    late.bytes *= 2;
+    sim_deliver(&s, S2C, &late, "delete");
+    cr_assert_eq(s.c.h[S2C].ref, ref);
+    EXPECT_ENTRIES(&s, ENTRY_FWD);
+    cr_assert_eq(s.alerts, 0);
+    sim_fini(&s);
+}
+
+/* Suspected: the ACK check took one byte off for a FIN although the
+ * highest offset seen already counts it. */
+Test(conn, ack_past_a_fin_is_checked)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    struct res r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    sim_clear_log(&s);
+    /* The server acknowledges one byte beyond the client's FIN. */
+    r = sim_xmit(&s, S2C, ACK, s.nxt[S2C], s.nxt[C2S] + 1, NULL, 0, false,
+                 __LINE__);
+    EXPECT_LOG(&s, "alert unseen_request_bytes 1; pass unseen_bytes");
+    sim_fini(&s);
+}
+
+/* A FIN right after an elided body is accounted for: the client's ACK of
+ * it is no unseen byte. */
+Test(conn, ack_of_fin_after_elided_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = SEND(&s, S2C, ACK, NULL, 0);
+    conn_finish(&s.c, &s.env);
+    cr_assert_eq(s.alerts, 0, "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* A server FIN past the end of an elided body, the bytes in between on
+ * the entry: reported at the FIN, with their count. */
+Test(conn, fin_past_elided_body)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    BULK(&s, S2C, BIG - BIG / 2 + 700, (BIG - BIG / 2) / MSS + 2);
+    sim_clear_log(&s);
+    struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    (void) r;
+    cr_assert(!strncmp(s.log, "alert unseen_response_bytes 700; "
+                       "pass unseen_bytes", 50), "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* ---- Found by the oracle fuzzer (fuzz/fuzz_conn.c) ---------------------- */
+
+/* A RST closes the connection; a head the server sends after it (the RST
+ * may not have been taken) must not install entries, which a later RST
+ * would then forget on the switch: an entry left there meets the next
+ * connection on the same 4-tuple. */
+Test(conn, no_entries_after_a_reset)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    struct res r = SEND(&s, S2C, RST, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = AT(&s, S2C, PSH | ACK, 0, S(resp_small));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, S2C, PSH | ACK, 0, S("HTTP/1.1 200\r\n\r\n"));
+    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT_ENTRIES(&s, ENTRY_NONE);
+    r = SEND(&s, S2C, RST, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    sim_fini(&s);
+}
+
+/* A head in the server's FIN segment asks for entries; the FIN's teardown
+ * deletes entries: the installs must not survive the deletions (ctl.c
+ * deletes first). */
+Test(conn, head_in_a_fin_installs_nothing)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    REQUEST(&s, req_small, 0);
+    struct res r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, FIN | ACK, S(resp_two));
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    EXPECT_ENTRIES(&s, ENTRY_NONE);
+    sim_fini(&s);
+}
+
+/* SYN data the server did not take (its SYN-ACK acknowledges only the
+ * SYN) is not seen yet, and may come again with other bytes: no
+ * forwarding-only entry goes in before the server acknowledged it, so the
+ * copy sent again without PSH reaches the controller. */
+Test(conn, syn_data_not_taken_then_resent_without_psh)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    struct res r = SEND(&s, C2S, SYN, S(req_big));
+    s.nxt[S2C]++;
+    r = sim_xmit(&s, S2C, SYN | ACK, ISN_S, ISN_C + 1, NULL, 0, false,
+                 __LINE__);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    /* A hostile server answers at once, acknowledging no request. */
+    s.nxt[S2C] += LEN(resp_big);
+    r = sim_xmit(&s, S2C, PSH | ACK, ISN_S + 1, ISN_C + 1, S(resp_big), false,
+                 __LINE__);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, 0, 0);
+    char evil[sizeof req_big];
+    memcpy(evil, req_big, sizeof evil);
+    memcpy(evil + 5, "adm", 3);
+    sim_clear_log(&s);
+    r = AT(&s, C2S, ACK, 0, evil, LEN(req_big));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "alert overlap_conflict 0; pass overlap_conflict");
+    sim_fini(&s);
+}
+
+/* Found on Open vSwitch (tests/e2e elide_keepalive): the client's entry's
+ * counters (SACK options of a lossy download: 101 KB) reported after the
+ * server had acknowledged the client's FIN at exactly the bytes seen: the
+ * stream is over and fully accounted for, so they say nothing. */
+Test(conn, client_entry_counters_after_the_final_ack)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    struct removal late = { true, true, s.ent[C2S].gen, s.ent[C2S].packets,
+                            s.ent[C2S].bytes + 101316 };
+    s.ent[C2S].kind = ENTRY_NONE;       /* its report comes late */
+    s.c.entry[C2S] = ENTRY_NONE;
+    struct res r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    sim_deliver(&s, C2S, &late, "delete");
+    conn_finish(&s.c, &s.env);
+    cr_assert_eq(s.alerts, 0, "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* Found on Open vSwitch too: with counters past the body's end (sent
+ * twice) the body still counts as covered, so the client's FIN after it
+ * takes the entries down and its acknowledgment settles the surplus. */
+Test(conn, counters_past_the_body_still_cover_it)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    s.ent[S2C].packets += 2;
+    s.ent[S2C].bytes += 2 * (HDR + MSS);
+    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    struct res r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, DELETE);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    conn_finish(&s.c, &s.env);
+    cr_assert_eq(s.alerts, 0, "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* Found on Open vSwitch (tests/hostile badcsum_insert, tfo_accepted): the
+ * server's FIN reached the controller before the last data segment
+ * (Packet-Ins out of order); once the data filled the hole, the FIN's
+ * sequence byte must count, or the client's ACK of it looks like one
+ * unseen byte. */
+Test(conn, fin_before_the_last_bytes)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    s.cfg.entry_min = 1u << 20;
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    uint64_t base = off_of(&s, S2C);
+    uint8_t buf[128];
+    size_t n = cat(buf, sizeof buf, head, (size_t) LEN(head), "01234",
+                   (size_t) 5, NULL);
+    struct res r = AT(&s, S2C, PSH | ACK, base, buf, n);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, S2C, FIN | ACK, base + LEN(head) + 10, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = AT(&s, S2C, PSH | ACK, base + LEN(head) + 5, "56789", 5);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);     /* acknowledges the FIN */
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    conn_finish(&s.c, &s.env);
+    cr_assert_eq(s.alerts, 0, "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* Found on Open vSwitch (tests/hostile nopsh_quiet): an alert sends the
+ * connection to passthrough, where nothing more is checked, so what else
+ * is known to be open is named with it.  Here the counters lag (the
+ * sample covers the body exactly, the answer to the hidden request had
+ * passed already); the server's FIN acknowledges the hidden request and
+ * starts past the response to it. */
+Test(conn, an_alert_names_the_other_gaps_too)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    uint64_t p = s.ent[S2C].packets, b = s.ent[S2C].bytes;
+    r = SEND(&s, S2C, PSH | ACK, S(resp_two));
+    EXPECT(r, AT_SW, 0, 0);
+    /* A sample that does not count the last segment yet. */
+    struct conn_out o;
+    conn_stats(&s.c, &s.env, p, b, 1000, 1000, &o);
+    cr_assert_eq(o.ops, CONN_OP_DELETE_S2C);
+    sim_apply(&s, &o);
+    sim_clear_log(&s);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want,
+                       "alert unseen_request_bytes %u; "
+                       "alert unseen_response_bytes %u; pass unseen_bytes",
+                       LEN(req_evil), LEN(resp_two)));
+    sim_fini(&s);
+}
+
+/* An interim response with untrusted framing (obs-fold: libhtp ends the
+ * head elsewhere, see fuzz/DIFFERENTIAL.md) ends parsing like a final one. */
+Test(conn, untrusted_interim_response)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    HANDSHAKE(&s);
+    REQUEST(&s, req_small, 0);
+    sim_clear_log(&s);
+    struct res r = SEND(&s, S2C, PSH | ACK,
+                        S("HTTP/1.1 100 Continue\r\nX: a\r\n b\r\n\r\n"));
+    EXPECT(r, AT_CTL, ALL, INSTALL);
+    EXPECT_LOG(&s, "resp 100 untrusted 0; alert response_framing 0; "
+                   "pass response_framing");
     sim_fini(&s);
 }

@@ -7,7 +7,8 @@
  *
  * Modules: swmsg.c (switch-side messages and Ethernet/IPv4/TCP/UDP
  * frames), sw.c (one switch session: handshake answers, counters, blocking
- * helpers), hostile.c (malformed input scenarios), load.c (throughput,
+ * helpers), hostile.c (malformed input scenarios), held.c (Packet-Outs
+ * held behind barriers, scenarios of hostile.c), load.c (throughput,
  * latency, connection flood, the well-behaved watchdog), main.c (options). */
 #ifndef FS_H
 #define FS_H 1
@@ -83,6 +84,7 @@ struct fsw {
     uint32_t xid;
     bool hello_rcvd, features_sent, ready, closed, corrupt;
     bool auto_answer;               /* answer requests (default true) */
+    bool hold_barriers;             /* but leave BARRIER_REQUESTs to on_msg */
     uint32_t ready_xid;             /* echo sent after FEATURES_REPLY */
     uint64_t rx_type[FS_TYPES];     /* messages received, per type */
     uint64_t rx_other;              /* types >= FS_TYPES */
@@ -127,6 +129,20 @@ int fsw_send_all(struct fsw *, int timeout_ms);
 /* SYN Packet-Ins (client to port 80) for connections [from, from + n),
  * confirmed by echo round trips every 2000 (load.c). */
 int fs_syn_flood(struct fsw *, uint32_t from, uint32_t n, int timeout_ms);
+
+/* ---- Held Packet-Outs (held.c) ---- */
+/* Scenarios of the hostile command in which the controller (elide mode)
+ * holds a connection's Packet-Outs behind a barrier: the switch answers
+ * the barrier together with, or just before, more segments of held
+ * connections.  'settle_ms' is the controller's --settle-ms.  Returns 0
+ * (PASS) or 1 (a FAIL: line printed). */
+enum fs_held_case {
+    FS_HELD_SAME_WRITE,     /* barrier reply and a segment in one write */
+    FS_HELD_IN_SETTLE,      /* the segment right after, within settle */
+    FS_HELD_TWO_CONNS,      /* two held connections interleaved */
+};
+int fs_held_scenario(const struct fs_opts *, uint64_t dpid, enum fs_held_case,
+                     unsigned settle_ms);
 
 /* ---- Subcommands ---- */
 int fs_hostile_main(const struct fs_opts *, int argc, char **argv);

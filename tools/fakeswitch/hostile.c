@@ -28,6 +28,7 @@ struct hctx {
     const struct fs_opts *o;
     uint64_t dpid;
     int rss_limit_mb;
+    unsigned settle_ms;     /* the controller's --settle-ms (held-*) */
     struct fsw s;
 };
 
@@ -869,6 +870,26 @@ sc_no_read(struct hctx *h)
     return 0;
 }
 
+/* ---- Held Packet-Outs (held.c) ---- */
+
+static int
+sc_held_same_write(struct hctx *h)
+{
+    return fs_held_scenario(h->o, h->dpid, FS_HELD_SAME_WRITE, h->settle_ms);
+}
+
+static int
+sc_held_in_settle(struct hctx *h)
+{
+    return fs_held_scenario(h->o, h->dpid, FS_HELD_IN_SETTLE, h->settle_ms);
+}
+
+static int
+sc_held_two_conns(struct hctx *h)
+{
+    return fs_held_scenario(h->o, h->dpid, FS_HELD_TWO_CONNS, h->settle_ms);
+}
+
 struct scenario {
     const char *name;
     const char *log;        /* ERE for the controller's log line; "-": none */
@@ -972,19 +993,31 @@ static const struct scenario scenarios[] = {
     { "disconnect-with-conns", "disconnected \\(connection closed by switch\\)",
       "4 sessions each open 20,000 connections and disconnect; a 5th works",
       sc_disconnect_with_conns },
+    { "held-same-write", "-",
+      "barrier reply and a segment of the held connection in one write: "
+      "both released within 1 s", sc_held_same_write },
+    { "held-in-settle", "-",
+      "a segment of the held connection right after the barrier reply: "
+      "released with the request", sc_held_in_settle },
+    { "held-two-conns", "-",
+      "two held connections interleaved: released within 1 s, in order per "
+      "connection", sc_held_two_conns },
 };
 
 int
 fs_hostile_main(const struct fs_opts *o, int argc, char **argv)
 {
-    struct hctx h = { .o = o, .rss_limit_mb = 256 };
+    struct hctx h = { .o = o, .rss_limit_mb = 256, .settle_ms = 20 };
     static const struct option opts[] = {
         { "list", no_argument, NULL, 'l' },
         { "rss-limit-mb", required_argument, NULL, 'r' },
+        { "settle-ms", required_argument, NULL, 's' },
         { NULL, 0, NULL, 0 },
     };
     int c;
-    optind = 1;
+    /* 0, not 1: glibc then parses afresh, without the '+' (stop at the
+     * first non-option) of main's parse, so options may follow NAME. */
+    optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'l':
@@ -996,12 +1029,16 @@ fs_hostile_main(const struct fs_opts *o, int argc, char **argv)
         case 'r':
             h.rss_limit_mb = atoi(optarg);
             break;
+        case 's':
+            h.settle_ms = (unsigned) atoi(optarg);
+            break;
         default:
             return 2;
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "usage: fakeswitch [OPTIONS] hostile --list | NAME\n");
+        fprintf(stderr, "usage: fakeswitch [OPTIONS] hostile --list | NAME "
+                "[--rss-limit-mb M] [--settle-ms MS]\n");
         return 2;
     }
     for (size_t i = 0; i < sizeof scenarios / sizeof *scenarios; i++) {

@@ -152,7 +152,9 @@ answer(struct fsw *s, const struct ofp_msg *m)
         ofp_put_echo(&s->tx, OFPT_ECHO_REPLY, m->xid, m->body, m->body_len);
         break;
     case OFPT_BARRIER_REQUEST:
-        ofp_put_simple(&s->tx, OFPT_BARRIER_REPLY, m->xid);
+        if (!s->hold_barriers) {
+            ofp_put_simple(&s->tx, OFPT_BARRIER_REPLY, m->xid);
+        }
         break;
     case OFPT_GET_CONFIG_REQUEST:
         fs_put_get_config_reply(&s->tx, m->xid);

@@ -123,17 +123,36 @@ fs_mac(uint8_t mac[6], uint32_t station)
     put_be32(mac + 2, station);
 }
 
-static uint16_t
-ip_csum(const uint8_t *h, size_t len)
+/* RFC 1071 sum of 'len' bytes added to 's': 16-bit big-endian words, an
+ * odd last byte padded with zero. */
+static uint32_t
+csum_add(uint32_t s, const uint8_t *p, size_t len)
 {
-    uint32_t s = 0;
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        s += get_be16(h + i);
+    size_t i = 0;
+    for (; i + 1 < len; i += 2) {
+        s += get_be16(p + i);
+        s = (s & 0xffff) + (s >> 16);
     }
+    if (i < len) {
+        s += (uint32_t) p[i] << 8;
+        s = (s & 0xffff) + (s >> 16);
+    }
+    return s;
+}
+
+static uint16_t
+csum_finish(uint32_t s)
+{
     while (s >> 16) {
         s = (s & 0xffff) + (s >> 16);
     }
     return (uint16_t) ~s;
+}
+
+static uint16_t
+ip_csum(const uint8_t *h, size_t len)
+{
+    return csum_finish(csum_add(0, h, len));
 }
 
 static uint8_t *
@@ -196,12 +215,21 @@ fs_frame_tcp(uint8_t *out, const struct fs_tcp *t, const void *payload,
     tcp[12] = 5 << 4;
     tcp[13] = t->flags;
     put_be16(tcp + 14, 65535);
-    put_be16(tcp + 16, 0);          /* checksum: the controller does not check */
+    put_be16(tcp + 16, 0);
     put_be16(tcp + 18, 0);
     if (payload) {
         memcpy(tcp + 20, payload, plen);
     } else {
         memset(tcp + 20, 0, plen);
     }
+    /* The controller verifies checksums (a bad one is not data): the
+     * pseudo-header (RFC 9293 3.1) and the segment. */
+    uint8_t ph[12];
+    memcpy(ph, out + 26, 8);        /* IPv4 source and destination */
+    ph[8] = 0;
+    ph[9] = 6;
+    put_be16(ph + 10, (uint16_t) (20 + plen));
+    put_be16(tcp + 16, csum_finish(csum_add(csum_add(0, ph, sizeof ph), tcp,
+                                            20 + plen)));
     return 54 + plen;
 }
