@@ -9,7 +9,15 @@
  * byte with sequence number ISN + 1 + k (RFC 9293 3.4: the SYN consumes
  * one sequence number).  32-bit sequence numbers are unwrapped into 64-bit
  * offsets relative to the highest offset seen so far, so streams beyond
- * 4 GiB and retransmissions across a wrap map correctly. */
+ * 4 GiB and retransmissions across a wrap map correctly.
+ *
+ * The truth holds what was on the wire, which is not always what the
+ * receiver took: a segment with a bad checksum (IPv4 header or TCP) is
+ * dropped by the receiving host, so it is counted but its flags and
+ * payload are skipped (--ignore-csum keeps them, for captures taken where
+ * checksum offload leaves outgoing checksums unfilled); and data in a SYN
+ * (TCP Fast Open, RFC 7413) is part of the stream only if the peer's
+ * answer acknowledges it, so it is held until then. */
 #include "analyze.h"
 #include "units.h"
 
@@ -43,6 +51,16 @@ struct key {
     uint16_t cport, sport;
 };
 
+/* Data carried by a SYN, until the peer's first ACK tells whether it was
+ * accepted (RFC 7413 4.2.2: the server may acknowledge the SYN only, and
+ * the client then sends the data again after the handshake). */
+enum syn_data {
+    SD_NONE = 0,
+    SD_PENDING,                 /* held in syn_buf */
+    SD_ACCEPTED,                /* the first syn_acked bytes */
+    SD_REJECTED,
+};
+
 struct conn_dir {
     bool isn_known;
     bool syn_seen;              /* isn comes from a SYN, not the first packet */
@@ -54,6 +72,10 @@ struct conn_dir {
     struct ivset mirror;        /* payload offsets the mirror delivered */
     size_t *heads;              /* indexes into the walker's heads */
     size_t n_heads;
+    uint8_t syn_data;           /* enum syn_data */
+    uint32_t syn_acked;         /* SD_ACCEPTED: bytes the peer acknowledged */
+    struct pkt syn_pkt;         /* SD_PENDING: the SYN, payload in syn_buf */
+    uint8_t *syn_buf;
 };
 
 struct conn {
@@ -78,6 +100,10 @@ struct notes {
     uint64_t mirror_mismatch;       /* payload differs from a truth head */
     uint64_t mirror_cut_tcp;        /* cut inside the TCP header */
     uint64_t no_syn;                /* connections whose SYN truth lacks */
+    uint64_t csum_checked[2];       /* truth segments per direction */
+    uint64_t csum_bad[2];           /* ... with a bad checksum (skipped) */
+    uint64_t syn_data_rejected;     /* SYN payloads the peer did not ack */
+    uint64_t syn_data_unanswered;   /* ... nor answered in the capture */
     unsigned passes;
 };
 
@@ -162,6 +188,7 @@ conn_free(struct conn *c)
         ivset_free(&c->d[i].truth);
         ivset_free(&c->d[i].mirror);
         free(c->d[i].heads);
+        free(c->d[i].syn_buf);
     }
     hwalk_destroy(c->w);
     free(c);
@@ -512,6 +539,76 @@ truth_payload(struct an *a, struct conn *c, enum hwalk_dir dir,
     return 0;
 }
 
+/* Feeds the first 'n' payload bytes of SYN 'p' (data at the SYN's
+ * sequence number + 1). */
+static int
+feed_syn(struct an *a, struct conn *c, enum hwalk_dir dir,
+         const struct pkt *p, uint32_t n)
+{
+    struct pkt q = *p;
+
+    if (q.payload_len > n) {
+        q.payload_len = n;
+    }
+    if (q.payload_caplen > n) {
+        q.payload_caplen = n;
+    }
+    return q.payload_len ? truth_payload(a, c, dir, &q) : 0;
+}
+
+/* The payload of a SYN of 'dir' (its first one, or a copy with the same
+ * ISN).  The first pass holds it until the peer answers; later passes know
+ * the answer. */
+static int
+syn_payload(struct an *a, struct conn *c, enum hwalk_dir dir,
+            const struct pkt *p)
+{
+    struct conn_dir *d = &c->d[dir];
+
+    switch (d->syn_data) {
+    case SD_NONE:
+        if (a->pass > 1) {
+            return 0;
+        }
+        d->syn_buf = malloc(p->payload_caplen ? p->payload_caplen : 1);
+        if (!d->syn_buf) {
+            return ENOMEM;
+        }
+        memcpy(d->syn_buf, p->payload, p->payload_caplen);
+        d->syn_pkt = *p;
+        d->syn_pkt.payload = d->syn_buf;
+        d->syn_data = SD_PENDING;
+        return 0;
+    case SD_ACCEPTED:
+        return feed_syn(a, c, dir, p, d->syn_acked);
+    default:
+        return 0;           /* pending (a copy) or rejected */
+    }
+}
+
+/* The peer's first ACK after a SYN of 'dir' that carried data: the data
+ * it acknowledges is part of the stream, the rest was dropped. */
+static int
+syn_data_answer(struct an *a, struct conn *c, enum hwalk_dir dir,
+                uint32_t ack)
+{
+    struct conn_dir *d = &c->d[dir];
+    int32_t acked = (int32_t) (ack - d->isn - 1);
+    int r = 0;
+
+    if (acked > 0) {
+        d->syn_data = SD_ACCEPTED;
+        d->syn_acked = (uint32_t) acked;
+        r = feed_syn(a, c, dir, &d->syn_pkt, d->syn_acked);
+    } else {
+        d->syn_data = SD_REJECTED;
+        a->notes.syn_data_rejected++;
+    }
+    free(d->syn_buf);
+    d->syn_buf = NULL;
+    return r;
+}
+
 static int
 truth_frame(struct an *a, const struct pcap_pkthdr *h, const uint8_t *frame)
 {
@@ -535,7 +632,35 @@ truth_frame(struct an *a, const struct pcap_pkthdr *h, const uint8_t *frame)
         a->notes.truth_filtered += first;
         return 0;
     }
-    struct conn *c = truth_conn(a, &k, dir, &p, &err);
+    bool bad = false;
+    if (!a->cfg.ignore_csum) {
+        pkt_verify_csum(frame, h->caplen, &p);
+        bad = p.csum == PKT_CSUM_BAD;
+        if (first && p.csum != PKT_CSUM_UNKNOWN) {
+            a->notes.csum_checked[dir]++;
+            a->notes.csum_bad[dir] += bad;
+        }
+    }
+    struct conn *c;
+    if (bad) {
+        /* Counted in its connection (it was on the wire), but it neither
+         * starts a new instance of the 4-tuple nor carries anything. */
+        size_t f = lookup(a, &k);
+        if (f != NO_CONN) {
+            c = a->conns[a->conns[f]->cursor];
+        } else if (!first || !(c = new_conn(a, &k, NO_CONN))) {
+            return first ? ENOMEM : 0;
+        }
+        if (first) {
+            if (c->s.truth_packets == 0) {
+                c->first_ts = h->ts;
+            }
+            c->s.truth_packets++;
+            c->s.truth_bytes += h->len;
+        }
+        return 0;
+    }
+    c = truth_conn(a, &k, dir, &p, &err);
     if (!c) {
         return err ? ENOMEM : 0;
     }
@@ -546,6 +671,15 @@ truth_frame(struct an *a, const struct pcap_pkthdr *h, const uint8_t *frame)
         }
         c->s.truth_packets++;
         c->s.truth_bytes += h->len;
+    }
+    if (first && p.tcp_flags & TCP_ACK
+        && c->d[!dir].syn_data == SD_PENDING) {
+        int rc = syn_data_answer(a, c, (enum hwalk_dir) !dir, p.tcp_ack);
+        if (rc) {
+            return rc;
+        }
+    }
+    if (first) {
         if (p.tcp_flags & TCP_SYN) {
             if (!d->syn_seen) {
                 d->isn_known = d->syn_seen = true;
@@ -563,6 +697,9 @@ truth_frame(struct an *a, const struct pcap_pkthdr *h, const uint8_t *frame)
     }
     if (p.payload_len == 0 || !d->isn_known) {
         return 0;
+    }
+    if (p.tcp_flags & TCP_SYN && d->syn_seen && p.tcp_seq == d->isn) {
+        return syn_payload(a, c, dir, &p);
     }
     return truth_payload(a, c, dir, &p);
 }
@@ -585,6 +722,20 @@ an_read_truth(struct an *a, const char *path, char *err, size_t errlen)
         }
         if (read_pcap(a, path, truth_frame, err, errlen)) {
             return -1;
+        }
+        if (a->pass == 1) {
+            /* SYN data nobody answered: not known to be in the stream. */
+            for (size_t i = 0; i < a->n_conns; i++) {
+                for (int dir = 0; dir < 2; dir++) {
+                    struct conn_dir *d = &a->conns[i]->d[dir];
+                    if (d->syn_data == SD_PENDING) {
+                        d->syn_data = SD_REJECTED;
+                        a->notes.syn_data_unanswered++;
+                        free(d->syn_buf);
+                        d->syn_buf = NULL;
+                    }
+                }
+            }
         }
         a->notes.passes = a->pass;
         again = false;
@@ -965,6 +1116,23 @@ an_print_notes(const struct an *a, FILE *f)
     note(f, n->truth_cut,
          "truth segments captured shorter than sent (heads may be missed)");
     note(f, n->no_syn, "connections whose truth lacks a SYN in a direction");
+    note(f, n->csum_bad[0] + n->csum_bad[1],
+         "truth segments with a bad checksum (dropped by the receiver; "
+         "skipped)");
+    for (int dir = 0; dir < 2; dir++) {
+        if (n->csum_bad[dir] * 2 > n->csum_checked[dir]) {
+            fprintf(f, "mirror-analyze: hint: %llu of %llu %s truth segments "
+                    "have a bad checksum: a capture taken with checksum "
+                    "offload? --ignore-csum takes them as they are\n",
+                    (unsigned long long) n->csum_bad[dir],
+                    (unsigned long long) n->csum_checked[dir],
+                    dir ? "server->client" : "client->server");
+        }
+    }
+    note(f, n->syn_data_rejected,
+         "SYN payloads the peer did not acknowledge (not in the stream)");
+    note(f, n->syn_data_unanswered,
+         "SYN payloads the capture holds no answer to (not in the stream)");
     note(f, n->mirror_cut_tcp,
          "mirror frames cut inside the TCP header (counted, no payload)");
     note(f, n->mirror_unknown_conn,

@@ -27,6 +27,8 @@ struct an_cfg {
     uint8_t filter_ipver;       /* 4 or 6 */
     uint8_t filter_ip[16];
     uint16_t filter_port;
+    bool ignore_csum;           /* take truth segments whatever their
+                                 * checksums (captures with offload) */
 };
 
 /* Metrics of one connection, or their sum. */

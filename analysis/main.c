@@ -29,8 +29,18 @@ usage(FILE *f)
 "  --csv FILE             write one row per connection to FILE\n"
 "  --missing              print the heads the mirror did not deliver whole\n"
 "  --conn-filter IP:PORT  only connections with this endpoint\n"
+"  --ignore-csum          take truth segments whatever their checksums; by\n"
+"                         default a segment with a bad IPv4 header or TCP\n"
+"                         checksum is counted but not reassembled (its\n"
+"                         receiver dropped it).  For a truth captured on a\n"
+"                         host with checksum offload, where outgoing\n"
+"                         segments show unfilled checksums (a hint on\n"
+"                         stderr says when most of a direction are bad)\n"
 "  -h, --help             this help\n"
 "  -V, --version          version\n"
+"\n"
+"Data in a SYN (TCP Fast Open) counts only if the peer acknowledged it.\n"
+"Anomalies are notes on stderr.\n"
 "\n"
 "Exit status: 0 done, 1 unreadable or unsupported input, 2 bad options.\n");
 }
@@ -151,7 +161,7 @@ int
 main(int argc, char *argv[])
 {
     enum { OPT_TRUTH = 256, OPT_MIRROR, OPT_PORTS, OPT_THRESHOLD,
-           OPT_SUMMARY, OPT_CSV, OPT_MISSING, OPT_FILTER };
+           OPT_SUMMARY, OPT_CSV, OPT_MISSING, OPT_FILTER, OPT_IGNORE_CSUM };
     static const struct option longopts[] = {
         { "truth", required_argument, NULL, OPT_TRUTH },
         { "mirror", required_argument, NULL, OPT_MIRROR },
@@ -161,6 +171,7 @@ main(int argc, char *argv[])
         { "csv", required_argument, NULL, OPT_CSV },
         { "missing", no_argument, NULL, OPT_MISSING },
         { "conn-filter", required_argument, NULL, OPT_FILTER },
+        { "ignore-csum", no_argument, NULL, OPT_IGNORE_CSUM },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -206,6 +217,9 @@ main(int argc, char *argv[])
             if (an_parse_endpoint(optarg, &cfg)) {
                 return bad("--conn-filter", optarg);
             }
+            break;
+        case OPT_IGNORE_CSUM:
+            cfg.ignore_csum = true;
             break;
         case 'h':
             usage(stdout);

@@ -32,10 +32,17 @@ FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 MSS = 1460
 
 
-def csum(data):
+def csum_sum(data):
+    """The RFC 1071 sum of 'data', not folded."""
     if len(data) % 2:
         data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    return sum(struct.unpack("!%dH" % (len(data) // 2), data))
+
+
+def csum(data, add=0):
+    """The Internet checksum of 'data'; 'add' is the csum_sum() of bytes
+    that follow it (at an even offset)."""
+    s = csum_sum(data) + add
     while s >> 16:
         s = (s & 0xFFFF) + (s >> 16)
     return (~s) & 0xFFFF
@@ -43,7 +50,14 @@ def csum(data):
 
 def tcp_frame(src, dst, sport, dport, seq, ack, flags, payload=b"",
               v6=False, vlan=None, smac=MAC_C, dmac=MAC_S, ipid=0,
-              checksums=True):
+              checksums=True, payload_sum=None, bad_tcp=False,
+              bad_ip=False):
+    """checksums=False leaves both checksums zero, "partial" writes the
+    TCP checksum as offload leaves it (IPv4's is complete); payload_sum (csum_sum()
+    of the payload) saves summing a payload used many times; bad_tcp and
+    bad_ip write a wrong TCP or IPv4 header checksum (one the receiver
+    drops: XOR 0x5555 changes the value by less than 0xFFFF, so it never
+    equals the right one in one's complement)."""
     opts = b""
     if flags & SYN:
         opts = struct.pack("!BBH", 2, 4, MSS)   # MSS option
@@ -56,8 +70,20 @@ def tcp_frame(src, dst, sport, dport, seq, ack, flags, payload=b"",
         pseudo = src + dst + struct.pack("!IxxxB", len(seg), 6)
     else:
         pseudo = src + dst + struct.pack("!xBH", 6, len(seg))
-    if checksums:
-        c = csum(pseudo + seg)
+    if checksums == "partial":
+        # What a capture at the sender shows under checksum offload: the
+        # pseudo-header's sum, for the NIC to complete.
+        c = csum_sum(pseudo)
+        while c >> 16:
+            c = (c & 0xFFFF) + (c >> 16)
+        seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    elif checksums:
+        if payload_sum is None:
+            c = csum(pseudo + seg)
+        else:
+            c = csum(pseudo + tcp, payload_sum)
+        if bad_tcp:
+            c ^= 0x5555
         seg = seg[:16] + struct.pack("!H", c) + seg[18:]
     if v6:
         ip = struct.pack("!IHBB", 0x60000000, len(seg), 6, 64) + src + dst
@@ -66,7 +92,8 @@ def tcp_frame(src, dst, sport, dport, seq, ack, flags, payload=b"",
         ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(seg), ipid, 0x4000,
                          64, 6, 0) + src + dst
         if checksums:
-            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            c = csum(ip) ^ (0x5555 if bad_ip else 0)
+            ip = ip[:10] + struct.pack("!H", c) + ip[12:]
         etype = 0x0800
     eth = dmac + smac
     if vlan is not None:
@@ -126,18 +153,24 @@ class Conn:
         self.isn = {"c": cisn, "s": sisn}
         self.nxt = {"c": cisn, "s": sisn}
         self.ipid = 0
+        self.c_checksums = True     # tcp_frame's 'checksums' for the client
 
-    def frame(self, who, flags, payload=b"", seq=None):
+    def frame(self, who, flags, payload=b"", seq=None, ack=None, **kw):
         src, dst = (self.c_ip, self.s_ip) if who == "c" else (self.s_ip, self.c_ip)
         sp, dp = (self.cport, self.sport) if who == "c" else (self.sport, self.cport)
         other = "s" if who == "c" else "c"
         self.ipid += 1
+        if ack is None:
+            ack = self.nxt[other] if flags & ACK else 0
+        if who == "c" and self.c_checksums is not True:
+            kw.setdefault("checksums", self.c_checksums)
         return tcp_frame(src, dst, sp, dp,
                          self.nxt[who] if seq is None else seq,
-                         self.nxt[other] if flags & ACK else 0, flags,
+                         ack, flags,
                          payload, v6=self.v6, vlan=self.vlan,
                          smac=MAC_C if who == "c" else MAC_S,
-                         dmac=MAC_S if who == "c" else MAC_C, ipid=self.ipid)
+                         dmac=MAC_S if who == "c" else MAC_C, ipid=self.ipid,
+                         **kw)
 
     def syn(self):
         f = self.frame("c", SYN)
@@ -389,6 +422,77 @@ def v6vlan(out):
     t.write(out("v6vlan.truth.pcap"))
 
 
+def badcsum(out):
+    """Segments the receiver dropped for a bad checksum, each followed by
+    the copy it did take.  The client sends "GET /big.bin?" with a bad TCP
+    checksum, then "HEAD /big.bin" (as long) at the same offset; the
+    server's response to HEAD has a head only, with a Content-Length that
+    the bad copy would make a 20 MB body to come.  Then a GET /small,
+    whose response the server first sends with a bad IPv4 header checksum
+    and other bytes ("204"), then right."""
+    t = Capture()
+    c = Conn(40012, cisn=3000, sisn=7000)
+    rest = b" HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n"
+    decoy, head = b"GET /big.bin?" + rest, b"HEAD /big.bin" + rest
+    assert len(decoy) == len(head)
+    pair(t, Capture(), c.handshake())
+    pair(t, Capture(), [c.frame("c", PSH | ACK, decoy, bad_tcp=True),
+                        c.send("c", head), c.ack("s"),
+                        c.send("s", ok(20000000)), c.ack("c"),
+                        c.send("c", get(b"/small"))])
+    real = ok(10) + b"0123456789"
+    fake = real.replace(b"200 OK", b"204 OK", 1)
+    pair(t, Capture(), [c.frame("s", PSH | ACK, fake, bad_ip=True),
+                        c.send("s", real), c.ack("c")])
+    pair(t, Capture(), c.teardown())
+    t.write(out("badcsum.truth.pcap"))
+
+
+def offload(out):
+    """small_full captured at a client with checksum offload: its own
+    segments carry partial TCP checksums."""
+    t = Capture()
+    c = Conn(40016)
+    c.c_checksums = "partial"
+    pair(t, Capture(), c.handshake())
+    pair(t, Capture(), [c.send("c", get(b"/small.bin")), c.ack("s")])
+    pair(t, Capture(), c.segments("s", ok(3000) + body(3000)))
+    pair(t, Capture(), [c.ack("c")] + c.teardown())
+    t.write(out("offload.truth.pcap"))
+
+
+def tfo(out):
+    """TCP Fast Open (RFC 7413): data in the SYN.  Connection 40013: the
+    server accepts it (its SYN-ACK acknowledges the data), which holds the
+    only copy of the request.  Connection 40014: the server acknowledges
+    the SYN only, and the client sends, at the same offset, another request
+    as long ("HEAD /big.bin" after "GET /big.bin?"), which the server
+    answers with a head only.  Connection 40015: a SYN with data, never
+    answered.  The mirror lacks 40013's SYN."""
+    t, m = Capture(), Capture()
+    a = Conn(40013, cisn=11000, sisn=12000)
+    req = get(b"/fast")
+    syn = a.frame("c", SYN, req)
+    a.nxt["c"] += 1 + len(req)
+    pair(t, m, [syn], keep=False)
+    pair(t, m, [a.synack()])
+    pair(t, m, [a.ack("c"), a.send("s", ok(100) + body(100, 15)), a.ack("c")]
+         + a.teardown())
+    b = Conn(40014, cisn=13000, sisn=14000)
+    rest = b" HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n"
+    decoy, head = b"GET /big.bin?" + rest, b"HEAD /big.bin" + rest
+    pair(t, m, [b.frame("c", SYN, decoy)])
+    b.nxt["c"] += 1
+    pair(t, m, [b.synack(), b.ack("c"), b.send("c", head), b.ack("s"),
+                b.send("s", ok(20000000)), b.ack("c"),
+                b.send("c", get(b"/small")), b.send("s", ok(10) + b"0123456789"),
+                b.ack("c")] + b.teardown())
+    n = Conn(40015, cisn=15000, sisn=16000)
+    pair(t, m, [n.frame("c", SYN, get(b"/lost"))])
+    t.write(out("tfo.truth.pcap"))
+    m.write(out("tfo.mirror.pcap"))
+
+
 def bad_inputs(out):
     """Files that must be refused (exit 1) or survived (malformed frames)."""
     with open(out("notpcap.pcap"), "wb") as f:
@@ -428,11 +532,12 @@ def bad_inputs(out):
 
 
 def big_capture(path, mb):
-    """One GET whose body makes the file about 'mb' megabytes; checksums
-    are left zero to keep this fast."""
+    """One GET whose body makes the file about 'mb' megabytes.  Every body
+    segment carries the same bytes, summed once for the checksums."""
     n = mb * 1000000
     c = Conn(40100)
     chunk = body(MSS, 14)
+    chunk_sum = csum_sum(chunk)
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
 
@@ -446,11 +551,11 @@ def big_capture(path, mb):
         for i in range(nseg):
             s = c.nxt["s"]
             put(tcp_frame(IP_S, IP_C, 80, 40100, s, c.nxt["c"], ACK, chunk,
-                          smac=MAC_S, dmac=MAC_C, checksums=False))
+                          smac=MAC_S, dmac=MAC_C, payload_sum=chunk_sum))
             c.nxt["s"] = s + MSS
             if i % 2:
                 put(tcp_frame(IP_C, IP_S, 40100, 80, c.nxt["c"], c.nxt["s"],
-                              ACK, checksums=False))
+                              ACK))
         for fr in c.teardown():
             put(fr)
 
@@ -467,7 +572,8 @@ def main():
     def out(name):
         return os.path.join(outdir, name)
     for scenario in (small_full, big, keepalive, missing_head,
-                     truncated_mirror, reorder, reuse, v6vlan, bad_inputs):
+                     truncated_mirror, reorder, reuse, v6vlan, bad_inputs,
+                     badcsum, offload, tfo):
         scenario(out)
 
 

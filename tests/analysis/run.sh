@@ -9,7 +9,8 @@
 #    review the diff before committing them.
 # 3. Cross-checks with independent decoders for the "x_" cases: tshark's
 #    packet and byte counts (io,stat) for the HTTP ports and for the rest,
-#    and tests/e2e/httpheads.py's head counts.
+#    and tests/e2e/httpheads.py's head counts; for the "csum_" cases,
+#    tshark's count of frames with a bad checksum.
 # 4. Mutated fixtures are read or refused, never crash (use the sanitizer
 #    build to make this strict).
 # 5. --perf: a generated 200 MB capture (in a temp dir) is analyzed in a
@@ -171,6 +172,32 @@ check_httpheads() {
     done <"$HERE/cases.txt"
 }
 
+# Bad checksums: tshark, verifying IPv4 and TCP checksums, finds as many
+# bad frames (on the case's HTTP ports) as the analyzer's note counts
+# (none counted with --ignore-csum), and the same totals.
+check_csum() {
+    local name truth mirror opts f got want tot
+    command -v tshark >/dev/null || { fail csum "tshark not installed"; return; }
+    while read -r name truth mirror opts; do
+        case $name in csum_*) ;; *) continue ;; esac
+        f=$(ports_filter "$opts")
+        want=$(tshark -r "$FIX/$truth" -o tcp.check_checksum:TRUE \
+                   -o ip.check_checksum:TRUE -T fields -e frame.number \
+                   -Y "$f && (tcp.checksum.status == 0 || ip.checksum.status == 0)" \
+                   2>/dev/null | wc -l)
+        case " $opts " in *" --ignore-csum "*) want=0 ;; esac
+        got=$(sed -n 's/^mirror-analyze: note: \([0-9]*\) truth segments with a bad checksum.*/\1/p' \
+                  "$GOLD/$name.out")
+        got=${got:-0}
+        tot="$(summary_field "$GOLD/$name.out" truth_packets) $(summary_field "$GOLD/$name.out" truth_bytes)"
+        if [ "$got" = "$want" ] && [ "$tot" = "$(io_stat "$FIX/$truth" "$f")" ]; then
+            pass "$name bad checksums = tshark ($got), totals = tshark io,stat ($tot)"
+        else
+            fail "$name" "bad checksums $got, tshark says $want; totals '$tot', tshark says '$(io_stat "$FIX/$truth" "$f")'"
+        fi
+    done <"$HERE/cases.txt"
+}
+
 # ------------------------------------------------------ 4. mutants
 
 # Seeded byte flips and cuts of the fixtures, as truth and as mirror: the
@@ -232,6 +259,7 @@ check_fixtures
 check_goldens
 check_tshark
 check_httpheads
+check_csum
 check_mutants
 [ "$PERF" = 1 ] && check_perf
 echo "$PASSED passed, $FAILED failed"

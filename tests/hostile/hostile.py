@@ -9,6 +9,8 @@
                                     holds, or that was sent, is mirrored)
     hostile.py received CASE DIR   (the client got what the server sent,
                                     any version of such bytes)
+    hostile.py wire TRUTH.pcap     (TCP facts of the capture: SYN data,
+                                    PSH, FIN, RST, bad checksums)
     hostile.py list
 
 Both sides play the same scripted conversation(s) of CASE, defined below.
@@ -28,6 +30,7 @@ happened (the conversation is complete), 1 a timeout or a reset.
 import os
 import random
 import socket
+import struct
 import sys
 import time
 
@@ -37,6 +40,7 @@ import rawtcp  # noqa: E402
 SRV_IP = os.environ.get("HOSTILE_SRV_IP", "10.0.0.2")
 CLI_IP = os.environ.get("HOSTILE_CLI_IP", "10.0.0.1")
 KPORT, RPORT = 8080, 8081
+TCP_FASTOPEN_CONNECT = getattr(socket, "TCP_FASTOPEN_CONNECT", 30)
 TIMEOUT = 30
 BIG = 2_000_000             # >= the tests' --threshold 1M: elided
 
@@ -74,10 +78,30 @@ def chunked(data, size=65536):
 
 class Conv:
     """One connection's script.  c2s/s2c count the bytes each side sent so
-    far; a 'wait' step waits for the peer's count at that point."""
+    far; a 'wait' step waits for the peer's count at that point.
 
-    def __init__(self, raw_server=False, raw_client=False):
+    How each side ends after its script (default "fin": half-close, then
+    read until the peer closes too):
+      client "quiet"   raw: no FIN; wait for the server's FIN, ACK it, stop
+             "gone"    raw: no FIN; stop at once (everything acknowledged)
+             "rst"     raw: a bare RST without ACK at the next sequence
+                       number
+      server "close:T" after T s, FIN and close, without waiting for the
+                       client's FIN
+             "reset"   read until the client's RST (or FIN)
+             "hold:T"  keep the connection until DIR/release exists (at
+                       most T s), then an abortive close (RST)
+    tfo_client: a kernel client that puts its first request in the SYN
+    (TCP_FASTOPEN_CONNECT); tfo_server: the listener takes data in SYNs
+    (TCP_FASTOPEN); syn_data: what a raw client puts in its SYN."""
+
+    def __init__(self, raw_server=False, raw_client=False, end_cli="fin",
+                 end_srv="fin", tfo_client=False, tfo_server=False,
+                 syn_data=b""):
         self.raw_server, self.raw_client = raw_server, raw_client
+        self.end_cli, self.end_srv = end_cli, end_srv
+        self.tfo_client, self.tfo_server = tfo_client, tfo_server
+        self.syn_data = syn_data
         self.cli, self.srv = [], []
         self.c2s = self.s2c = 0
 
@@ -286,6 +310,96 @@ def case_nopsh_request_large():
     return _during_body(fields=pad_fields(6000))
 
 
+def _nopsh_then(end_cli, end_srv):
+    """GET /big (3 MB, elided); after half its body arrived, a second
+    complete request in one segment without PSH, which passes the client's
+    forwarding-only entry unseen; the server finishes the body and answers
+    it (a 300-byte body), then the connection ends as END_CLI/END_SRV say
+    (the client sends nothing more)."""
+    return [Conv(raw_client=True, end_cli=end_cli, end_srv=end_srv)
+            .c(req("GET", "/big"))
+            .s(resp("200 OK", "Content-Length: 3000000") + body(1_500_000, 1))
+            .c(req("GET", "/admin?cmd=evil"), psh=False)
+            .s(body(1_500_000, 2) + resp("200 OK", "Content-Length: 300")
+               + body(300, 3))]
+
+
+def case_nopsh_quiet():
+    # The server closes after 3 s of keep-alive; the client never does.
+    return _nopsh_then("quiet", "close:3")
+
+
+def case_nopsh_quiet_idle():
+    # Neither side closes: only entries idling out and the connection
+    # state expiring can tell.
+    return _nopsh_then("gone", "hold:30")
+
+
+def case_nopsh_rst():
+    return _nopsh_then("rst", "reset")
+
+
+def _decoy_requests(method):
+    """(request, decoy): a request of METHOD for /big.bin, and a GET as
+    long, at the same stream offset a different request ("GET /big.bin?"
+    is as long as "HEAD /big.bin")."""
+    tail = " HTTP/1.1\r\nHost: %s\r\n\r\n" % SRV_IP
+    real = ("%s /big.bin" % method + tail).encode()
+    decoy = ("GET /big.bin" + "?" * (len(method) - 3) + tail).encode()
+    assert len(real) == len(decoy)
+    return real, decoy
+
+
+def _head_then_get(conv, head_req, **opts):
+    """HEAD answered with a head only and a large Content-Length, then a
+    small GET on the same connection."""
+    return [conv.c(head_req, **opts)
+            .s(resp("200 OK", "Content-Length: 36000000"))
+            .c(req("GET", "/small"))
+            .s(resp("200 OK", "Content-Length: 1000") + body(1000, 5))]
+
+
+def case_badcsum_insert():
+    # The decoy GET goes first with a bad TCP checksum (the server's kernel
+    # drops it), then the HEAD at the same offset.
+    real, decoy = _decoy_requests("HEAD")
+    return _head_then_get(Conv(raw_client=True), real, decoy=decoy)
+
+
+def _tfo_big(**conv):
+    return [Conv(**conv).c(req("GET", "/big"))
+            .s(resp("200 OK", "Content-Length: %d" % BIG) + body(BIG, 1))
+            .c(req("GET", "/small"))
+            .s(resp("200 OK", "Content-Length: 1000") + body(1000, 2))]
+
+
+def case_tfo_accepted():
+    # The GET in the SYN, and the server takes it.
+    return _tfo_big(tfo_client=True, tfo_server=True)
+
+
+def case_tfo_refused():
+    # The GET in the SYN; the server's listener has no Fast Open, so the
+    # client sends it again after the handshake.
+    return _tfo_big(tfo_client=True)
+
+
+def case_tfo_raw_conflict():
+    # A raw client's SYN carries the decoy GET, which the server (no Fast
+    # Open) drops; after the handshake the HEAD goes at the same offset.
+    real, decoy = _decoy_requests("HEAD")
+    return _head_then_get(Conv(raw_client=True, syn_data=decoy), real)
+
+
+def case_connect_204():
+    # Any 2xx to CONNECT starts a tunnel (RFC 9110 9.3.6), 204 too.
+    return [Conv()
+            .c(("CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n"
+                % (SRV_IP, SRV_IP)).encode())
+            .s(resp("204 No Content") + _fake_http())
+            .c(req("GET", "/in-tunnel"))]
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
@@ -316,14 +430,33 @@ class KernelSide:
                                % (len(self.rcv), n))
             self.rcv += d
 
-    def finish(self):
-        """Half-close, read until the peer closes too."""
-        self.sock.shutdown(socket.SHUT_WR)
-        while True:
-            d = self.sock.recv(1 << 20)
-            if not d:
-                break
-            self.rcv += d
+    def finish(self, end="fin", d=None):
+        """Ends the connection as Conv's end_srv/end_cli says."""
+        if end.startswith("close:"):
+            time.sleep(float(end[6:]))
+            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.close()
+            return
+        if end.startswith("hold:"):
+            deadline = time.monotonic() + float(end[5:])
+            while (not os.path.exists(os.path.join(d, "release"))
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                 struct.pack("ii", 1, 0))
+            self.sock.close()
+            return
+        if end == "fin":
+            self.sock.shutdown(socket.SHUT_WR)
+        try:
+            while True:
+                data = self.sock.recv(1 << 20)
+                if not data:
+                    break
+                self.rcv += data
+        except ConnectionResetError:
+            if end != "reset":
+                raise
         self.sock.close()
 
 
@@ -333,8 +466,14 @@ class RawSide:
         self.sent = ep.canon
         self.rcv = ep.rcv
 
-    def send(self, data, plan=None, seg=rawtcp.MSS, psh=True, gap=0.0, **_):
+    def send(self, data, plan=None, seg=rawtcp.MSS, psh=True, gap=0.0,
+             decoy=None, **_):
         flags = rawtcp.PSH if psh else 0
+        if decoy is not None:
+            # A copy with a bad checksum first; the peer must not take it
+            # (nor acknowledge it) before the real one follows.
+            self.ep.send_decoy(decoy, flags=flags)
+            self.ep.poll(0.2)
         if plan is not None:
             self.ep.send_plan(plan, gap=gap or 0.002, flags=flags)
         else:
@@ -345,11 +484,18 @@ class RawSide:
             raise EOFError("peer closed after %d of %d bytes"
                            % (len(self.ep.rcv), n))
 
-    def finish(self):
-        self.ep.close(TIMEOUT)
+    def finish(self, end="fin", d=None):
+        if end == "quiet":
+            self.ep.quiet(TIMEOUT)
+        elif end == "gone":
+            self.ep.quiet(TIMEOUT, wait_fin=False)
+        elif end == "rst":
+            self.ep.abort(TIMEOUT)
+        else:
+            self.ep.close(TIMEOUT)
 
 
-def play(side, steps):
+def play(side, steps, end="fin", d=None):
     for st in steps:
         if st[0] == "send":
             side.send(st[1], **st[2])
@@ -357,12 +503,14 @@ def play(side, steps):
             side.wait(st[1])
         elif st[0] == "sleep":
             time.sleep(st[1])
-    side.finish()
+    side.finish(end, d)
 
 
 def run_server(convs, d):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if any(c.tfo_server for c in convs):
+        ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
     ls.bind((SRV_IP, KPORT))
     ls.listen(8)
     ls.settimeout(TIMEOUT)
@@ -378,7 +526,7 @@ def run_server(convs, d):
             else:
                 side = KernelSide(ls.accept()[0])
             try:
-                play(side, c.srv)
+                play(side, c.srv, c.end_srv, d)
             finally:
                 sent += side.sent
                 rcv += side.rcv
@@ -386,20 +534,36 @@ def run_server(convs, d):
         _write(d, "srv", sent, rcv)
 
 
+def raw_port(i):
+    """The raw client's source port for the i-th connection of a case:
+    one per tenth of a second, so none comes back within 100 s.  A random
+    one could meet a server socket still in FIN-WAIT-2 from an earlier case
+    (nopsh_quiet leaves one for 60 s), which answers the new SYN with an
+    ACK of the old connection instead of a SYN-ACK."""
+    return 41000 + (int(time.time() * 10) + i) % 1000
+
+
 def run_client(convs, d):
     sent, rcv = bytearray(), bytearray()
     try:
-        for c in convs:
+        for i, c in enumerate(convs):
             port = RPORT if c.raw_server else KPORT
             if c.raw_client:
-                ep = rawtcp.RawTCP(CLI_IP, random.randrange(41000, 42000))
-                ep.connect(SRV_IP, port, TIMEOUT)
+                ep = rawtcp.RawTCP(CLI_IP, raw_port(i))
+                ep.connect(SRV_IP, port, TIMEOUT, syn_data=c.syn_data)
                 side = RawSide(ep)
+            elif c.tfo_client:
+                # connect() returns at once; the first send goes in the SYN.
+                sk = socket.socket()
+                sk.setsockopt(socket.IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1)
+                sk.settimeout(TIMEOUT)
+                sk.connect((SRV_IP, port))
+                side = KernelSide(sk)
             else:
                 side = KernelSide(socket.create_connection((SRV_IP, port),
                                                            TIMEOUT))
             try:
-                play(side, c.cli)
+                play(side, c.cli, c.end_cli, d)
             finally:
                 sent += side.sent
                 rcv += side.rcv
@@ -442,6 +606,96 @@ def pcap_segments(path, sport):
         elif isn is not None and payload:
             segs.append(((seq - isn - 1) & 0xFFFFFFFF, payload))
     return segs
+
+
+def _frames(path):
+    """(ts, frame) of every record of a pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    e = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
+    pos = 24
+    while pos + 16 <= len(data):
+        sec, frac, incl = struct.unpack(e + "III", data[pos:pos + 12])
+        yield sec + frac / (1e9 if nano else 1e6), data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+
+
+def _tcp(frame):
+    """The TCP segment of an Ethernet/IPv4 frame as a dict, or None."""
+    if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
+        return None
+    ihl = (frame[14] & 0x0F) * 4
+    tot = struct.unpack("!H", frame[16:18])[0]
+    t = 14 + ihl
+    seg = frame[t:14 + tot]
+    if len(seg) < 20:
+        return None
+    sp, dp, seq, ack, off, fl = struct.unpack("!HHIIBB", seg[:14])
+    pseudo = frame[26:34] + struct.pack("!BBH", 0, 6, len(seg))
+    ok = rawtcp._csum(pseudo + seg) == 0 and rawtcp._csum(frame[14:t]) == 0
+    return {"sport": sp, "dport": dp, "seq": seq, "ack": ack, "flags": fl,
+            "payload": seg[(off >> 4) * 4:], "csum_ok": ok}
+
+
+def wire_facts(path, ports=(KPORT, RPORT)):
+    """What the client's capture shows of the connections to 'ports' (the
+    TCP facts a case relies on), as key=value words, summed over them:
+    syn_data: payload bytes in the client's SYN; syn_data_acked: how many
+    of them the SYN-ACK acknowledged; nopsh_data: client data segments
+    without PSH; cli_fin, srv_fin, cli_rst, srv_rst: segments with that
+    flag; cli_rst_noack: client RSTs without ACK; cli_rst_at_end: client
+    RSTs at the sequence number after the last byte it sent;
+    bad_csum_cli: client segments with a bad checksum; bad_acked: server
+    ACKs that covered a bad segment's bytes before a good copy of them
+    was sent (the server took the bad copy)."""
+    f = dict.fromkeys(("syn_data", "syn_data_acked", "nopsh_data", "cli_fin",
+                       "srv_fin", "cli_rst", "srv_rst", "cli_rst_noack",
+                       "cli_rst_at_end", "bad_csum_cli", "bad_acked"), 0)
+    conns = {}
+    for _, fr in _frames(path):
+        t = _tcp(fr)
+        if t is None or (t["dport"] not in ports and t["sport"] not in ports):
+            continue
+        cli = t["dport"] in ports
+        c = conns.setdefault(t["sport"] if cli else t["dport"],
+                             {"isn": None, "end": 0, "bad": [], "good": []})
+        fl, pl = t["flags"], t["payload"]
+        if cli:
+            if fl & rawtcp.SYN:
+                c["isn"] = t["seq"]
+                f["syn_data"] += len(pl)
+                c["syn_len"] = len(pl)
+            if c["isn"] is None:
+                continue
+            o = (t["seq"] - c["isn"] - 1 + (1 if fl & rawtcp.SYN else 0)) \
+                & 0xFFFFFFFF
+            if not t["csum_ok"]:
+                f["bad_csum_cli"] += 1
+                c["bad"].append((o, o + len(pl)))
+                continue
+            if pl and not fl & rawtcp.SYN:
+                c["good"].append((o, o + len(pl)))
+                c["end"] = max(c["end"], o + len(pl))
+                f["nopsh_data"] += not fl & rawtcp.PSH
+            f["cli_fin"] += bool(fl & rawtcp.FIN)
+            if fl & rawtcp.RST:
+                f["cli_rst"] += 1
+                f["cli_rst_noack"] += not fl & rawtcp.ACK
+                f["cli_rst_at_end"] += o == c["end"]
+        else:
+            f["srv_fin"] += bool(fl & rawtcp.FIN)
+            f["srv_rst"] += bool(fl & rawtcp.RST)
+            if c["isn"] is None or not fl & rawtcp.ACK:
+                continue
+            a = (t["ack"] - c["isn"] - 1) & 0xFFFFFFFF
+            if fl & rawtcp.SYN:
+                f["syn_data_acked"] += min(a, c.get("syn_len", 0))
+            for lo, hi in c["bad"]:
+                if a > lo and not any(g0 <= lo < g1 for g0, g1 in c["good"]):
+                    f["bad_acked"] += 1
+    return " ".join("%s=%d" % kv for kv in f.items())
 
 
 def plan_versions(case):
@@ -515,6 +769,9 @@ def main():
     if len(sys.argv) in (5, 6) and sys.argv[1] == "copies":
         return check_copies(sys.argv[2], sys.argv[3], sys.argv[4],
                             sys.argv[5:] == ["every"])
+    if len(sys.argv) == 3 and sys.argv[1] == "wire":
+        print(wire_facts(sys.argv[2]))
+        return 0
     if len(sys.argv) == 4 and sys.argv[1] == "received":
         return check_received(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 4 or sys.argv[1] not in ("server", "client") \

@@ -11,7 +11,8 @@ It speaks just enough TCP (RFC 9293) for Linux on the other side: MSS
 option only (no window scaling, SACK or timestamps, so the peer's window is
 plain 16 bits), an ACK for every data segment, go-back-N retransmission.
 The kernel of the host running it answers the peer's segments with RSTs
-(no socket owns the port); the caller drops those with iptables.
+(no socket owns the port); the caller drops those with iptables, sparing
+the segments marked MARK (SO_MARK), which are this endpoint's own.
 
 Sequence numbers are kept as unbounded integers relative to the ISN and
 converted modulo 2^32 on the wire.
@@ -26,6 +27,7 @@ FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 MSS = 1448
 WINDOW = 65535
 RTO = 0.3
+MARK = 0x4057       # SO_MARK of every segment this endpoint sends
 
 
 def _csum(data):
@@ -51,6 +53,9 @@ class RawTCP:
             self.sock.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # RCVBUFFORCE
         except OSError:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+        # The caller's rules drop the kernel's RSTs for these ports, but
+        # not the packets of this socket (iptables -m mark).
+        self.sock.setsockopt(socket.SOL_SOCKET, 36, MARK)        # SO_MARK
         self.sock.bind((local_ip, 0))
         self.iss = int.from_bytes(os.urandom(4), "big")
         self.irs = None
@@ -70,14 +75,19 @@ class RawTCP:
         self.dupacks = 0
         self.in_plan = False            # no retransmission while True
         self.flag_runs = []             # (start offset, flags) of the data
+        self.syn_data_acked = 0         # bytes of SYN data the peer took
 
     # ---------------------------------------------------------- wire
 
-    def _send(self, flags, off=None, data=b"", seq_abs=None, opts=b""):
+    def _send(self, flags, off=None, data=b"", seq_abs=None, opts=b"",
+              bad_csum=False, no_ack=False):
+        """One segment.  bad_csum writes a checksum the peer rejects (the
+        right one XOR 0x5555: it differs by less than 0xFFFF, so it is never
+        the same value in one's complement); no_ack leaves ACK out."""
         seq = seq_abs if seq_abs is not None else self.iss + 1 + off
         ack = (self.irs + 1 + len(self.rcv) + (1 if self.peer_fin else 0)
-               if self.irs is not None else 0)
-        if self.irs is not None:
+               if self.irs is not None and not no_ack else 0)
+        if self.irs is not None and not no_ack:
             flags |= ACK
         hl = 20 + len(opts)
         hdr = struct.pack("!HHIIBBHHH", self.lport, self.rport,
@@ -85,7 +95,7 @@ class RawTCP:
                           flags, WINDOW, 0, 0) + opts
         pseudo = struct.pack("!4s4sBBH", socket.inet_aton(self.lip),
                              socket.inet_aton(self.rip), 0, 6, hl + len(data))
-        c = _csum(pseudo + hdr + data)
+        c = _csum(pseudo + hdr + data) ^ (0x5555 if bad_csum else 0)
         hdr = hdr[:16] + struct.pack("!H", c) + hdr[18:]
         try:
             self.sock.sendto(hdr + data, (self.rip, 0))
@@ -222,11 +232,15 @@ class RawTCP:
                 self._process(seg)
                 return
 
-    def connect(self, rip, rport, timeout=20):
+    def connect(self, rip, rport, timeout=20, syn_data=b""):
+        """Active open.  'syn_data' rides in the SYN (TCP Fast Open without
+        a cookie option, RFC 7413): if the SYN-ACK acknowledges it, it is
+        the first data sent; if it acknowledges the SYN only (a server
+        without Fast Open), it was never part of the stream."""
         self.rip, self.rport = rip, rport
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self._send(SYN, seq_abs=self.iss, opts=_mss_opt())
+            self._send(SYN, seq_abs=self.iss, opts=_mss_opt(), data=syn_data)
             end = time.monotonic() + 0.5
             while time.monotonic() < end:
                 seg = self._recv_one(end - time.monotonic())
@@ -235,11 +249,17 @@ class RawTCP:
                 flags, seq, ack, wnd, _ = seg
                 if flags & RST:
                     raise TcpError("connection refused")
+                took = (ack - (self.iss + 1)) & 0xFFFFFFFF
                 if (flags & (SYN | ACK) == SYN | ACK
-                        and ack == (self.iss + 1) & 0xFFFFFFFF):
+                        and took in (0, len(syn_data))):
                     self.irs = seq
                     self.peer_wnd = wnd
-                    self._send(0, off=0)
+                    if took:
+                        self.canon += syn_data
+                        self.flag_runs.append((0, PSH))
+                        self.una = self.nxt = took
+                    self.syn_data_acked = took
+                    self._send(0, off=self.nxt)
                     return
         raise TcpError("connect timed out")
 
@@ -271,6 +291,12 @@ class RawTCP:
         self.in_plan = False
         self.nxt = base + n
         self.last_progress = time.monotonic()
+
+    def send_decoy(self, data, flags=PSH):
+        """Sends 'data' where the next bytes go, with a bad checksum: the
+        peer's kernel drops it, so it is neither canonical nor counted as
+        sent (an observer that does not check checksums sees it, though)."""
+        self._send(flags, off=len(self.canon), data=data, bad_csum=True)
 
     def send_stream(self, data, seg=MSS, flags=PSH, gap=0.0):
         """Sends 'data' after what was sent before, in segments of at most
@@ -343,6 +369,27 @@ class RawTCP:
             self.poll(0.05)
             self._retransmit_if_stalled()
         return len(self.rcv) >= n
+
+    def quiet(self, timeout=30, wait_fin=True):
+        """Ends without FIN: waits until the peer acknowledged everything
+        sent and, with 'wait_fin', until the peer's FIN came (acknowledged
+        like any segment), then keeps answering retransmissions for a
+        moment and stops."""
+        self.flush(timeout)
+        deadline = time.monotonic() + timeout
+        while wait_fin and not self.peer_fin:
+            if time.monotonic() > deadline:
+                raise TcpError("no FIN from the peer")
+            self.poll(0.05)
+        self.poll(0.3)
+        self.sock.close()
+
+    def abort(self, timeout=30, no_ack=True):
+        """Ends with a bare RST (no ACK unless no_ack is False) at the true
+        next sequence number, once the peer acknowledged everything sent."""
+        self.flush(timeout)
+        self._send(RST, off=self.nxt, no_ack=no_ack)
+        self.sock.close()
 
     def close(self, timeout=30):
         """Sends FIN after the data, waits for it to be acknowledged and
