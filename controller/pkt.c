@@ -305,23 +305,39 @@ pkt_parse(const uint8_t *frame, size_t len, struct pkt *p)
 uint32_t
 pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n)
 {
-    /* RFC 1071 4.1: 16-bit big-endian words, an odd last byte padded with
-     * zero; a 64-bit accumulator defers the end-around carries. */
-    uint64_t acc = sum;
+    /* RFC 1071: the sum of 16-bit big-endian words, an odd last byte
+     * padded with zero.  Summed in the host's byte order (2(B): the sum is
+     * byte-order independent, swapped once at the end) as 64-bit words
+     * whose carries out are counted and added back (2(C)). */
+    uint64_t acc = 0, carries = 0;
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        acc += be32(b + i);
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        acc += w;
+        carries += acc < w;
     }
+    acc = (acc & 0xffffffff) + (acc >> 32) + carries;
     for (; i + 2 <= n; i += 2) {
-        acc += be16(b + i);
+        uint16_t w;
+        memcpy(&w, b + i, 2);
+        acc += w;
     }
     if (i < n) {
-        acc += (uint32_t) b[i] << 8;
+        uint8_t last[2] = { b[i], 0 };
+        uint16_t w;
+        memcpy(&w, last, 2);
+        acc += w;
     }
-    while (acc >> 32) {
-        acc = (acc & 0xffffffff) + (acc >> 32);
+    while (acc >> 16) {
+        acc = (acc & 0xffff) + (acc >> 16);
     }
-    return (uint32_t) acc;
+    uint16_t host = (uint16_t) acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    host = (uint16_t) (host >> 8 | host << 8);
+#endif
+    uint64_t total = (uint64_t) sum + host;
+    return (uint32_t) ((total & 0xffffffff) + (total >> 32));
 }
 
 uint16_t
@@ -363,21 +379,11 @@ pkt_verify_csum(const uint8_t *frame, size_t len, struct pkt *p)
         p->csum = p->ip_version == 4 ? PKT_CSUM_OK : PKT_CSUM_BAD;
         return;
     }
-    /* Pseudo-header: addresses, protocol and the transport length. */
-    size_t alen = p->ip_version == 4 ? 4 : 16;
-    uint8_t tail[8] = { 0, 0, (uint8_t) (l4_len >> 8), (uint8_t) l4_len,
-                        0, 0, 0, p->ip_proto };
-    uint32_t sum = pkt_csum_add(0, p->ip_src, alen);
-    sum = pkt_csum_add(sum, p->ip_dst, alen);
-    if (p->ip_version == 4) {
-        uint8_t ph[4] = { 0, p->ip_proto, (uint8_t) (l4_len >> 8),
-                          (uint8_t) l4_len };
-        sum = pkt_csum_add(sum, ph, sizeof ph);
-    } else {
-        tail[0] = (uint8_t) (l4_len >> 24);
-        tail[1] = (uint8_t) (l4_len >> 16);
-        sum = pkt_csum_add(sum, tail, sizeof tail);
-    }
+    /* Pseudo-header: the addresses (contiguous in either IP header), the
+     * protocol and the transport length, as 16-bit words. */
+    uint32_t sum = p->ip_version == 4 ? pkt_csum_add(0, ip + 12, 8)
+                                      : pkt_csum_add(0, ip + 8, 32);
+    sum += p->ip_proto + (uint32_t) (l4_len >> 16) + (uint32_t) (l4_len & 0xffff);
     sum = pkt_csum_add(sum, l4, l4_len);
     p->csum = pkt_csum_fold(sum) == 0xffff ? PKT_CSUM_OK : PKT_CSUM_BAD;
 }

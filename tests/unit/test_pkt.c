@@ -788,3 +788,38 @@ Test(pkt, csum_fragment_unknown)
     f[25] ^= 1;
     cr_assert_eq(csum_of(f, n), PKT_CSUM_BAD);
 }
+
+/* pkt_csum_add() against RFC 1071's definition, byte by byte, for every
+ * length up to 300 and every start alignment, in two pieces too. */
+static uint16_t
+csum_ref(const uint8_t *b, size_t n)
+{
+    uint32_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += i % 2 ? b[i] : (uint32_t) b[i] << 8;
+    }
+    while (s >> 16) {
+        s = (s & 0xffff) + (s >> 16);
+    }
+    return (uint16_t) s;
+}
+
+Test(pkt, csum_add_matches_rfc1071)
+{
+    uint8_t buf[320];
+    for (size_t i = 0; i < sizeof buf; i++) {
+        buf[i] = (uint8_t) (i * 167 + 13);
+    }
+    memset(buf + 100, 0xff, 40);        /* carries */
+    for (size_t a = 0; a < 8; a++) {
+        for (size_t n = 0; n + a <= 300; n++) {
+            cr_assert_eq(pkt_csum_fold(pkt_csum_add(0, buf + a, n)),
+                         csum_ref(buf + a, n), "align %zu length %zu", a, n);
+            size_t h = n / 2 & ~(size_t) 1;     /* an even first piece */
+            uint32_t s = pkt_csum_add(pkt_csum_add(0, buf + a, h), buf + a + h,
+                                      n - h);
+            cr_assert_eq(pkt_csum_fold(s), csum_ref(buf + a, n),
+                         "align %zu length %zu in two", a, n);
+        }
+    }
+}
