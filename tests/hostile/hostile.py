@@ -305,6 +305,14 @@ def case_nopsh_request_raw():
     return _during_body(raw_client=True, seg=16, psh=False)
 
 
+def case_frag_request():
+    # The second request (about 3 KB: a long header field) in one TCP
+    # segment that the client's IP layer cuts into fragments (DF off): the
+    # switch sees IP fragments of the watched connection.
+    return _during_body(raw_client=True, frag=True,
+                        fields=["X-Pad: " + "p" * 3000])
+
+
 def case_nopsh_request_large():
     # A kernel client's 6 KB request: its first segments carry no PSH.
     return _during_body(fields=pad_fields(6000))
@@ -467,8 +475,13 @@ class RawSide:
         self.rcv = ep.rcv
 
     def send(self, data, plan=None, seg=rawtcp.MSS, psh=True, gap=0.0,
-             decoy=None, **_):
+             decoy=None, frag=False, **_):
         flags = rawtcp.PSH if psh else 0
+        if frag:
+            # IP_MTU_DISCOVER = IP_PMTUDISC_DONT: no DF, so the kernel
+            # fragments a segment larger than the link's MTU.
+            self.ep.sock.setsockopt(socket.IPPROTO_IP, 10, 0)
+            seg = len(data)
         if decoy is not None:
             # A copy with a bad checksum first; the peer must not take it
             # (nor acknowledge it) before the real one follows.
