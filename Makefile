@@ -40,6 +40,10 @@ build/elide-controller: build/controller/main.o $(LIB_OBJ)
 build/san/elide-controller: build/san/controller/main.o $(LIB_OBJ_SAN)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
 
+# tests/tcpframe.h: the frames of the connection logic's tests and fuzzer.
+$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): tests/tcpframe.h
+$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): CFLAGS += -Itests
+
 build/test-unit: $(UNIT_SRC:%.c=build/%.o) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion
 
@@ -149,9 +153,9 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard controller/*.h)
 # endpoints received with the analyzer's head walker.
 ORACLE_SRC := analysis/hwalk.c analysis/ivset.c
 build/fuzz/fuzz_conn: fuzz/fuzz_conn.c $(LIB_SRC) $(ORACLE_SRC) \
-                      $(wildcard controller/*.h analysis/*.h)
+                      $(wildcard controller/*.h analysis/*.h) tests/tcpframe.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Ianalysis -o $@ $< $(LIB_SRC) $(ORACLE_SRC)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ianalysis -Itests -o $@ $< $(LIB_SRC) $(ORACLE_SRC)
 
 # fuzz_http_diff (fuzz/DIFFERENTIAL.md): http.c against libhtp and
 # http-parser, the documented classes of difference allowed, any other an

@@ -337,6 +337,16 @@ collect_head(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     return reasm_head(*rap, head);
 }
 
+/* Framing that cannot be trusted (http.h): never elided, no more parsed. */
+static void
+untrusted(struct conn *c, const struct conn_env *env, const char *kind,
+          unsigned anomalies, struct conn_out *out)
+{
+    char names[128];
+    alert(c, env, kind, 0, http_anomalies_str(anomalies, names, sizeof names));
+    go_pass(c, env, kind, out);
+}
+
 static void install_for_response(struct conn *, const struct conn_env *,
                                  struct conn_out *, bool elided,
                                  uint64_t body_len);
@@ -411,10 +421,7 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
             return;
         }
         if (rq.framing == HTTP_BODY_UNTRUSTED) {
-            char names[128];
-            alert(c, env, "request_framing", 0,
-                  http_anomalies_str(rq.anomalies, names, sizeof names));
-            go_pass(c, env, "request_framing", out);
+            untrusted(c, env, "request_framing", rq.anomalies, out);
             return;
         }
         if (rq.framing == HTTP_BODY_CHUNKED) {
@@ -527,10 +534,7 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
     c->head_start = start + (uint64_t) hl;
     if (rs.framing == HTTP_BODY_UNTRUSTED) {
         /* Even an interim one: where its head ends is in doubt. */
-        char names[128];
-        alert(c, env, "response_framing", 0,
-              http_anomalies_str(rs.anomalies, names, sizeof names));
-        go_pass(c, env, "response_framing", out);
+        untrusted(c, env, "response_framing", rs.anomalies, out);
         return;
     }
     if (rs.status >= 100 && rs.status < 200 && rs.status != 101) {

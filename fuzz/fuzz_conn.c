@@ -51,6 +51,7 @@
 #include "conn.h"
 #include "hwalk.h"
 #include "pkt.h"
+#include "tcpframe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -305,59 +306,25 @@ gen_response(struct side *sd, unsigned t, unsigned p)
 
 /* ---- The model switch ---- */
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v & 0xffff);
-}
-
-/* An Ethernet/IPv4/TCP frame with correct checksums, or a wrong TCP one. */
+/* The segment's frame, with correct checksums, or a wrong TCP one. */
 static size_t
 frame(uint8_t *f, const struct seg *sg, uint32_t seq, uint32_t ack)
 {
-    size_t tl = 20 + m.opt + sg->len, n = 34 + tl;
-    memset(f, 0, 54 + m.opt);
-    f[0] = 2;
-    f[5] = sg->dir == C2S ? 2 : 1;
-    f[6] = 2;
-    f[11] = sg->dir == C2S ? 1 : 2;
-    put16(f + 12, 0x0800);
-    uint8_t *ip = f + 14, *t = ip + 20;
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t) (20 + tl));
-    put16(ip + 6, 0x4000);
-    ip[8] = 64;
-    ip[9] = 6;
-    put32(ip + 12, sg->dir == C2S ? CLI_IP : SRV_IP);
-    put32(ip + 16, sg->dir == C2S ? SRV_IP : CLI_IP);
-    put16(t, sg->dir == C2S ? 40000 : 80);
-    put16(t + 2, sg->dir == C2S ? 80 : 40000);
-    put32(t + 4, seq);
-    put32(t + 8, ack);
-    t[12] = (uint8_t) (((20 + m.opt) / 4) << 4);
-    t[13] = sg->flags;
-    put16(t + 14, 65535);
-    if (m.opt) {
-        t[20] = 1;
-        t[21] = 1;
-        t[22] = 8;
-        t[23] = 10;
-    }
-    memcpy(t + 20 + m.opt, sg->data, sg->len);
-    put16(ip + 10, (uint16_t) ~pkt_csum_fold(pkt_csum_add(0, ip, 20)));
-    uint8_t ph[4] = { 0, 6, (uint8_t) (tl >> 8), (uint8_t) tl };
-    uint32_t sum = pkt_csum_add(pkt_csum_add(0, ip + 12, 8), ph, 4);
-    put16(t + 16, (uint16_t) ~pkt_csum_fold(pkt_csum_add(sum, t, tl)));
+    static const uint8_t cli_mac[6] = { 2, 0, 0, 0, 0, 1 };
+    static const uint8_t srv_mac[6] = { 2, 0, 0, 0, 0, 2 };
+    struct tcpframe t = {
+        .src_mac = sg->dir == C2S ? cli_mac : srv_mac,
+        .dst_mac = sg->dir == C2S ? srv_mac : cli_mac,
+        .src_ip = sg->dir == C2S ? CLI_IP : SRV_IP,
+        .dst_ip = sg->dir == C2S ? SRV_IP : CLI_IP,
+        .sport = sg->dir == C2S ? 40000 : 80,
+        .dport = sg->dir == C2S ? 80 : 40000,
+        .seq = seq, .ack = ack, .flags = sg->flags, .opt = m.opt,
+        .payload = sg->data, .len = sg->len,
+    };
+    size_t n = tcpframe_write(f, &t);
     if (sg->bad) {
-        t[17] ^= 0x5a;
+        tcpframe_spoil(f);
     }
     return n;
 }

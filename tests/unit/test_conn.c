@@ -41,6 +41,7 @@
 #include "conn.h"
 #include "pkt.h"
 #include "reasm.h"
+#include "tcpframe.h"
 
 /* A string literal and its length. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -55,7 +56,7 @@
 #define SMALL     100000u
 #define MSS       1448u
 #define HDR       54u               /* Ethernet + IPv4 + TCP without options */
-#define TS_OPT    12u               /* NOP, NOP, timestamps (RFC 7323) */
+#define TS_OPT    TCPFRAME_TS_OPT
 
 #define ISN_C 1000u
 #define ISN_S 500000u
@@ -206,83 +207,29 @@ sim_clear_log(struct sim *s)
     s->log_len = 0;
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v & 0xffff);
-}
-
 /* Builds the Ethernet/IPv4/TCP frame of one segment in a heap block of its
  * exact size (so that AddressSanitizer sees any read past its end). */
-/* Writes the IPv4 header checksum and the TCP checksum of frame 'f'. */
-static void
-fill_csums(uint8_t *f, size_t n)
-{
-    uint8_t *ip = f + 14, *t = ip + 20;
-    put16(ip + 10, 0);
-    put16(ip + 10, (uint16_t) ~pkt_csum_fold(pkt_csum_add(0, ip, 20)));
-    size_t tl = n - 34;
-    uint8_t ph[4] = { 0, 6, (uint8_t) (tl >> 8), (uint8_t) tl };
-    put16(t + 16, 0);
-    uint32_t sum = pkt_csum_add(0, ip + 12, 8);
-    sum = pkt_csum_add(sum, ph, 4);
-    sum = pkt_csum_add(sum, t, tl);
-    put16(t + 16, (uint16_t) ~pkt_csum_fold(sum));
-}
-
 static uint8_t *
 build_frame(enum conn_dir dir, uint8_t flags, uint32_t seq, uint32_t ack,
             size_t opt, const void *payload, size_t len, size_t *frame_len)
 {
     static const uint8_t cli_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
     static const uint8_t srv_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-    size_t tcp_len = 20 + opt;
-    size_t n = 14 + 20 + tcp_len + len;
-    cr_assert(20 + tcp_len + len <= 65535);
-    uint8_t *f = calloc(1, n);
+    cr_assert(opt == 0 || opt == TCPFRAME_TS_OPT);
+    cr_assert(40 + opt + len <= 65535);
+    struct tcpframe t = {
+        .src_mac = dir == C2S ? cli_mac : srv_mac,
+        .dst_mac = dir == C2S ? srv_mac : cli_mac,
+        .src_ip = dir == C2S ? CLI_IP : SRV_IP,
+        .dst_ip = dir == C2S ? SRV_IP : CLI_IP,
+        .sport = dir == C2S ? CLI_PORT : SRV_PORT,
+        .dport = dir == C2S ? SRV_PORT : CLI_PORT,
+        .seq = seq, .ack = ack, .flags = flags, .opt = opt,
+        .payload = payload, .len = len,
+    };
+    uint8_t *f = calloc(1, tcpframe_len(&t));
     cr_assert(f);
-    memcpy(f, dir == C2S ? srv_mac : cli_mac, 6);
-    memcpy(f + 6, dir == C2S ? cli_mac : srv_mac, 6);
-    put16(f + 12, 0x0800);
-    uint8_t *ip = f + 14;
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t) (20 + tcp_len + len));
-    put16(ip + 4, 0x1234);
-    put16(ip + 6, 0x4000);
-    ip[8] = 64;
-    ip[9] = 6;
-    put32(ip + 12, dir == C2S ? CLI_IP : SRV_IP);
-    put32(ip + 16, dir == C2S ? SRV_IP : CLI_IP);
-    uint8_t *t = ip + 20;
-    put16(t, dir == C2S ? CLI_PORT : SRV_PORT);
-    put16(t + 2, dir == C2S ? SRV_PORT : CLI_PORT);
-    put32(t + 4, seq);
-    put32(t + 8, ack);
-    t[12] = (uint8_t) ((tcp_len / 4) << 4);
-    t[13] = flags;
-    put16(t + 14, 65535);
-    if (opt) {
-        cr_assert_eq(opt, TS_OPT);
-        t[20] = 1;
-        t[21] = 1;
-        t[22] = 8;
-        t[23] = 10;
-        put32(t + 24, 0x01020304);
-        put32(t + 28, 0x05060708);
-    }
-    if (len) {
-        memcpy(t + tcp_len, payload, len);
-    }
-    fill_csums(f, n);
-    *frame_len = n;
+    *frame_len = tcpframe_write(f, &t);
     return f;
 }
 
@@ -387,7 +334,7 @@ sim_xmit(struct sim *s, enum conn_dir dir, uint8_t flags, uint32_t seq,
     struct res r = { .frame_len = (uint32_t) flen,
                      .hdr_len = (uint32_t) (flen - len) };
     if (s->spoil_csum) {
-        frame[14 + 20 + 16] ^= 0x5a;
+        tcpframe_spoil(frame);
         s->spoil_csum = false;
     }
     if (inflight || trapped(s, dir, flags) || !s->ent[dir].kind) {
