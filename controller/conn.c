@@ -92,7 +92,10 @@ alert(struct conn *c, const struct conn_env *env, const char *kind,
     emit(env, c, &e);
 }
 
-/* Stop parsing this connection: from now on everything is mirrored. */
+static void report_open(struct conn *, const struct conn_env *);
+
+/* Stop parsing this connection: from now on everything is mirrored.  No
+ * check runs after this, so whatever is still open is reported first. */
 static void
 go_pass(struct conn *c, const struct conn_env *env, const char *reason,
         struct conn_out *out)
@@ -100,6 +103,7 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
     if (c->pass) {
         return;
     }
+    report_open(c, env);
     c->pass = true;
     c->rs = RS_PASS;
     if (c->aux) {
@@ -613,6 +617,7 @@ end_body(struct conn *c, const struct conn_env *env)
     if (c->body_elided) {
         c->prev_elided_start = c->body_start;
         c->prev_elided_end = c->body_end;
+        c->surplus_ended = c->s2c_unacked != 0;
         if (!c->s2c_elides) {
             elide_done_without_entry(c, env);
         }
@@ -809,6 +814,7 @@ settle(struct conn *c, enum conn_dir dir)
         c->c2s_unacked = 0;
     } else {
         c->s2c_unacked = 0;
+        c->surplus_ended = false;
     }
 }
 
@@ -834,7 +840,8 @@ report_open(struct conn *c, const struct conn_env *env)
         } else if (counted && d == C2S) {
             alert(c, env, "unseen_request_bytes", counted,
                   "the client's forwarding-only entry counted payload that no "
-                  "acknowledgment of the server accounted for");
+                  "acknowledgment of the server accounted for (TCP options "
+                  "of ACKs count too: up to that many)");
         } else if (counted) {
             alert(c, env, "unseen_response_bytes", counted,
                   "the switch counted bytes past the end of an elided body "
@@ -844,6 +851,10 @@ report_open(struct conn *c, const struct conn_env *env)
         settle(c, (enum conn_dir) d);
     }
 }
+
+/* Further behind than this, a sequence number is no retransmission: TCP
+ * windows reach 2^30 bytes at most (RFC 7323 2.3). */
+#define DESYNC (1ull << 30)
 
 /* How many of the bytes [seen, ack) of 'dir' the controller never saw:
  * client bytes it saw past the hole (parked in the out-of-order range) do
@@ -878,12 +889,20 @@ unseen_check(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             }
         }
         uint64_t seen = frontier(c, !dir);
-        if (ack > 0 && (uint64_t) ack > seen) {
+        if (ack < 0 || (uint64_t) ack + DESYNC < o->ref) {
+            /* Before the stream's start, or further behind than any TCP
+             * window: the controller's numbering is not the peer's (a
+             * second SYN-ACK with another ISN, or a reference that lost
+             * track), and nothing it parses can be trusted. */
+            alert(c, env, "sequence_desync", 0,
+                  "an acknowledgment outside the stream as numbered here");
+            unseen = "sequence_desync";
+        } else if ((uint64_t) ack > seen) {
             alert(c, env, unseen_kind(!dir), unseen_count(c, !dir, seen, ack),
                   "bytes acknowledged by the peer never reached the controller");
             unseen = "unseen_bytes";
             settle(c, !dir);
-        } else if (o->fin && ack >= 0 && (uint64_t) ack == seen) {
+        } else if (o->fin && (uint64_t) ack == seen) {
             /* The peer took exactly the bytes accounted for and the FIN
              * after them: that stream is over, nothing of it passed
              * unseen, and counters that report later say nothing more. */
@@ -893,16 +912,23 @@ unseen_check(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             } else {
                 c->s2c_unacked = 0;
             }
-        } else if (dir == S2C && ack >= 0 && (uint64_t) ack == seen) {
+        } else if (dir == S2C && (uint64_t) ack == seen) {
             /* The server acknowledged exactly the client bytes seen: what
              * the client's entry counted beyond them was no payload the
              * server took (SACK options on ACKs count as bytes too). */
             c->c2s_unacked = 0;
-        } else if (dir == C2S && ack >= 0) {
-            /* The client, after the counters showed bytes past the body's
-             * end, acknowledges no more than is accounted for: it took
-             * none (they were retransmitted body bytes, counted twice). */
-            c->s2c_unacked = 0;
+        } else if (dir == C2S && c->s2c_unacked
+                   && (p->tcp_flags & TCP_RST
+                       || (c->surplus_ended
+                           && (uint64_t) ack > c->prev_elided_end))) {
+            /* After the counters showed bytes past an elided body's end,
+             * the client acknowledges no more than is accounted for, and
+             * either this is its last word (a RST: it takes nothing more)
+             * or it acknowledges bytes after that body that the controller
+             * saw, so it was not still waiting for what passed (an ACK
+             * sent before they came says nothing).  They were body bytes
+             * counted twice (retransmitted). */
+            settle(c, S2C);
         }
         if (ack > 0 && (uint64_t) ack > o->ref) {
             o->ref = (uint64_t) ack;
@@ -920,6 +946,15 @@ unseen_check(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     uint64_t f = frontier(c, dir);
     if (off > f && off > c->past_hole[dir]) {
         c->past_hole[dir] = off;
+    }
+    if (dir == C2S && p->tcp_flags & TCP_RST && off == f) {
+        /* A server takes a RST only at exactly its next sequence number
+         * (RFC 5961 3.2), so the client's stream ended at the bytes seen,
+         * as after an acknowledged FIN (counters that report later say
+         * nothing more); a server that has more sends a challenge ACK,
+         * which is news to the check above. */
+        c->c2s_unacked = 0;
+        c->fin_acked |= 1u << C2S;
     }
     if (off > f && c->entry[dir] != ENTRY_NONE && dir == S2C) {
         /* No server data reaches the controller while the elision entry
@@ -959,6 +994,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     uint8_t fl = p->tcp_flags;
     uint32_t hdr = p->l4_ofs + p->tcp_hdr_len;
 
+    bool syn_conflict = false;
     if (fl & TCP_SYN && !h->syn) {
         h->syn = true;
         h->isn = p->tcp_seq;
@@ -966,6 +1002,11 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         if (dir == C2S) {
             c->established = true;
         }
+    } else if (fl & TCP_SYN && p->tcp_seq != h->isn) {
+        /* Another ISN on the same side (a client's goes to conn_new_syn()
+         * first): which numbering the peer took is unknown, e.g. a server
+         * whose first SYN-ACK the client refused. */
+        syn_conflict = true;
     }
     if (fl & TCP_FIN) {
         h->fin = true;
@@ -989,6 +1030,10 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
               "the switch sent fewer bytes than the packet holds");
         go_pass(c, env, "truncated_packet_in", out);
     }
+    if (syn_conflict && !c->pass) {
+        alert(c, env, "syn_conflict", 0, "a SYN with another ISN on this side");
+        go_pass(c, env, "syn_conflict", out);
+    }
     if (hdr <= UINT8_MAX) {
         c->hdr_len[dir] = (uint8_t) hdr;
     }
@@ -998,6 +1043,13 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     int64_t soff = unwrap(h, p->tcp_seq + (fl & TCP_SYN ? 1 : 0));
     const uint8_t *data = p->payload;
     size_t len = p->payload_caplen;
+    if (!c->pass && (soff < 0 || (uint64_t) soff + DESYNC < h->ref)) {
+        /* Before the stream's start, or further behind than a window:
+         * see unseen_check(). */
+        alert(c, env, "sequence_desync", 0,
+              "a segment outside the stream as numbered here");
+        go_pass(c, env, "sequence_desync", out);
+    }
     if (soff < 0) {         /* bytes before the stream start */
         size_t skip = (size_t) -soff < len ? (size_t) -soff : len;
         data += skip;
@@ -1050,6 +1102,17 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             }
         }
     } else {
+        if (len && c->s2c_elides && c->entry[S2C] == ENTRY_FWD
+            && off + len > c->entry_base) {
+            /* Server bytes here although the elision entry is in place:
+             * their Packet-In left before it went in, and its counters
+             * will never hold them, so they move the base its counters
+             * start from.  Counting some twice errs towards a surplus
+             * that an acknowledgment settles; not counting them would
+             * hide as many bytes past the body's end. */
+            c->entry_base += off + len - (off > c->entry_base ? off
+                                                                : c->entry_base);
+        }
         if (len) {
             uint64_t need = resp_bytes(c, env, off, data, len,
                                        hdr + p->payload_len, out);
@@ -1107,6 +1170,11 @@ counted_payload(const struct conn *c, enum conn_dir dir, uint64_t packets,
     return bytes > packets * per_pkt ? bytes - packets * per_pkt : 0;
 }
 
+/* Packets of an entry past which its header estimate may be off by 2^30
+ * bytes: L2-L4 headers run from 54 to 142 bytes (two VLAN tags, IPv4 and
+ * TCP options). */
+#define AMBIGUOUS_PKTS ((1ull << 30) / (142 - 54))
+
 /* The elision entry's counters reach stream offset 'pos' of the server's
  * stream.  Past the body's end they are either body bytes sent twice (a
  * retransmission counts again) or bytes after the body, which may hold the
@@ -1124,13 +1192,18 @@ past_body(struct conn *c, uint64_t pos)
     if (n > c->s2c_unacked) {
         c->s2c_unacked = n > UINT32_MAX ? UINT32_MAX : (uint32_t) n;
     }
+    if (c->rs != RS_BODY) {
+        c->surplus_ended = true;
+    }
 }
 
 void
 conn_entry_removed(struct conn *c, const struct conn_env *env,
                    enum conn_dir dir, bool elides, bool current,
-                   const char *reason, uint64_t packets, uint64_t bytes)
+                   const char *reason, uint64_t packets, uint64_t bytes,
+                   struct conn_out *out)
 {
+    memset(out, 0, sizeof *out);
     if (current) {
         c->entry[dir] = ENTRY_NONE;
         if (dir == S2C) {
@@ -1177,6 +1250,11 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
                 h->ref = pos;
             }
         }
+        if ((c->rs != RS_BODY || pos >= c->body_end) && c->entry[C2S]
+            && !c->pass) {
+            c->entry[C2S] = ENTRY_NONE;
+            out->ops = CONN_OP_DELETE_C2S;      /* see conn_stats() */
+        }
     }
 }
 
@@ -1222,10 +1300,23 @@ conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
         h->ref = pos < c->body_end ? pos : c->body_end;
     }
     if (c->rs == RS_BODY && pos < c->body_end) {
+        if (packets > AMBIGUOUS_PKTS) {
+            /* So many packets that their headers, taken as the last seen
+             * segment's, may put the estimate a GiB off (segments of other
+             * sizes): the reference would lose the stream.  The entries
+             * go; the body comes through the controller, which sees where
+             * it is, until the client's next ACK lets new ones in. */
+            c->entry[S2C] = c->entry[C2S] = ENTRY_NONE;
+            c->defer_elide = true;
+            out->ops = CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S;
+        }
         return;
     }
-    c->entry[S2C] = ENTRY_NONE;
-    out->ops = CONN_OP_DELETE_S2C;
+    /* The body is over: both entries go.  The client's forwarding-only one
+     * was for the body's ACKs; the next request's first segments may come
+     * without PSH (a head longer than a segment), and must be seen. */
+    c->entry[S2C] = c->entry[C2S] = ENTRY_NONE;
+    out->ops = CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S;
 }
 
 void

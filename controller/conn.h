@@ -121,6 +121,8 @@ struct conn {
     uint8_t fin_acked : 2;          /* bit per direction: the peer ACKed
                                      * its FIN, and nothing past what the
                                      * controller accounted for */
+    bool surplus_ended : 1;         /* the body s2c_unacked is about ended
+                                     * at prev_elided_end */
 };
 
 #define PEND_HEAD    0x01
@@ -199,10 +201,11 @@ void conn_fragment(struct conn *, const struct conn_env *, struct conn_out *);
  * (an older one may report after its replacement was installed); 'reason'
  * names why ("idle_timeout", "delete", ...).  The counters are checked:
  * payload past the end of an elided body, or in the client's entry, is
- * held against the peer's next acknowledgment (see conn_finish()). */
+ * held against the peer's next acknowledgment (see conn_finish()).
+ * out->ops: the client's entry goes too once the body is over. */
 void conn_entry_removed(struct conn *, const struct conn_env *, enum conn_dir,
                         bool elides, bool current, const char *reason,
-                        uint64_t packets, uint64_t bytes);
+                        uint64_t packets, uint64_t bytes, struct conn_out *);
 
 /* The switch refused an entry of this connection (flow table full): the
  * connection is mirrored in full through the controller from now on, with

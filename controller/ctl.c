@@ -1119,9 +1119,11 @@ handle_flow_removed(struct sw *sw, const struct ofp_flow_removed_msg *fr)
     const char *why = fr->reason < 6 ? reasons[fr->reason] : "unknown";
     struct event_ctx ctx = { sw };
     struct conn_env env = { &g.ccfg, on_conn_event, &ctx };
+    struct conn_out out;
     conn_entry_removed(&e->c, &env, dir, fr->cookie & COOKIE_ELIDE,
                        eseq == e->c.entry_seq[dir], why, fr->packet_count,
-                       fr->byte_count);
+                       fr->byte_count, &out);
+    conn_apply(sw, (uint32_t) (e - g.ce), &out);
 }
 
 static void

@@ -392,6 +392,8 @@ receive(const struct seg *sg)
     }
 }
 
+static void apply(const struct conn_out *);
+
 static void
 check_entries(void)
 {
@@ -415,12 +417,13 @@ remove_entry(enum conn_dir d, const char *why)
         return;
     }
     memset(&m.ent[d], 0, sizeof m.ent[d]);
+    struct conn_out o;
     conn_entry_removed(&m.c, &m.env, d, e.elides, e.gen == m.gen[d], why,
-                       e.packets, e.bytes);
-    trace("  removed %s entry (%s, %llu pkts %llu bytes)\n",
+                       e.packets, e.bytes, &o);
+    trace("  removed %s entry (%s, %llu pkts %llu bytes) ops 0x%x\n",
           d == C2S ? "c2s" : "s2c", why, (unsigned long long) e.packets,
-          (unsigned long long) e.bytes);
-    check_entries();
+          (unsigned long long) e.bytes, o.ops);
+    apply(&o);
 }
 
 /* ctl.c's order: close, delete S2C, delete C2S, install S2C, install C2S;
@@ -460,9 +463,11 @@ apply(const struct conn_out *o)
     }
     for (int d = S2C; d >= C2S; d--) {
         if (del[d]) {
+            struct conn_out o2;
             conn_entry_removed(&m.c, &m.env, (enum conn_dir) d, gone[d].elides,
                                gone[d].gen == m.gen[d], "delete",
-                               gone[d].packets, gone[d].bytes);
+                               gone[d].packets, gone[d].bytes, &o2);
+            apply(&o2);
         }
     }
     check_entries();
@@ -802,6 +807,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 13:        /* the flow table refuses the next install */
             m.refuse_next = true;
             break;
+        case 15: {      /* a SYN-ACK with another ISN (the client ignores it) */
+            struct seg sg = { .dir = S2C, .flags = TCP_SYN | TCP_ACK,
+                              .syn = true };
+            uint32_t isn = m.s[S2C].isn;
+            m.s[S2C].isn += 1 + a * 1000u;
+            bool seen = m.s[C2S].syn_seen;
+            arrive(&sg);
+            m.s[S2C].isn = isn;
+            m.s[C2S].syn_seen = seen;
+            break;
+        }
         case 14: {      /* bytes far ahead of the stream (never taken) */
             struct seg sg = { .dir = d, .flags = TCP_ACK | (op & 0x10 ? TCP_PSH : 0),
                               .off = m.s[d].nxt + 200000 + a * 400, .len = 600 };
