@@ -1138,7 +1138,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         && (c->entry[C2S] || c->entry[S2C])
         && !in_elided_body(c)) {
         /* Entries this very packet asked for (a head in the FIN segment)
-         * are not installed either: deletions go first (ctl.c). */
+         * are not installed either: deletions go first (flows.c). */
         out->ops |= CONN_OP_DELETE_C2S | CONN_OP_DELETE_S2C;
         out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);
         c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
@@ -1317,6 +1317,12 @@ conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
      * without PSH (a head longer than a segment), and must be seen. */
     c->entry[S2C] = c->entry[C2S] = ENTRY_NONE;
     out->ops = CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S;
+}
+
+void
+conn_entry_not_installed(struct conn *c, enum conn_dir dir)
+{
+    c->entry[dir] = ENTRY_NONE;
 }
 
 void

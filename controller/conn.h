@@ -99,7 +99,6 @@ struct conn {
                                      * last segment seen: the switch's
                                      * byte counters include them */
     uint8_t entry[2];               /* enum entry_kind per direction */
-    uint8_t entry_seq[2];           /* bumped per install (cookie bits) */
 
     /* Small state in bit-fields: 3 bytes instead of 10 keep a table
      * entry (struct conn plus the controller's 31 bytes) at 256 bytes. */
@@ -206,6 +205,11 @@ void conn_fragment(struct conn *, const struct conn_env *, struct conn_out *);
 void conn_entry_removed(struct conn *, const struct conn_env *, enum conn_dir,
                         bool elides, bool current, const char *reason,
                         uint64_t packets, uint64_t bytes, struct conn_out *);
+
+/* The entry that the last verdict asked for in 'dir' could not be
+ * installed (its output port is not known yet): the connection's packets
+ * of that direction keep coming to the controller. */
+void conn_entry_not_installed(struct conn *, enum conn_dir);
 
 /* The switch refused an entry of this connection (flow table full): the
  * connection is mirrored in full through the controller from now on, with

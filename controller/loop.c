@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ int
 loop_init(void)
 {
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    return epfd < 0 ? -errno : 0;
+    return epfd < 0 ? errno : 0;
 }
 
 void
@@ -37,7 +38,7 @@ static int
 ctl(int op, struct loop_handler *h, uint32_t events)
 {
     struct epoll_event ev = { .events = events, .data.ptr = h };
-    return epoll_ctl(epfd, op, h->fd, &ev) < 0 ? -errno : 0;
+    return epoll_ctl(epfd, op, h->fd, &ev) < 0 ? errno : 0;
 }
 
 int
@@ -55,7 +56,9 @@ loop_mod(struct loop_handler *h, uint32_t events)
 void
 loop_del(struct loop_handler *h)
 {
-    epoll_ctl(epfd, EPOLL_CTL_DEL, h->fd, NULL);
+    if (epoll_ctl(epfd, EPOLL_CTL_DEL, h->fd, NULL) < 0) {
+        vlog(LOG_WARN, "epoll_ctl(DEL, fd %d): %s", h->fd, strerror(errno));
+    }
 }
 
 void
@@ -70,7 +73,7 @@ loop_run(int tick_ms, void (*tick)(void *), void *arg,
         int timeout = now >= due ? 0 : (int) (due - now);
         int n = epoll_wait(epfd, evs, 64, timeout);
         if (n < 0 && errno != EINTR) {
-            vlog(LOG_ERR, "epoll_wait: %s", "failed");
+            vlog(LOG_ERR, "epoll_wait: %s", strerror(errno));
             break;
         }
         for (int i = 0; i < n; i++) {

@@ -11,6 +11,7 @@ struct loop_handler {
     int fd;
 };
 
+/* 0 or a positive errno, as every int-returning function here. */
 int loop_init(void);
 void loop_destroy(void);
 int loop_add(struct loop_handler *, uint32_t events);

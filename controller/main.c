@@ -1,11 +1,11 @@
-/* elide-controller: option parsing and wiring only; see ctl.c. */
+/* elide-controller: option parsing and wiring only; see controller.h. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "controller.h"
 #include "log.h"
 #include "loop.h"
 #include "units.h"
@@ -240,14 +240,20 @@ main(int argc, char *argv[])
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (loop_init() || ctl_start(&cfg, host, colon + 1)) {
+    struct ctl *ctl;
+    int err = loop_init();
+    if (err) {
+        vlog(LOG_ERR, "epoll: %s", strerror(err));
+        return 1;
+    }
+    if (ctl_start(&ctl, &cfg, host, colon + 1)) {
         return 1;
     }
     vlog(LOG_INFO, "listening on %s:%s, mode %s", host, colon + 1,
          ctl_mode_str(cfg.mode));
-    loop_run(100, ctl_tick, NULL, &stop);
+    loop_run(100, ctl_tick, ctl, &stop);
     vlog(LOG_INFO, "exiting");
-    ctl_stop();
+    ctl_stop(ctl);
     loop_destroy();
     evlog_close();
     return 0;

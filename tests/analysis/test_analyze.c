@@ -15,7 +15,7 @@
 
 #include "analyze.h"
 #include "units.h"
-#include "ctl.h"
+#include "config.h"
 #include "hwalk.h"
 #include "ivset.h"
 

@@ -1,8 +1,7 @@
-/* The controller: OpenFlow sessions with switches, the learning switch,
- * the mirroring modes and the connection table.  main.c parses options
- * into a struct ctl_cfg and runs the loop. */
-#ifndef CTL_H
-#define CTL_H 1
+/* The controller's configuration: the mirroring mode and every option of
+ * the command line (main.c fills a struct ctl_cfg; see README.md). */
+#ifndef CONFIG_H
+#define CONFIG_H 1
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,14 +35,14 @@ struct ctl_cfg {
     unsigned conn_idle_s;           /* state without entries expires */
 };
 
+/* Option parsers: 0, or EINVAL for a malformed argument. */
 const char *ctl_mode_str(enum ctl_mode);
 int ctl_mode_parse(const char *, enum ctl_mode *);
 int ctl_parse_filters(const char *, struct ctl_cfg *);
 int ctl_parse_ports(const char *, struct ctl_cfg *);
 
-/* Starts listening on host:port; returns 0 or a negative errno. */
-int ctl_start(const struct ctl_cfg *, const char *host, const char *port);
-void ctl_tick(void *);
-void ctl_stop(void);
+/* Modes that follow connections (elide, elide-paper). */
+bool ctl_cfg_elides(const struct ctl_cfg *);
+bool ctl_cfg_http_port(const struct ctl_cfg *, uint16_t port);
 
 #endif

@@ -1,0 +1,86 @@
+/* Parsing of the controller's options.  See config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "units.h"
+
+static const char *const mode_names[] = {
+    "none", "plain", "selective", "truncate", "elide-paper", "elide",
+};
+
+const char *
+ctl_mode_str(enum ctl_mode m)
+{
+    return mode_names[m];
+}
+
+int
+ctl_mode_parse(const char *s, enum ctl_mode *m)
+{
+    for (size_t i = 0; i < sizeof mode_names / sizeof *mode_names; i++) {
+        if (!strcmp(s, mode_names[i])) {
+            *m = (enum ctl_mode) i;
+            return 0;
+        }
+    }
+    return EINVAL;
+}
+
+/* "tcp:80,443,udp:53": a protocol applies to the ports after it. */
+int
+ctl_parse_filters(const char *spec, struct ctl_cfg *cfg)
+{
+    char *copy = strdup(spec), *save = NULL;
+    if (!copy) {
+        return ENOMEM;
+    }
+    uint8_t proto = 0;
+    int err = 0;
+    cfg->n_filters = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(tok, ':');
+        if (colon) {
+            *colon = '\0';
+            proto = !strcasecmp(tok, "tcp") ? 6 : !strcasecmp(tok, "udp") ? 17 : 0;
+            tok = colon + 1;
+        }
+        uint16_t port;
+        if (!proto || parse_port(tok, &port)
+            || cfg->n_filters == CTL_MAX_FILTERS) {
+            err = EINVAL;
+            break;
+        }
+        cfg->filters[cfg->n_filters++] = (struct ctl_filter) { proto, port };
+    }
+    free(copy);
+    return err ? err : !cfg->n_filters ? EINVAL : 0;
+}
+
+int
+ctl_parse_ports(const char *spec, struct ctl_cfg *cfg)
+{
+    return parse_port_list(spec, cfg->http_ports, CTL_MAX_HTTP_PORTS,
+                           &cfg->n_http_ports) ? EINVAL : 0;
+}
+
+bool
+ctl_cfg_elides(const struct ctl_cfg *cfg)
+{
+    return cfg->mode == MODE_ELIDE || cfg->mode == MODE_ELIDE_PAPER;
+}
+
+bool
+ctl_cfg_http_port(const struct ctl_cfg *cfg, uint16_t port)
+{
+    for (size_t i = 0; i < cfg->n_http_ports; i++) {
+        if (cfg->http_ports[i] == port) {
+            return true;
+        }
+    }
+    return false;
+}

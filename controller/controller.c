@@ -1,0 +1,430 @@
+/* The controller.  See controller.h and README.md for the modes. */
+#include "controller.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "l2.h"
+#include "log.h"
+#include "ofp.h"
+#include "pkt.h"
+#include "realize.h"
+#include "rules.h"
+#include "session.h"
+
+#define LINGER_MS 3000              /* closed connections absorb last ACKs */
+#define EXPIRE_BUDGET 20000         /* connections looked at per tick */
+
+/* ---- conn.c's events ---- */
+
+static void
+on_conn_event(void *aux, const struct conn *c, const struct conn_event *e)
+{
+    const struct sw *sw = aux;
+    ev_conn_event(sw->dpid, sw->name, c, e);
+}
+
+struct conn_env
+ctl_conn_env(struct sw *sw)
+{
+    return (struct conn_env) { &sw->ctl->ccfg, on_conn_event, sw };
+}
+
+/* ---- Connections ---- */
+
+static struct sw *
+sw_by_id(struct ctl *ctl, uint32_t id)
+{
+    for (struct sw *sw = ctl->sws; sw; sw = sw->next) {
+        if (sw->id == id && sw_alive(sw)) {
+            return sw;
+        }
+    }
+    return NULL;
+}
+
+/* Ends connection 'slot': what it left unaccounted is reported, its
+ * entries go (unless its switch is gone), then its slot. */
+static void
+conn_release(struct ctl *ctl, uint32_t slot, const char *why)
+{
+    struct centry *e = &ctl->conns.ce[slot];
+    struct sw *sw = sw_by_id(ctl, e->sw_id);
+    if (sw) {
+        struct conn_env env = ctl_conn_env(sw);
+        conn_finish(&e->c, &env);
+        ctl->rlz->released(sw, slot);
+        ev_conn_close(sw->dpid, &e->c, why);
+    }
+    conntab_remove(&ctl->conns, slot);
+}
+
+static uint32_t
+conn_create(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
+            uint16_t sp)
+{
+    struct ctl *ctl = sw->ctl;
+    if (conntab_full(&ctl->conns)) {
+        uint32_t old = conntab_oldest(&ctl->conns) - 1;
+        char s[64];
+        ev_conn_str(&ctl->conns.ce[old].c, s, sizeof s);
+        VLOG_RL(LOG_WARN, "connection table full (%zu): evicting %s",
+                ctl->conns.max, s);
+        conn_release(ctl, old, "evicted");
+    }
+    uint32_t slot = conntab_insert(&ctl->conns, sw->id, cip, cp, sip, sp);
+    ev_conn_open(sw->dpid, &ctl->conns.ce[slot].c);
+    return slot;
+}
+
+/* A TCP segment (or the first fragment of one) of a watched connection;
+ * 'p' had its checksums verified. */
+static void
+conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
+               const uint8_t *data, size_t len)
+{
+    struct ctl *ctl = sw->ctl;
+    uint32_t src = get_be32(p->ip_src), dst = get_be32(p->ip_dst);
+    bool to_server = ctl_cfg_http_port(&ctl->cfg, p->dport);
+    uint32_t cip = to_server ? src : dst, sip = to_server ? dst : src;
+    uint16_t cp = to_server ? p->sport : p->dport;
+    uint16_t sp = to_server ? p->dport : p->sport;
+    enum conn_dir dir = to_server ? C2S : S2C;
+
+    uint32_t idx = conntab_find(&ctl->conns, sw->id, cip, cp, sip, sp);
+    if (idx && !p->ip_frag && conn_new_syn(&ctl->conns.ce[idx - 1].c, dir, p)) {
+        /* A new connection on this 4-tuple: the old one is over. */
+        conn_release(ctl, idx - 1, "new_syn");
+        idx = 0;
+    }
+    uint32_t slot = idx ? idx - 1 : conn_create(sw, cip, cp, sip, sp);
+    struct centry *e = &ctl->conns.ce[slot];
+    uint16_t ofport = in_port < 0xff00 ? (uint16_t) in_port : 0;
+    if (dir == C2S) {
+        e->cli_ofport = ofport;
+    } else {
+        e->srv_ofport = ofport;
+    }
+    /* The time of the receive, read once per receive, not per packet. */
+    conntab_touch(&ctl->conns, slot, (uint32_t) sw->last_rx_ms);
+
+    struct conn_env env = ctl_conn_env(sw);
+    struct conn_out out;
+    if (p->ip_frag) {
+        conn_fragment(&e->c, &env, &out);
+    } else {
+        conn_packet(&e->c, &env, dir, p, &out);
+    }
+    ctl->rlz->packet(sw, slot, &out, in_port, l2_port(sw->l2, p->eth_dst),
+                     data, len);
+}
+
+void
+ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
+{
+    const struct ctl_cfg *cfg = &sw->ctl->cfg;
+    struct pkt p;
+    enum pkt_result pr = pkt_parse(pi->data, pi->data_len, &p);
+    if (pr == PKT_INVALID || !(p.layers & PKT_L2)) {
+        VLOG_RL(LOG_DBG, "%s: unparsable packet (%s) from port %u dropped",
+                sw->name, pkt_result_str(pr), pi->in_port);
+        return;
+    }
+    if (sw->has_mirror && pi->in_port == cfg->mirror_port) {
+        return;
+    }
+    l2_learn(sw, p.eth_src, pi->in_port);
+    /* A first fragment has ports: elide mode makes its connection
+     * passthrough; later ones go the L2 way (forwarded, mirrored). */
+    if (sw->ctl->rlz && sw->has_mirror && p.layers & PKT_L4
+        && p.ip_version == 4 && p.ip_proto == 6
+        && (!p.ip_frag || cfg->mode == MODE_ELIDE)
+        && (ctl_cfg_http_port(cfg, p.dport) || ctl_cfg_http_port(cfg, p.sport))) {
+        pkt_verify_csum(pi->data, pi->data_len, &p);
+        conn_packet_in(sw, pi->in_port, &p, pi->data, pi->data_len);
+    } else {
+        l2_packet(sw, pi->in_port, &p, pi->data, pi->data_len);
+    }
+}
+
+void
+ctl_flow_removed(struct sw *sw, const struct ofp_flow_removed_msg *fr)
+{
+    if (sw->ctl->rlz) {
+        sw->ctl->rlz->flow_removed(sw, fr);
+    }
+}
+
+void
+ctl_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
+{
+    if (sw->ctl->rlz) {
+        sw->ctl->rlz->flow_stats(sw, r);
+    }
+}
+
+void
+ctl_barrier_reply(struct sw *sw, uint32_t xid)
+{
+    if (sw->ctl->rlz) {
+        sw->ctl->rlz->barrier_reply(sw, xid);
+    }
+}
+
+void
+ctl_error(struct sw *sw, const struct ofp_error *e)
+{
+    if (sw->ctl->rlz) {
+        sw->ctl->rlz->error(sw, e);
+    }
+}
+
+/* ---- Switches ---- */
+
+void
+ctl_datapath_claimed(struct ctl *ctl, struct sw *sw, uint64_t dpid)
+{
+    for (struct sw *o = ctl->sws; o; o = o->next) {
+        if (o != sw && sw_alive(o) && o->state >= SW_PORTS && o->dpid == dpid) {
+            vlog(LOG_WARN, "%s: new connection from the same datapath, "
+                 "closing the old one", o->name);
+            sw_close(o, "replaced by a new connection");
+        }
+    }
+}
+
+void
+ctl_switch_ready(struct sw *sw)
+{
+    const struct ctl_cfg *cfg = &sw->ctl->cfg;
+    /* Delete everything in our cookie space: stale entries from an earlier
+     * session (or an earlier controller process) would bypass the mirror. */
+    struct ofp_flow_mod_spec del = {
+        .cookie = CK_PUT(CK_MAGIC, CK_MAGIC_VALUE), .cookie_mask = CK_MASK(CK_MAGIC),
+        .table_id = OFPTT_ALL, .command = OFPFC_DELETE,
+    };
+    sw_flow_mod(sw, &del);
+
+    struct ofp_act to_ctl = { OFPACT_OUTPUT, OFPP_CONTROLLER, OFPCML_NO_BUFFER };
+    struct ofp_flow_mod_spec miss = {
+        .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
+        .priority = PRIO_MISS, .acts = &to_ctl, .n_acts = 1,
+    };
+    sw_flow_mod(sw, &miss);         /* explicit table-miss (spec 5.4) */
+
+    if (sw->has_mirror) {
+        /* The monitor only listens: nothing it sends enters the network. */
+        struct ofp_flow_mod_spec drop = {
+            .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
+            .priority = PRIO_MIRROR_IN,
+            .match = { .fields = OFPM_IN_PORT, .in_port = cfg->mirror_port },
+        };
+        sw_flow_mod(sw, &drop);
+        if (sw->ctl->rlz) {
+            sw->ctl->rlz->install_base(sw);
+        }
+    }
+    sw_barrier(sw);
+    vlog(LOG_INFO, "%s: connected, %zu ports, mirror %s", sw->name,
+         sw->n_ports, sw->has_mirror ? "present" : "absent");
+    ev_switch_connected(sw->dpid, sw->n_ports, sw->has_mirror, cfg->mode);
+}
+
+void
+ctl_switch_closed(struct sw *sw)
+{
+    /* sw is dead: conn_release sends nothing for these. */
+    struct conntab *t = &sw->ctl->conns;
+    for (size_t i = 0; i < t->used_top; i++) {
+        if (t->ce[i].used && t->ce[i].sw_id == sw->id) {
+            conn_release(sw->ctl, (uint32_t) i, "switch_disconnected");
+        }
+    }
+}
+
+static void
+accept_event(struct loop_handler *lh, uint32_t events)
+{
+    (void) events;
+    struct ctl *ctl = (struct ctl *) ((char *) lh - offsetof(struct ctl, listener));
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(lh->fd, (struct sockaddr *) &ss, &sl,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                VLOG_RL(LOG_WARN, "accept: %s", strerror(errno));
+            }
+            return;
+        }
+        uint32_t id = ++ctl->next_sw_id ? ctl->next_sw_id : ++ctl->next_sw_id;
+        struct sw *sw = sw_open(ctl, id, fd, (struct sockaddr *) &ss, sl);
+        if (!sw) {
+            close(fd);
+            continue;
+        }
+        sw->next = ctl->sws;
+        ctl->sws = sw;
+    }
+}
+
+/* ---- Timers ---- */
+
+/* Walks the least recently active connections (bounded work per tick):
+ * closed ones go after a linger that absorbs the last ACKs, idle ones
+ * without entries after conn_idle_s.  One that is still busy behind its
+ * entries moves to the back, so it does not block the walk. */
+static void
+expire_conns(struct ctl *ctl, uint64_t now)
+{
+    struct conntab *t = &ctl->conns;
+    uint64_t idle_ms = (uint64_t) ctl->cfg.conn_idle_s * 1000;
+    uint32_t next;
+    for (uint32_t idx = conntab_oldest(t), budget = EXPIRE_BUDGET;
+         idx && budget; idx = next, budget--) {
+        uint32_t i = idx - 1;
+        struct centry *e = &t->ce[i];
+        next = conntab_newer(t, i);
+        uint32_t age = (uint32_t) now - e->last_ms;
+        if (age < LINGER_MS) {
+            break;
+        }
+        if (e->c.closed) {
+            conn_release(ctl, i, "closed");
+        } else if (age >= idle_ms) {
+            if (!e->c.entry[C2S] && !e->c.entry[S2C]) {
+                conn_release(ctl, i, "idle");
+            } else {
+                conntab_touch(t, i, (uint32_t) now);
+            }
+        }
+    }
+}
+
+void
+ctl_tick(void *arg)
+{
+    struct ctl *ctl = arg;
+    uint64_t now = time_ms();
+    for (struct sw **pp = &ctl->sws; *pp; ) {
+        struct sw *sw = *pp;
+        if (!sw_alive(sw)) {
+            *pp = sw->next;
+            sw_free(sw);
+            continue;
+        }
+        pp = &sw->next;
+        if (!sw_probe(sw, now, ctl->cfg.probe_interval_ms)) {
+            continue;
+        }
+        if (ctl->rlz) {
+            ctl->rlz->tick(sw, now);
+        }
+        sw_flush(sw);
+    }
+    if (ctl->rlz) {
+        expire_conns(ctl, now);
+    }
+}
+
+/* ---- Start and stop ---- */
+
+static int
+listen_on(struct ctl *ctl, const char *host, const char *port)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC,
+                              .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    struct addrinfo *ai;
+    int rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc) {
+        vlog(LOG_ERR, "cannot resolve %s:%s: %s", host, port, gai_strerror(rc));
+        return EINVAL;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)
+        || bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64)) {
+        int err = errno;
+        vlog(LOG_ERR, "cannot listen on %s:%s: %s", host, port, strerror(err));
+        if (fd >= 0) {
+            close(fd);
+        }
+        freeaddrinfo(ai);
+        return err;
+    }
+    freeaddrinfo(ai);
+    ctl->listener.cb = accept_event;
+    ctl->listener.fd = fd;
+    int err = loop_add(&ctl->listener, EPOLLIN);
+    if (err) {
+        vlog(LOG_ERR, "epoll: %s", strerror(err));
+        close(fd);
+        ctl->listener.fd = -1;
+        return err;
+    }
+    return 0;
+}
+
+int
+ctl_start(struct ctl **ctlp, const struct ctl_cfg *cfg, const char *host,
+          const char *port)
+{
+    struct ctl *ctl = xcalloc(1, sizeof *ctl);
+    ctl->cfg = *cfg;
+    ctl->listener.fd = -1;
+    ctl->ccfg.threshold = cfg->threshold;
+    ctl->ccfg.entry_min = cfg->entry_min;
+    ctl->ccfg.paper = cfg->mode == MODE_ELIDE_PAPER;
+    int err = 0;
+    if (ctl_cfg_elides(cfg)) {
+        ctl->rlz = &realize_flows;
+        err = conntab_init(&ctl->conns, cfg->max_conns);
+        if (err) {
+            vlog(LOG_ERR, "connection table of %zu entries: %s",
+                 cfg->max_conns, strerror(err));
+        }
+    }
+    if (!err) {
+        err = listen_on(ctl, host, port);
+    }
+    if (err) {
+        ctl_stop(ctl);
+        return err;
+    }
+    *ctlp = ctl;
+    return 0;
+}
+
+void
+ctl_stop(struct ctl *ctl)
+{
+    if (!ctl) {
+        return;
+    }
+    for (struct sw *sw = ctl->sws; sw; ) {
+        struct sw *next = sw->next;
+        if (sw_alive(sw)) {
+            sw_flush(sw);
+            sw_close(sw, "controller exiting");
+        }
+        sw_free(sw);
+        sw = next;
+    }
+    ctl->sws = NULL;
+    conntab_destroy(&ctl->conns);
+    if (ctl->listener.fd >= 0) {
+        loop_del(&ctl->listener);
+        close(ctl->listener.fd);
+    }
+    free(ctl);
+}

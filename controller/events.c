@@ -1,0 +1,184 @@
+/* The event log's schema.  See events.h and README.md ("Event log"). */
+#include "events.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "ofp.h"
+
+void
+ev_switch_connected(uint64_t dpid, uint64_t ports, bool mirror,
+                    enum ctl_mode mode)
+{
+    ev_begin(dpid, "switch_connected");
+    ev_u64("ports", ports);
+    ev_bool("mirror", mirror);
+    ev_str("mode", ctl_mode_str(mode));
+    ev_end();
+}
+
+void
+ev_switch_disconnected(uint64_t dpid, const char *reason,
+                       const struct ev_sw_counts *n)
+{
+    ev_begin(dpid, "switch_disconnected");
+    ev_str("reason", reason);
+    ev_u64("packet_in", n->packet_in);
+    ev_u64("packet_out", n->packet_out);
+    ev_u64("flow_mod", n->flow_mod);
+    ev_u64("stats_request", n->stats_request);
+    ev_end();
+}
+
+void
+ev_openflow_error(uint64_t dpid, uint32_t xid, uint16_t type, uint16_t code,
+                  bool sent)
+{
+    ev_begin(dpid, "openflow_error");
+    ev_u64("xid", xid);
+    ev_str("type", ofp_error_type_str(type));
+    ev_u64("code", code);
+    ev_bool("sent", sent);
+    ev_end();
+}
+
+void
+ev_conn_str(const struct conn *c, char *buf, size_t n)
+{
+    snprintf(buf, n, "%u.%u.%u.%u:%u-%u.%u.%u.%u:%u",
+             c->cli_ip >> 24, c->cli_ip >> 16 & 255, c->cli_ip >> 8 & 255,
+             c->cli_ip & 255, c->cli_port,
+             c->srv_ip >> 24, c->srv_ip >> 16 & 255, c->srv_ip >> 8 & 255,
+             c->srv_ip & 255, c->srv_port);
+}
+
+/* Opens a connection event: "conn" comes first after the common fields. */
+static bool
+begin_conn(uint64_t dpid, const char *event, const struct conn *c)
+{
+    if (!evlog_enabled()) {
+        return false;
+    }
+    char s[64];
+    ev_conn_str(c, s, sizeof s);
+    ev_begin(dpid, event);
+    ev_str("conn", s);
+    return true;
+}
+
+void
+ev_conn_open(uint64_t dpid, const struct conn *c)
+{
+    if (begin_conn(dpid, "conn_open", c)) {
+        ev_end();
+    }
+}
+
+void
+ev_conn_close(uint64_t dpid, const struct conn *c, const char *reason)
+{
+    if (!begin_conn(dpid, "conn_close", c)) {
+        return;
+    }
+    ev_str("reason", reason);
+    ev_u64("responses", c->resp_count);
+    ev_u64("elided_packets", c->elided_pkts + c->elided_pkts_ctl);
+    ev_u64("elided_bytes", c->elided_bytes + c->elided_bytes_ctl);
+    ev_u64("alerts", c->alert_count);
+    ev_end();
+}
+
+static void
+emit_http_request(uint64_t dpid, const struct conn *c,
+                  const struct conn_event *e)
+{
+    if (begin_conn(dpid, "http_request", c)) {
+        ev_strn("method", e->method, e->method_len);
+        ev_strn("target", e->target, e->target_len > 256 ? 256 : e->target_len);
+        ev_end();
+    }
+}
+
+static void
+emit_http_response(uint64_t dpid, const struct conn *c,
+                   const struct conn_event *e)
+{
+    if (begin_conn(dpid, "http_response", c)) {
+        ev_u64("status", (uint64_t) e->status);
+        ev_str("framing", e->framing);
+        if (!strcmp(e->framing, "length")) {
+            ev_u64("content_length", e->content_length);
+        }
+        ev_end();
+    }
+}
+
+static void
+emit_elide_start(uint64_t dpid, const struct conn *c,
+                 const struct conn_event *e)
+{
+    if (begin_conn(dpid, "elide_start", c)) {
+        ev_u64("content_length", e->content_length);
+        ev_end();
+    }
+}
+
+static void
+emit_elide_end(uint64_t dpid, const struct conn *c, const struct conn_event *e)
+{
+    if (begin_conn(dpid, "elide_end", c)) {
+        ev_str("reason", e->kind);
+        ev_u64("bytes", e->bytes);
+        ev_u64("packets", e->packets);
+        ev_end();
+    }
+}
+
+static void
+emit_alert(uint64_t dpid, const struct conn *c, const struct conn_event *e)
+{
+    if (begin_conn(dpid, "alert", c)) {
+        ev_str("kind", e->kind);
+        ev_u64("bytes", e->bytes);
+        ev_str("detail", e->detail);
+        ev_end();
+    }
+}
+
+static void
+emit_passthrough(uint64_t dpid, const struct conn *c,
+                 const struct conn_event *e)
+{
+    if (begin_conn(dpid, "passthrough", c)) {
+        ev_str("reason", e->kind);
+        ev_end();
+    }
+}
+
+void
+ev_conn_event(uint64_t dpid, const char *name, const struct conn *c,
+              const struct conn_event *e)
+{
+    static void (*const emitters[])(uint64_t, const struct conn *,
+                                    const struct conn_event *) = {
+        [CE_HTTP_REQUEST] = emit_http_request,
+        [CE_HTTP_RESPONSE] = emit_http_response,
+        [CE_ELIDE_START] = emit_elide_start,
+        [CE_ELIDE_END] = emit_elide_end,
+        [CE_ALERT] = emit_alert,
+        [CE_PASSTHROUGH] = emit_passthrough,
+    };
+    if (e->type == CE_ALERT) {
+        char s[64];
+        ev_conn_str(c, s, sizeof s);
+        VLOG_RL(LOG_WARN, "%s: alert %s on %s: %s (%" PRIu64 " bytes)",
+                name, e->kind, s, e->detail ? e->detail : "", e->bytes);
+    }
+    if ((size_t) e->type < sizeof emitters / sizeof *emitters
+        && emitters[e->type]) {
+        emitters[e->type](dpid, c, e);
+    }
+}
