@@ -1078,6 +1078,18 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
 
     if (c->pass) {
         out->mirror_len = MIRROR_FULL;
+        if (!env->cfg->paper && !c->no_entries && !c->closed) {
+            /* A direction without its forward-and-mirror entry (the switch
+             * could not take it yet, conn_entry_not_installed(), or it
+             * idled out) asks for it again with each packet that comes. */
+            for (int d = C2S; d <= S2C; d++) {
+                if (c->entry[d] == ENTRY_NONE) {
+                    out->ops |= d == C2S ? CONN_OP_INSTALL_C2S
+                                         : CONN_OP_INSTALL_S2C;
+                    out->kind[d] = c->entry[d] = ENTRY_FWD_MIRROR;
+                }
+            }
+        }
     } else if (dir == C2S) {
         /* Every client payload byte is mirrored; a request must see the
          * next response head, so remove a server->client entry first. */

@@ -2,8 +2,9 @@
  * HTTP server), as pure functions: the caller hands in each packet that
  * reached the controller and gets back whether (and how much of it) to
  * mirror, and which flow entries to install or delete.  No sockets, no
- * OpenFlow: the controller (ctl.c) turns the verdicts into messages, and
- * the unit tests drive the same functions with synthetic packets.
+ * OpenFlow: the controller's realization (realize.h) turns the verdicts
+ * into messages, and the unit tests drive the same functions, through the
+ * realization, with synthetic packets.
  *
  * Offsets: each direction's bytes are numbered from 0 at ISN+1 (RFC 9293
  * 3.4) and kept in 64 bits, so bodies larger than 4 GiB and sequence

@@ -35,7 +35,7 @@ on_conn_event(void *aux, const struct conn *c, const struct conn_event *e)
 struct conn_env
 ctl_conn_env(struct sw *sw)
 {
-    return (struct conn_env) { &sw->ctl->ccfg, on_conn_event, sw };
+    return (struct conn_env) { &sw->ctl->ccfg, sw->ctl->conn_event, sw };
 }
 
 /* ---- Connections ---- */
@@ -376,24 +376,33 @@ listen_on(struct ctl *ctl, const char *host, const char *port)
 }
 
 int
+ctl_init(struct ctl *ctl, const struct ctl_cfg *cfg)
+{
+    memset(ctl, 0, sizeof *ctl);
+    ctl->cfg = *cfg;
+    ctl->listener.fd = -1;
+    ctl->conn_event = on_conn_event;
+    ctl->ccfg.threshold = cfg->threshold;
+    ctl->ccfg.entry_min = cfg->entry_min;
+    ctl->ccfg.paper = cfg->mode == MODE_ELIDE_PAPER;
+    if (ctl_cfg_elides(cfg)) {
+        ctl->rlz = &realize_flows;
+        int err = conntab_init(&ctl->conns, cfg->max_conns);
+        if (err) {
+            vlog(LOG_ERR, "connection table of %zu entries: %s",
+                 cfg->max_conns, strerror(err));
+            return err;
+        }
+    }
+    return 0;
+}
+
+int
 ctl_start(struct ctl **ctlp, const struct ctl_cfg *cfg, const char *host,
           const char *port)
 {
     struct ctl *ctl = xcalloc(1, sizeof *ctl);
-    ctl->cfg = *cfg;
-    ctl->listener.fd = -1;
-    ctl->ccfg.threshold = cfg->threshold;
-    ctl->ccfg.entry_min = cfg->entry_min;
-    ctl->ccfg.paper = cfg->mode == MODE_ELIDE_PAPER;
-    int err = 0;
-    if (ctl_cfg_elides(cfg)) {
-        ctl->rlz = &realize_flows;
-        err = conntab_init(&ctl->conns, cfg->max_conns);
-        if (err) {
-            vlog(LOG_ERR, "connection table of %zu entries: %s",
-                 cfg->max_conns, strerror(err));
-        }
-    }
+    int err = ctl_init(ctl, cfg);
     if (!err) {
         err = listen_on(ctl, host, port);
     }
@@ -408,9 +417,15 @@ ctl_start(struct ctl **ctlp, const struct ctl_cfg *cfg, const char *host,
 void
 ctl_stop(struct ctl *ctl)
 {
-    if (!ctl) {
-        return;
+    if (ctl) {
+        ctl_fini(ctl);
+        free(ctl);
     }
+}
+
+void
+ctl_fini(struct ctl *ctl)
+{
     for (struct sw *sw = ctl->sws; sw; ) {
         struct sw *next = sw->next;
         if (sw_alive(sw)) {
@@ -425,6 +440,6 @@ ctl_stop(struct ctl *ctl)
     if (ctl->listener.fd >= 0) {
         loop_del(&ctl->listener);
         close(ctl->listener.fd);
+        ctl->listener.fd = -1;
     }
-    free(ctl);
 }

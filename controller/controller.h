@@ -27,6 +27,7 @@ struct ctl {
     struct sw *sws;
     uint32_t next_sw_id;
     struct conntab conns;           /* elide modes only */
+    conn_event_fn *conn_event;      /* conn.c's events (aux: the switch) */
 };
 
 /* Listens on host:port.  0 and *ctlp set, or a positive errno (logged). */
@@ -34,6 +35,11 @@ int ctl_start(struct ctl **ctlp, const struct ctl_cfg *, const char *host,
               const char *port);
 void ctl_tick(void *ctl);
 void ctl_stop(struct ctl *);
+
+/* The parts without a listener (ctl_start() is these plus listening): for
+ * tests that drive the controller's code through switches they model. */
+int ctl_init(struct ctl *, const struct ctl_cfg *);
+void ctl_fini(struct ctl *);
 
 /* For conn.c's calls on a connection of 'sw': its events go to the log
  * with the switch's datapath id. */

@@ -471,6 +471,7 @@ const struct realize realize_flows = {
     .name = "flows",
     .install_base = flows_install_base,
     .packet = flows_packet,
+    .apply = apply,
     .released = flows_released,
     .barrier_reply = flows_barrier_reply,
     .flow_removed = flows_flow_removed,

@@ -10,9 +10,20 @@
 
 int log_verbosity = LOG_INFO;
 
+static uint64_t stopped_at;
+
+void
+time_stop_at(uint64_t ms)
+{
+    stopped_at = ms;
+}
+
 uint64_t
 time_ms(void)
 {
+    if (stopped_at) {
+        return stopped_at;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;

@@ -24,6 +24,9 @@ void vlog_rl(struct ratelimit *, enum log_level, const char *fmt, ...)
     } while (0)
 
 uint64_t time_ms(void);         /* monotonic */
+/* Tests: time_ms() returns 'ms' from now on (0: the real clock again), as
+ * Open vSwitch's time/stop and time/warp do for its tests. */
+void time_stop_at(uint64_t ms);
 
 /* Event log.  ev_begin() opens a record with "time", "dpid" and "event";
  * the ev_* calls add fields; ev_end() writes the line.  Without an open

@@ -571,3 +571,176 @@ ofp_type_str(uint8_t type)
     };
     return type < sizeof names / sizeof *names ? names[type] : "UNKNOWN";
 }
+
+/* ---- Decoding what a controller sends (the switch's side: the unit
+ * tests' switch model, tools) ---- */
+
+/* The match fields that put_match() writes, back into a spec. */
+static int
+decode_match_spec(const uint8_t *p, size_t len, size_t *consumed,
+                  struct ofp_match_spec *m)
+{
+    memset(m, 0, sizeof *m);
+    if (len < sizeof(struct ofp_match)) {
+        return OFPDEC_SHORT;
+    }
+    uint16_t type = get_be16(p), mlen = get_be16(p + 2);
+    size_t padded = (mlen + 7u) / 8 * 8;
+    if (type != 1 || mlen < 4 || padded > len) {
+        return OFPDEC_BAD_MATCH;
+    }
+    for (size_t o = 4; o < mlen; ) {
+        if (mlen - o < 4) {
+            return OFPDEC_BAD_MATCH;
+        }
+        uint16_t class = get_be16(p + o);
+        uint8_t field = p[o + 2] >> 1, plen = p[o + 3];
+        const uint8_t *v = p + o + 4;
+        if (plen > mlen - o - 4) {
+            return OFPDEC_BAD_MATCH;
+        }
+        if (class == OFPXMC_EXPERIMENTER) {
+            if (plen != 8 || get_be32(v) != ONF_EXPERIMENTER_ID
+                || field != ONFOXM_ET_TCP_FLAGS) {
+                return OFPDEC_BAD_MATCH;
+            }
+            m->fields |= OFPM_TCP_FLAGS;
+            m->tcp_flags = get_be16(v + 4);
+            m->tcp_flags_mask = get_be16(v + 6);
+            o += 4 + plen;
+            continue;
+        }
+        if (class != OFPXMC_OPENFLOW_BASIC) {
+            return OFPDEC_BAD_MATCH;
+        }
+        static const struct { uint8_t field, len; uint32_t flag; } oxms[] = {
+            { OXM_IN_PORT, 4, OFPM_IN_PORT }, { OXM_ETH_DST, 6, OFPM_ETH_DST },
+            { OXM_ETH_TYPE, 2, OFPM_ETH_TYPE }, { OXM_IP_PROTO, 1, OFPM_IP_PROTO },
+            { OXM_IPV4_SRC, 4, OFPM_IPV4_SRC }, { OXM_IPV4_DST, 4, OFPM_IPV4_DST },
+            { OXM_TCP_SRC, 2, OFPM_TCP_SRC }, { OXM_TCP_DST, 2, OFPM_TCP_DST },
+            { OXM_UDP_SRC, 2, OFPM_UDP_SRC }, { OXM_UDP_DST, 2, OFPM_UDP_DST },
+        };
+        size_t k = 0;
+        while (k < sizeof oxms / sizeof *oxms && oxms[k].field != field) {
+            k++;
+        }
+        if (k == sizeof oxms / sizeof *oxms || oxms[k].len != plen) {
+            return OFPDEC_BAD_MATCH;
+        }
+        m->fields |= oxms[k].flag;
+        switch (field) {
+        case OXM_IN_PORT: m->in_port = get_be32(v); break;
+        case OXM_ETH_DST: memcpy(m->eth_dst, v, 6); break;
+        case OXM_ETH_TYPE: m->eth_type = get_be16(v); break;
+        case OXM_IP_PROTO: m->ip_proto = v[0]; break;
+        case OXM_IPV4_SRC: m->ipv4_src = get_be32(v); break;
+        case OXM_IPV4_DST: m->ipv4_dst = get_be32(v); break;
+        case OXM_TCP_SRC: case OXM_UDP_SRC: m->tp_src = get_be16(v); break;
+        default: m->tp_dst = get_be16(v); break;
+        }
+        o += 4 + plen;
+    }
+    *consumed = padded;
+    return OFPDEC_OK;
+}
+
+/* Output and truncated-output actions, the ones put_actions() writes. */
+static int
+decode_actions(const uint8_t *p, size_t len, struct ofp_act *acts,
+               size_t *n_acts)
+{
+    size_t n = 0;
+    for (size_t o = 0; o < len; o += 16) {
+        if (len - o < 16 || get_be16(p + o + 2) != 16 || n == OFP_MAX_ACTS) {
+            return OFPDEC_BAD_LEN;
+        }
+        const uint8_t *a = p + o;
+        uint16_t type = get_be16(a);
+        if (type == 0) {
+            acts[n++] = (struct ofp_act) {
+                OFPACT_OUTPUT, get_be32(a + OFS(ofp_action_output, port)),
+                get_be16(a + OFS(ofp_action_output, max_len)) };
+        } else if (type == 0xffff
+                   && get_be32(a + OFS(nx_action_output_trunc, vendor)) == NX_VENDOR_ID
+                   && get_be16(a + OFS(nx_action_output_trunc, subtype))
+                      == NXAST_OUTPUT_TRUNC) {
+            acts[n++] = (struct ofp_act) {
+                OFPACT_OUTPUT_TRUNC,
+                get_be16(a + OFS(nx_action_output_trunc, port)),
+                get_be32(a + OFS(nx_action_output_trunc, max_len)) };
+        } else {
+            return OFPDEC_BAD_VALUE;
+        }
+    }
+    *n_acts = n;
+    return OFPDEC_OK;
+}
+
+int
+ofp_decode_flow_mod(const struct ofp_msg *m, struct ofp_flow_mod_msg *fm)
+{
+    memset(fm, 0, sizeof *fm);
+    if (m->length < sizeof(struct ofp_flow_mod) + sizeof(struct ofp_match)) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    struct ofp_flow_mod_spec *s = &fm->spec;
+    s->cookie = get_be64(h + OFS(ofp_flow_mod, cookie));
+    s->cookie_mask = get_be64(h + OFS(ofp_flow_mod, cookie_mask));
+    s->table_id = h[OFS(ofp_flow_mod, table_id)];
+    s->command = h[OFS(ofp_flow_mod, command)];
+    s->idle_timeout = get_be16(h + OFS(ofp_flow_mod, idle_timeout));
+    s->hard_timeout = get_be16(h + OFS(ofp_flow_mod, hard_timeout));
+    s->priority = get_be16(h + OFS(ofp_flow_mod, priority));
+    s->out_port = get_be32(h + OFS(ofp_flow_mod, out_port));
+    s->flags = get_be16(h + OFS(ofp_flow_mod, flags));
+    size_t ofs = sizeof(struct ofp_flow_mod), consumed;
+    int err = decode_match_spec(h + ofs, m->length - ofs, &consumed, &s->match);
+    if (err) {
+        return err;
+    }
+    ofs += consumed;
+    while (ofs < m->length) {
+        if (m->length - ofs < sizeof(struct ofp_instruction_actions)) {
+            return OFPDEC_BAD_LEN;
+        }
+        uint16_t type = get_be16(h + ofs), ilen = get_be16(h + ofs + 2);
+        if (ilen < 8 || ilen > m->length - ofs) {
+            return OFPDEC_BAD_LEN;
+        }
+        if (type != 4 || s->n_acts) {   /* one OFPIT_APPLY_ACTIONS */
+            return OFPDEC_BAD_VALUE;
+        }
+        err = decode_actions(h + ofs + 8, ilen - 8u, fm->acts, &s->n_acts);
+        if (err) {
+            return err;
+        }
+        ofs += ilen;
+    }
+    s->acts = fm->acts;
+    return OFPDEC_OK;
+}
+
+int
+ofp_decode_packet_out(const struct ofp_msg *m, struct ofp_packet_out_msg *po)
+{
+    memset(po, 0, sizeof *po);
+    if (m->length < sizeof(struct ofp_packet_out)) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *h = m->body - OFP_HEADER_LEN;
+    po->buffer_id = get_be32(h + OFS(ofp_packet_out, buffer_id));
+    po->in_port = get_be32(h + OFS(ofp_packet_out, in_port));
+    size_t alen = get_be16(h + OFS(ofp_packet_out, actions_len));
+    if (alen > m->length - sizeof(struct ofp_packet_out)) {
+        return OFPDEC_BAD_LEN;
+    }
+    int err = decode_actions(h + sizeof(struct ofp_packet_out), alen, po->acts,
+                             &po->n_acts);
+    if (err) {
+        return err;
+    }
+    po->data = h + sizeof(struct ofp_packet_out) + alen;
+    po->data_len = m->length - sizeof(struct ofp_packet_out) - alen;
+    return OFPDEC_OK;
+}

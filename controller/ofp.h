@@ -460,6 +460,24 @@ struct ofp_flow_stats_entry {
 int ofp_next_flow_stats(const struct ofp_multipart_reply *, size_t *ofs,
                         struct ofp_flow_stats_entry *);
 
+/* What a controller sends, decoded as a switch would (the messages
+ * ofp_put_flow_mod() and ofp_put_packet_out() write: OXM matches of the
+ * fields in struct ofp_match_spec, output and truncated-output actions). */
+struct ofp_flow_mod_msg {
+    struct ofp_flow_mod_spec spec;  /* spec.acts points into acts */
+    struct ofp_act acts[OFP_MAX_ACTS];
+};
+int ofp_decode_flow_mod(const struct ofp_msg *, struct ofp_flow_mod_msg *);
+
+struct ofp_packet_out_msg {
+    uint32_t buffer_id, in_port;
+    struct ofp_act acts[OFP_MAX_ACTS];
+    size_t n_acts;
+    const uint8_t *data;
+    size_t data_len;
+};
+int ofp_decode_packet_out(const struct ofp_msg *, struct ofp_packet_out_msg *);
+
 const char *ofp_type_str(uint8_t type);
 
 #endif

@@ -28,6 +28,10 @@ struct realize {
     void (*packet)(struct sw *, uint32_t slot, const struct conn_out *out,
                    uint32_t in_port, uint32_t out_port, const uint8_t *data,
                    size_t len);
+    /* A verdict's entry operations alone (conn.c verdicts that come with
+     * no packet go through the reports below; the unit tests' switch
+     * model drives verdicts of its own through this). */
+    void (*apply)(struct sw *, uint32_t slot, const struct conn_out *out);
     /* The connection leaves the table: whatever it has in the switch goes. */
     void (*released)(struct sw *, uint32_t slot);
     /* Reports of the switch. */

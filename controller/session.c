@@ -56,6 +56,9 @@ sw_next_xid(struct sw *sw)
 void
 sw_flush(struct sw *sw)
 {
+    if (sw->lh.fd < 0) {
+        return;                 /* detached (sw_new()): tx stays */
+    }
     while (buf_avail(&sw->tx)) {
         ssize_t n = send(sw->lh.fd, buf_head(&sw->tx), buf_avail(&sw->tx),
                          MSG_NOSIGNAL);
@@ -482,6 +485,24 @@ sw_event(struct loop_handler *lh, uint32_t events)
 /* ---- Life cycle ---- */
 
 struct sw *
+sw_new(struct ctl *ctl, uint32_t id, const char *name)
+{
+    struct sw *sw = xcalloc(1, sizeof *sw);
+    sw->ctl = ctl;
+    sw->lh.cb = sw_event;
+    sw->lh.fd = -1;
+    sw->id = id;
+    sw->state = SW_HELLO;
+    sw->l2 = l2_create();
+    sw->last_rx_ms = time_ms();
+    flows_sw_init(&sw->flows, sw->last_rx_ms);
+    snprintf(sw->name, sizeof sw->name, "%s", name);
+    buf_init(&sw->rx);
+    buf_init(&sw->tx);
+    return sw;
+}
+
+struct sw *
 sw_open(struct ctl *ctl, uint32_t id, int fd, const struct sockaddr *sa,
         socklen_t sl)
 {
@@ -489,24 +510,15 @@ sw_open(struct ctl *ctl, uint32_t id, int fd, const struct sockaddr *sa,
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one)) {
         VLOG_RL(LOG_WARN, "TCP_NODELAY: %s", strerror(errno));
     }
-    struct sw *sw = xcalloc(1, sizeof *sw);
-    sw->ctl = ctl;
-    sw->lh.cb = sw_event;
-    sw->lh.fd = fd;
-    sw->id = id;
-    sw->state = SW_HELLO;
-    sw->l2 = l2_create();
-    sw->last_rx_ms = time_ms();
-    flows_sw_init(&sw->flows, sw->last_rx_ms);
-    char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
+    char host[INET6_ADDRSTRLEN] = "?", port[8] = "?", name[72];
     int rc = getnameinfo(sa, sl, host, sizeof host, port, sizeof port,
                          NI_NUMERICHOST | NI_NUMERICSERV);
     if (rc) {
         VLOG_RL(LOG_WARN, "getnameinfo: %s", gai_strerror(rc));
     }
-    snprintf(sw->name, sizeof sw->name, "%s:%s", host, port);
-    buf_init(&sw->rx);
-    buf_init(&sw->tx);
+    snprintf(name, sizeof name, "%s:%s", host, port);
+    struct sw *sw = sw_new(ctl, id, name);
+    sw->lh.fd = fd;
     int err = loop_add(&sw->lh, EPOLLIN);
     if (err) {
         vlog(LOG_ERR, "%s: epoll: %s", sw->name, strerror(err));
@@ -526,9 +538,12 @@ sw_close(struct sw *sw, const char *why)
         return;
     }
     sw->state = SW_DEAD;
-    loop_del(&sw->lh);
-    if (close(sw->lh.fd)) {
-        VLOG_RL(LOG_WARN, "%s: close: %s", sw->name, strerror(errno));
+    if (sw->lh.fd >= 0) {
+        loop_del(&sw->lh);
+        if (close(sw->lh.fd)) {
+            VLOG_RL(LOG_WARN, "%s: close: %s", sw->name, strerror(errno));
+        }
+        sw->lh.fd = -1;
     }
     vlog(LOG_INFO, "%s: disconnected (%s); received %" PRIu64 " packet-ins, "
          "sent %" PRIu64 " packet-outs, %" PRIu64 " flow-mods, %" PRIu64

@@ -62,6 +62,8 @@ struct sw {
  * NULL, with errno, when it cannot start. */
 struct sw *sw_open(struct ctl *, uint32_t id, int fd,
                    const struct sockaddr *, socklen_t);
+/* A session without a socket (tests): what it sends stays in sw->tx. */
+struct sw *sw_new(struct ctl *, uint32_t id, const char *name);
 /* Ends the session (idempotent): state DEAD, the socket closed, the
  * disconnection logged; controller.c releases its connections. */
 void sw_close(struct sw *, const char *why);

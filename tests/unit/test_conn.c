@@ -1,29 +1,34 @@
 /* Unit tests for the per-connection elision logic (controller/conn.c).
  *
- * The tests drive conn_packet() through a small model of the switch, the
- * way ctl.c and the flow table use it:
+ * The tests drive the controller's own code (controller.c's Packet-In
+ * path, conn.c, the flow-entry realization flows.c) through a model of
+ * the switch, with no socket in between:
  *
  *  - every packet is a real Ethernet/IPv4/TCP frame with correct
- *    checksums (unless a test spoils one), built here, parsed with
- *    pkt_parse() and checked with pkt_verify_csum(), as ctl.c does;
- *  - a client SYN that conn_new_syn() calls a new connection ends the old
- *    one (conn_finish()) and starts a new one, as ctl.c does;
+ *    checksums (unless a test spoils one), handed to ctl_packet_in() as a
+ *    decoded Packet-In (client on port 1, server on port 2, mirror 3);
+ *    the controller parses it, checks its checksums and looks its
+ *    connection up, a new SYN ending the old one, as on a real switch;
  *  - a packet reaches the controller when its direction has no connection
  *    entry, or (mode elide only) when a trap rule matches it: client->server
  *    PSH, SYN, FIN or RST, server->client SYN, FIN or RST (server PSH is not
  *    trapped: body segments carry it too);
  *  - otherwise the entry forwards it (ENTRY_FWD) or forwards and mirrors it
  *    (ENTRY_FWD_MIRROR) and counts it, as the switch would;
- *  - the ops of each verdict are applied in ctl.c's order (close, delete
- *    S2C, delete C2S, install S2C, install C2S), deletions take effect at
- *    once (CONN_OP_HOLD is then satisfied), and the FLOW_REMOVED of each
- *    deleted entry is delivered right after, with its counters;
+ *  - what the controller sends is decoded (ofp_decode_flow_mod(),
+ *    ofp_decode_packet_out()) and taken in order: FLOW_MOD adds (match,
+ *    output port, mirror action and cookie checked), strict and cookie
+ *    deletes, barriers, Packet-Outs (their mirror actions give the mirrored
+ *    bytes); the switch's reports (FLOW_REMOVED of each deleted entry with
+ *    its counters, barrier replies) go back to the controller's handlers
+ *    right after, as do flow-stats replies (sim_stats);
  *  - an install over an existing entry keeps its counters (OpenFlow 1.3
  *    6.4 without OFPFF_RESET_COUNTS).
  *
  * Each packet's outcome is recorded: whether it reached the controller,
- * how many bytes of it reached the mirror port (the controller's verdict, or
- * the whole frame through a FWD_MIRROR entry), and the ops.  Events are
+ * how many bytes of it reached the mirror port (its Packet-Out's mirror
+ * action, or the whole frame through a FWD_MIRROR entry), and conn.c's
+ * verdict (recorded on its way to the realization).  Events are
  * kept as one line of text so that a test can compare their exact order.
  *
  * Bodies of 36,000,000 bytes are not sent packet by packet: a few
@@ -39,8 +44,14 @@
 #include <string.h>
 
 #include "conn.h"
+#include "controller.h"
+#include "log.h"
+#include "ofp.h"
 #include "pkt.h"
+#include "realize.h"
 #include "reasm.h"
+#include "rules.h"
+#include "session.h"
 #include "tcpframe.h"
 
 /* A string literal and its length. */
@@ -91,20 +102,38 @@ static const char resp_small[] =
 
 /* ---- The switch model -------------------------------------------------- */
 
+#define CLI_OFPORT    1
+#define SRV_OFPORT    2
+#define MIRROR_OFPORT 3
+
 struct sim_entry {
     uint8_t kind;               /* enum entry_kind */
-    bool elides;                /* cookie bit, as ctl.c sets it */
-    unsigned gen;               /* install number, for 'current' */
+    uint64_t cookie;            /* as the controller sent it */
     uint64_t packets, bytes;    /* the switch's counters */
 };
 
+/* A message from the switch waiting to be delivered to the controller. */
+struct sim_report {
+    uint8_t type;               /* OFPT_FLOW_REMOVED, OFPT_BARRIER_REPLY */
+    uint32_t xid;
+    struct ofp_flow_removed_msg fr;
+};
+
 struct sim {
-    struct conn c;
-    struct conn_cfg cfg;
-    struct conn_env env;
+    struct ctl ctl;             /* the controller's own code and state */
+    struct sw *sw;              /* its session with the modelled switch */
+    struct realize rlz;         /* realize_flows, verdicts recorded */
+    struct conn *c;             /* the connection, in the controller's table */
+    struct conn_env env;        /* for direct calls into conn.c */
+    struct conn_out last;       /* the verdict of the last Packet-In */
+    bool have_last;
+    uint32_t po_count;          /* Packet-Outs seen */
+    uint32_t po_mirrored;       /* mirrored bytes of the last one */
+    uint32_t deletes;           /* entries the controller deleted */
+    struct sim_report rep[64];  /* switch -> controller, in order */
+    size_t n_rep;
     struct sim_entry ent[2];    /* C2S, S2C */
     struct sim_entry ent_gone[2];   /* the last one removed, as it was */
-    unsigned gen[2];
     uint32_t isn[2];
     uint32_t nxt[2];            /* next sequence number each side sends */
     uint8_t opt[2];             /* TCP option bytes on each side's segments */
@@ -117,6 +146,12 @@ struct sim {
     uint64_t mir_payload[2];    /* TCP payload bytes on the mirror port */
     bool spoil_csum;            /* the next segment gets a bad TCP checksum */
 };
+
+static struct sim *
+sim_of(const struct sw *sw)
+{
+    return (struct sim *) ((char *) sw->ctl - offsetof(struct sim, ctl));
+}
 
 /* The outcome of one packet. */
 struct res {
@@ -148,8 +183,8 @@ log_event(struct sim *s, const char *fmt, ...)
 static void
 on_event(void *aux, const struct conn *c, const struct conn_event *e)
 {
-    struct sim *s = aux;
-    cr_assert_eq(c, &s->c, "event for another connection");
+    struct sim *s = sim_of(aux);
+    cr_assert_eq(c, s->c, "event for another connection");
     switch (e->type) {
     case CE_HTTP_REQUEST:
         log_event(s, "req %.*s %.*s", (int) e->method_len, e->method,
@@ -179,25 +214,53 @@ on_event(void *aux, const struct conn *c, const struct conn_event *e)
     }
 }
 
+static void rec_packet(struct sw *, uint32_t slot, const struct conn_out *,
+                       uint32_t in_port, uint32_t out_port,
+                       const uint8_t *data, size_t len);
+
 static void
 sim_init(struct sim *s, bool paper, uint32_t isn_c, uint32_t isn_s)
 {
     memset(s, 0, sizeof *s);
     memset(body_data, 'b', sizeof body_data);
-    s->cfg.threshold = THRESHOLD;
-    s->cfg.paper = paper;
-    s->env.cfg = &s->cfg;
-    s->env.event = on_event;
-    s->env.aux = s;
+    log_verbosity = LOG_WARN;           /* no session INFO lines */
+    time_stop_at(1);
+    struct ctl_cfg cfg = {
+        .mode = paper ? MODE_ELIDE_PAPER : MODE_ELIDE,
+        .mirror_port = MIRROR_OFPORT, .threshold = THRESHOLD,
+        .http_ports = { SRV_PORT }, .n_http_ports = 1, .idle_timeout = 10,
+        .stats_interval_ms = 1000, .settle_ms = 0, .probe_interval_ms = 5000,
+        .max_conns = 4, .conn_idle_s = 300,
+    };
+    cr_assert_eq(ctl_init(&s->ctl, &cfg), 0);
+    s->ctl.conn_event = on_event;
+    s->rlz = realize_flows;
+    s->rlz.packet = rec_packet;
+    s->ctl.rlz = &s->rlz;
+    struct sw *sw = sw_new(&s->ctl, 1, "sim");
+    sw->state = SW_READY;
+    sw->dpid = 1;
+    sw->has_mirror = true;
+    sw->ports = calloc(3, sizeof *sw->ports);
+    cr_assert(sw->ports);
+    sw->ports[sw->n_ports++] = CLI_OFPORT;
+    sw->ports[sw->n_ports++] = SRV_OFPORT;
+    sw->ports[sw->n_ports++] = MIRROR_OFPORT;
+    sw->cap_ports = 3;
+    s->ctl.sws = s->sw = sw;
+    uint32_t slot = conntab_insert(&s->ctl.conns, sw->id, CLI_IP, CLI_PORT,
+                                   SRV_IP, SRV_PORT);
+    s->c = &s->ctl.conns.ce[slot].c;
+    s->env = ctl_conn_env(sw);
     s->isn[C2S] = s->nxt[C2S] = isn_c;
     s->isn[S2C] = s->nxt[S2C] = isn_s;
-    conn_init(&s->c, CLI_IP, CLI_PORT, SRV_IP, SRV_PORT);
 }
 
 static void
 sim_fini(struct sim *s)
 {
-    conn_free(&s->c);
+    ctl_fini(&s->ctl);
+    time_stop_at(0);
 }
 
 static void
@@ -233,50 +296,191 @@ build_frame(enum conn_dir dir, uint8_t flags, uint32_t seq, uint32_t ack,
     return f;
 }
 
-static void
-sim_install(struct sim *s, enum conn_dir d, uint8_t kind)
-{
-    cr_assert(kind == ENTRY_FWD || kind == ENTRY_FWD_MIRROR,
-              "install of entry kind %u", kind);
-    struct sim_entry *e = &s->ent[d];
-    /* OFPFC_ADD over an identical match replaces the entry (no
-     * FLOW_REMOVED); its counters are kept. */
-    e->kind = kind;
-    e->elides = kind == ENTRY_FWD;      /* ctl.c's COOKIE_ELIDE */
-    e->gen = ++s->gen[d];
-}
-
 struct removal {
-    bool any, elides;
-    unsigned gen;
+    bool any;
+    uint64_t cookie;
     uint64_t packets, bytes;
 };
 
+/* Takes the entry of 'd' out of the model switch, and what its
+ * FLOW_REMOVED would say into 'rm'. */
 static void
 sim_remove(struct sim *s, enum conn_dir d, struct removal *rm)
 {
     struct sim_entry *e = &s->ent[d];
     if (e->kind != ENTRY_NONE) {
-        *rm = (struct removal) { true, e->elides, e->gen, e->packets,
-                                 e->bytes };
+        *rm = (struct removal) { true, e->cookie, e->packets, e->bytes };
         s->ent_gone[d] = *e;
         memset(e, 0, sizeof *e);
     }
 }
 
-static void sim_apply(struct sim *, const struct conn_out *);
+static void
+sim_report(struct sim *s, const struct sim_report *r)
+{
+    cr_assert(s->n_rep < sizeof s->rep / sizeof *s->rep, "report queue full");
+    s->rep[s->n_rep++] = *r;
+}
 
+static void
+sim_removed(struct sim *s, enum conn_dir d, uint8_t reason)
+{
+    struct removal rm = { 0 };
+    sim_remove(s, d, &rm);
+    if (rm.any) {
+        s->deletes++;
+        struct sim_report r = { .type = OFPT_FLOW_REMOVED };
+        r.fr = (struct ofp_flow_removed_msg) {
+            .cookie = rm.cookie, .priority = PRIO_CONN, .reason = reason,
+            .packet_count = rm.packets, .byte_count = rm.bytes };
+        sim_report(s, &r);
+    }
+}
+
+/* The direction a connection entry's match names. */
+static enum conn_dir
+match_dir(const struct ofp_match_spec *m)
+{
+    uint32_t want = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV4_SRC
+                    | OFPM_IPV4_DST | OFPM_TCP_SRC | OFPM_TCP_DST;
+    cr_assert_eq(m->fields, want, "connection entry match fields 0x%x",
+                 m->fields);
+    cr_assert(m->eth_type == 0x0800 && m->ip_proto == 6);
+    if (m->ipv4_src == CLI_IP && m->tp_src == CLI_PORT) {
+        cr_assert(m->ipv4_dst == SRV_IP && m->tp_dst == SRV_PORT);
+        return C2S;
+    }
+    cr_assert(m->ipv4_src == SRV_IP && m->tp_src == SRV_PORT
+              && m->ipv4_dst == CLI_IP && m->tp_dst == CLI_PORT,
+              "entry for another connection");
+    return S2C;
+}
+
+/* A FLOW_MOD of the controller, as the switch takes it. */
+static void
+sim_flow_mod(struct sim *s, const struct ofp_flow_mod_spec *fm)
+{
+    if (fm->command == OFPFC_ADD) {
+        cr_assert_eq(fm->priority, PRIO_CONN);
+        cr_assert_eq(CK_GET(CK_KIND, fm->cookie), CK_CONN);
+        cr_assert(fm->flags & OFPFF_SEND_FLOW_REM);
+        enum conn_dir d = match_dir(&fm->match);
+        cr_assert_eq(CK_GET(CK_DIR, fm->cookie), d == S2C);
+        uint32_t out = d == S2C ? CLI_OFPORT : SRV_OFPORT;
+        cr_assert(fm->n_acts >= 1 && fm->acts[0].kind == OFPACT_OUTPUT
+                  && fm->acts[0].port == out, "entry forwards elsewhere");
+        uint8_t kind = ENTRY_FWD;
+        if (fm->n_acts == 2) {
+            cr_assert(fm->acts[1].kind == OFPACT_OUTPUT
+                      && fm->acts[1].port == MIRROR_OFPORT);
+            kind = ENTRY_FWD_MIRROR;
+        } else {
+            cr_assert_eq(fm->n_acts, 1);
+        }
+        cr_assert_eq(CK_GET(CK_ELIDE, fm->cookie), kind == ENTRY_FWD);
+        /* OFPFC_ADD over an identical match replaces the entry (no
+         * FLOW_REMOVED); its counters are kept (OpenFlow 1.3 6.4 without
+         * OFPFF_RESET_COUNTS). */
+        s->ent[d].kind = kind;
+        s->ent[d].cookie = fm->cookie;
+    } else if (fm->command == OFPFC_DELETE_STRICT) {
+        cr_assert_eq(fm->priority, PRIO_CONN);
+        sim_removed(s, match_dir(&fm->match), OFPRR_DELETE);
+    } else if (fm->command == OFPFC_DELETE) {
+        cr_assert_eq(fm->match.fields, 0);
+        for (int d = S2C; d >= C2S; d--) {
+            if (s->ent[d].kind
+                && (s->ent[d].cookie & fm->cookie_mask)
+                   == (fm->cookie & fm->cookie_mask)) {
+                sim_removed(s, (enum conn_dir) d, OFPRR_DELETE);
+            }
+        }
+    } else {
+        cr_assert_fail("FLOW_MOD command %u", fm->command);
+    }
+}
+
+static void
+sim_packet_out(struct sim *s, const struct ofp_packet_out_msg *po)
+{
+    uint32_t mirrored = 0;
+    for (size_t i = 0; i < po->n_acts; i++) {
+        const struct ofp_act *a = &po->acts[i];
+        if (a->port != MIRROR_OFPORT) {
+            continue;
+        }
+        mirrored = a->kind == OFPACT_OUTPUT_TRUNC && a->max_len < po->data_len
+                   ? a->max_len : (uint32_t) po->data_len;
+    }
+    s->po_count++;
+    s->po_mirrored = mirrored;
+}
+
+/* Runs the switch until nothing is left to do: what the controller sent
+ * is taken in order; the switch's reports (FLOW_REMOVED of deleted entries,
+ * barrier replies) go back to the controller's real handlers, which may
+ * send more. */
+static void
+sim_pump(struct sim *s)
+{
+    for (int rounds = 0; rounds < 100; rounds++) {
+        struct buf *tx = &s->sw->tx;
+        size_t ofs = 0;
+        while (ofs < buf_avail(tx)) {
+            int mlen = ofp_frame(buf_head(tx) + ofs, buf_avail(tx) - ofs);
+            cr_assert(mlen > 0, "controller sent a partial message");
+            struct ofp_msg m;
+            ofp_msg_init(&m, buf_head(tx) + ofs, (size_t) mlen);
+            if (m.type == OFPT_FLOW_MOD) {
+                struct ofp_flow_mod_msg fm;
+                cr_assert_eq(ofp_decode_flow_mod(&m, &fm), 0);
+                sim_flow_mod(s, &fm.spec);
+            } else if (m.type == OFPT_PACKET_OUT) {
+                struct ofp_packet_out_msg po;
+                cr_assert_eq(ofp_decode_packet_out(&m, &po), 0);
+                sim_packet_out(s, &po);
+            } else if (m.type == OFPT_BARRIER_REQUEST) {
+                struct sim_report r = { .type = OFPT_BARRIER_REPLY,
+                                        .xid = m.xid };
+                sim_report(s, &r);
+            } else {
+                cr_assert_fail("unexpected %s", ofp_type_str(m.type));
+            }
+            ofs += (size_t) mlen;
+        }
+        buf_clear(tx);
+        if (!s->n_rep) {
+            return;
+        }
+        struct sim_report rep[64];
+        size_t n = s->n_rep;
+        memcpy(rep, s->rep, n * sizeof *rep);
+        s->n_rep = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (rep[i].type == OFPT_FLOW_REMOVED) {
+                ctl_flow_removed(s->sw, &rep[i].fr);
+            } else {
+                ctl_barrier_reply(s->sw, rep[i].xid);
+            }
+        }
+    }
+    cr_assert_fail("the controller and the switch do not come to rest");
+}
+
+/* A removal reported by the switch (its counters in 'rm'). */
 static void
 sim_deliver(struct sim *s, enum conn_dir d, const struct removal *rm,
             const char *reason)
 {
+    (void) d;
     if (rm->any) {
-        struct conn_out o;
-        memset(&o, 0xa5, sizeof o);
-        conn_entry_removed(&s->c, &s->env, d, rm->elides,
-                           rm->gen == s->gen[d], reason, rm->packets,
-                           rm->bytes, &o);
-        sim_apply(s, &o);
+        struct ofp_flow_removed_msg fr = {
+            .cookie = rm->cookie, .priority = PRIO_CONN,
+            .reason = !strcmp(reason, "idle_timeout") ? OFPRR_IDLE_TIMEOUT
+                                                      : OFPRR_DELETE,
+            .packet_count = rm->packets, .byte_count = rm->bytes };
+        ctl_flow_removed(s->sw, &fr);
+        sim_pump(s);
     }
 }
 
@@ -285,41 +489,40 @@ static void
 sim_check_entries(const struct sim *s, int line)
 {
     for (int d = 0; d < 2; d++) {
-        cr_assert_eq(s->c.entry[d], s->ent[d].kind,
+        cr_assert_eq(s->c->entry[d], s->ent[d].kind,
                      "line %d: conn believes entry[%s] = %u, switch has %u",
-                     line, d == C2S ? "C2S" : "S2C", s->c.entry[d],
+                     line, d == C2S ? "C2S" : "S2C", s->c->entry[d],
                      s->ent[d].kind);
     }
 }
 
+/* A verdict of conn.c that a test obtained itself, carried out by the
+ * controller's realization. */
 static void
 sim_apply(struct sim *s, const struct conn_out *o)
 {
-    struct removal rm[2] = { { 0 }, { 0 } };
-    if (o->ops & CONN_OP_CLOSE) {
-        sim_remove(s, S2C, &rm[S2C]);
-        sim_remove(s, C2S, &rm[C2S]);
-    }
-    if (o->ops & CONN_OP_DELETE_S2C) {
-        sim_remove(s, S2C, &rm[S2C]);
-    }
-    if (o->ops & CONN_OP_DELETE_C2S) {
-        sim_remove(s, C2S, &rm[C2S]);
-    }
-    if (o->ops & CONN_OP_INSTALL_S2C) {
-        sim_install(s, S2C, o->kind[S2C]);
-    }
-    if (o->ops & CONN_OP_INSTALL_C2S) {
-        sim_install(s, C2S, o->kind[C2S]);
-    }
-    sim_deliver(s, S2C, &rm[S2C], "delete");
-    sim_deliver(s, C2S, &rm[C2S], "delete");
+    uint32_t idx = conntab_find(&s->ctl.conns, s->sw->id, CLI_IP, CLI_PORT,
+                                SRV_IP, SRV_PORT);
+    cr_assert(idx);
+    s->ctl.rlz->apply(s->sw, idx - 1, o);
+    sim_pump(s);
+}
+
+static void
+rec_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
+           uint32_t in_port, uint32_t out_port, const uint8_t *data,
+           size_t len)
+{
+    struct sim *s = sim_of(sw);
+    s->last = *out;
+    s->have_last = true;
+    realize_flows.packet(sw, slot, out, in_port, out_port, data, len);
 }
 
 static bool
 trapped(const struct sim *s, enum conn_dir dir, uint8_t flags)
 {
-    if (s->cfg.paper) {
+    if (s->ctl.ccfg.paper) {
         return false;
     }
     uint8_t traps = dir == C2S ? PSH | SYN | FIN | RST : SYN | FIN | RST;
@@ -347,30 +550,33 @@ sim_xmit(struct sim *s, enum conn_dir dir, uint8_t flags, uint32_t seq,
         cr_assert_eq(pkt_parse(frame, flen, &p), PKT_OK);
         cr_assert(p.layers & PKT_L4);
         cr_assert_eq(p.payload_len, len);
-        pkt_verify_csum(frame, flen, &p);
-        if (conn_new_syn(&s->c, dir, &p)) {
-            /* ctl.c releases the old connection (its entries go, their
-             * removal reports to nobody) and creates a new one. */
-            conn_finish(&s->c, &s->env);
-            conn_free(&s->c);
-            conn_init(&s->c, CLI_IP, CLI_PORT, SRV_IP, SRV_PORT);
-            memset(s->ent, 0, sizeof s->ent);
-        }
-        struct conn_out o;
-        memset(&o, 0xa5, sizeof o);
-        conn_packet(&s->c, &s->env, dir, &p, &o);
+        /* The controller's own Packet-In path: parsing, checksums, a new
+         * SYN that ends the old connection, conn.c, the realization. */
+        struct ofp_packet_in_msg pi = {
+            .buffer_id = OFP_NO_BUFFER, .total_len = (uint16_t) flen,
+            .in_port = dir == C2S ? CLI_OFPORT : SRV_OFPORT,
+            .data = frame, .data_len = flen,
+        };
+        s->have_last = false;
+        uint32_t po_before = s->po_count;
+        ctl_packet_in(s->sw, &pi);
+        cr_assert(s->have_last, "line %d: the packet got no verdict", line);
+        uint32_t idx = conntab_find(&s->ctl.conns, s->sw->id, CLI_IP,
+                                    CLI_PORT, SRV_IP, SRV_PORT);
+        cr_assert(idx);
+        s->c = &s->ctl.conns.ce[idx - 1].c;
+        sim_pump(s);
+        cr_assert_eq(s->po_count, po_before + 1,
+                     "line %d: %u Packet-Outs for one Packet-In", line,
+                     s->po_count - po_before);
+        const struct conn_out *o = &s->last;
         r.ctl = true;
-        r.mirror_len = o.mirror_len;
-        r.ops = o.ops;
-        r.kind[C2S] = o.kind[C2S];
-        r.kind[S2C] = o.kind[S2C];
-        if (o.mirror_len == MIRROR_FULL || o.mirror_len >= flen) {
-            r.mirrored = (uint32_t) flen;
-        } else {
-            r.mirrored = o.mirror_len;
-        }
+        r.mirror_len = o->mirror_len;
+        r.ops = o->ops;
+        r.kind[C2S] = o->kind[C2S];
+        r.kind[S2C] = o->kind[S2C];
+        r.mirrored = s->po_mirrored;
         s->ctl_pkts++;
-        sim_apply(s, &o);
     } else {
         struct sim_entry *e = &s->ent[dir];
         e->packets++;
@@ -485,8 +691,8 @@ stats_ops(struct conn *c, const struct conn_env *env, uint64_t packets,
 }
 
 /* A flow-stats sample of the S2C entry, whose counters are now 'packets'
- * and 'bytes' (never less than before); on true, the entry is deleted as
- * ctl.c does and its FLOW_REMOVED delivered. */
+ * and 'bytes' (never less than before), delivered to the controller's
+ * handler in a flow-stats reply; true when it deleted entries. */
 static bool
 sim_stats(struct sim *s, uint64_t packets, uint64_t bytes, uint64_t now_ms,
           uint64_t interval_ms)
@@ -496,13 +702,22 @@ sim_stats(struct sim *s, uint64_t packets, uint64_t bytes, uint64_t now_ms,
               && bytes >= e->bytes);
     e->packets = packets;
     e->bytes = bytes;
-    struct conn_out o;
-    memset(&o, 0xa5, sizeof o);
-    conn_stats(&s->c, &s->env, packets, bytes, now_ms, interval_ms, &o);
-    sim_apply(s, &o);
-    bool end = o.ops != 0;
+    uint8_t body[sizeof(struct ofp_flow_stats) + 8] = { 0 };
+    put_be16(body + OFS(ofp_flow_stats, length), sizeof body);
+    put_be16(body + OFS(ofp_flow_stats, priority), PRIO_CONN);
+    put_be64(body + OFS(ofp_flow_stats, cookie), e->cookie);
+    put_be64(body + OFS(ofp_flow_stats, packet_count), packets);
+    put_be64(body + OFS(ofp_flow_stats, byte_count), bytes);
+    put_be16(body + sizeof(struct ofp_flow_stats), 1);      /* OFPMT_OXM */
+    put_be16(body + sizeof(struct ofp_flow_stats) + 2, 4);
+    struct ofp_multipart_reply r = { OFPMP_FLOW, 0, body, sizeof body };
+    time_stop_at(now_ms);
+    s->ctl.cfg.stats_interval_ms = (unsigned) interval_ms;
+    uint32_t deletes = s->deletes;
+    ctl_flow_stats(s->sw, &r);
+    sim_pump(s);
     sim_check_entries(s, __LINE__);
-    return end;
+    return s->deletes != deletes;
 }
 
 /* The entry of 'dir' expires (idle timeout) with its counters. */
@@ -542,6 +757,10 @@ expect_line(int line, struct res r, bool ctl, uint32_t mirrored, unsigned ops)
         cr_assert_eq((s)->ent[C2S].kind, k, "switch C2S entry %u", \
                      (s)->ent[C2S].kind); \
     } while (0)
+
+#define EXPECT_ENTRIES_DIR(s, d, k) \
+    cr_assert_eq((s)->ent[d].kind, k, "switch %s entry %u", \
+                 (d) == C2S ? "C2S" : "S2C", (s)->ent[d].kind)
 
 #define EXPECT_LOG(s, want) cr_assert_str_eq((s)->log, want)
 
@@ -644,7 +863,7 @@ big_get(uint32_t isn_c, uint32_t isn_s)
     EXPECT(r, AT_CTL, 0, INSTALL);
     EXPECT_KINDS(r, ENTRY_FWD);
     EXPECT_ENTRIES(&s, ENTRY_FWD);
-    cr_assert(s.ent[S2C].elides);
+    cr_assert(CK_GET(CK_ELIDE, s.ent[S2C].cookie));
 
     /* The body and the client's ACKs pass the entries. */
     r = BODY(&s, MSS, ACK);
@@ -680,7 +899,7 @@ big_get(uint32_t isn_c, uint32_t isn_s)
     cr_assert_eq(s.mir_payload[S2C], LEN(resp_big));
     cr_assert_eq(s.mir_payload[C2S], LEN(req_big));
     cr_assert_eq(s.alerts, 0);
-    cr_assert(s.c.closed);
+    cr_assert(s.c->closed);
     sim_fini(&s);
 }
 
@@ -821,7 +1040,7 @@ Test(conn, small_response_below_entry_min_gets_no_entries)
     static const char req3[] = "GET /big HTTP/1.1\r\nHost: a\r\n\r\n";
     struct sim s;
     sim_init(&s, false, ISN_C, ISN_S);
-    s.cfg.entry_min = 4096;
+    s.ctl.ccfg.entry_min = 4096;
     HANDSHAKE(&s);
 
     /* 3000 < 4096: no entries. */
@@ -846,7 +1065,7 @@ Test(conn, small_response_below_entry_min_gets_no_entries)
     EXPECT(r, AT_SW, ALL, 0);
 
     /* An elided body is elided whatever entry_min says. */
-    s.cfg.entry_min = UINT64_MAX;
+    s.ctl.ccfg.entry_min = UINT64_MAX;
     REQUEST(&s, req3, DELETE | HOLD);
     BIG_RESPONSE(&s);
 
@@ -1477,12 +1696,18 @@ Test(conn, midstream_server_segment)
     EXPECT(r, AT_CTL, ALL, INSTALL);
     EXPECT_KINDS(r, ENTRY_FWD_MIRROR);
     EXPECT_LOG(&s, "pass midstream");
+    /* The client's switch port is not known before a client packet reaches
+     * the controller: the server's entry, which outputs there, cannot go
+     * in yet; each server packet asks again. */
+    EXPECT_ENTRIES_DIR(&s, C2S, ENTRY_FWD_MIRROR);
+    EXPECT_ENTRIES_DIR(&s, S2C, ENTRY_NONE);
     r = BODY(&s, MSS, ACK);
-    EXPECT(r, AT_SW, ALL, 0);
+    EXPECT(r, AT_CTL, ALL, CONN_OP_INSTALL_S2C);
     r = SEND(&s, C2S, ACK, NULL, 0);
     EXPECT(r, AT_SW, ALL, 0);
     r = SEND(&s, C2S, PSH | ACK, S(req_big));
-    EXPECT(r, AT_CTL, ALL, 0);
+    EXPECT(r, AT_CTL, ALL, CONN_OP_INSTALL_S2C);
+    EXPECT_ENTRIES(&s, ENTRY_FWD_MIRROR);
     r = SEND(&s, S2C, ACK, S(resp_big));
     EXPECT(r, AT_SW, ALL, 0);
     EXPECT_LOG(&s, "pass midstream");
@@ -1570,7 +1795,7 @@ paper_stats(uint64_t third_bytes, bool third_ends)
         cr_assert(strstr(s.log, "elide_end delete 3 30500000"), "log: %s",
                   s.log);
         /* Returns true once. */
-        cr_assert(!stats_ops(&s.c, &s.env, 3, third_bytes, 4000, 1000));
+        cr_assert(!stats_ops(s.c, &s.env, 3, third_bytes, 4000, 1000));
     } else {
         cr_assert_eq(s.ent[S2C].kind, ENTRY_FWD);
     }
@@ -1633,7 +1858,7 @@ Test(conn, stats_end_when_payload_covers_body)
                        "elide_start 36000000; elide_end delete %llu %llu",
                        (unsigned long long) p,
                        (unsigned long long) (BIG + p * per)));
-    cr_assert(!stats_ops(&s.c, &s.env, p, BIG + p * per, 3000, 1000));
+    cr_assert(!stats_ops(s.c, &s.env, p, BIG + p * per, 3000, 1000));
     sim_fini(&s);
 }
 
@@ -1644,10 +1869,10 @@ Test(conn, stats_only_for_elision_entries)
     sim_init(&s, false, ISN_C, ISN_S);
     HANDSHAKE(&s);
     REQUEST(&s, req_small, 0);
-    cr_assert(!stats_ops(&s.c, &s.env, 100, 1000000, 1000, 1000));
+    cr_assert(!stats_ops(s.c, &s.env, 100, 1000000, 1000, 1000));
     struct res r = SEND(&s, S2C, PSH | ACK, S(resp_small));
     EXPECT(r, AT_CTL, ALL, INSTALL);
-    cr_assert(!stats_ops(&s.c, &s.env, 100, 1000000, 2000, 1000));
+    cr_assert(!stats_ops(s.c, &s.env, 100, 1000000, 2000, 1000));
     EXPECT_ENTRIES(&s, ENTRY_FWD_MIRROR);
     sim_check_entries(&s, __LINE__);
     sim_fini(&s);
@@ -1765,7 +1990,7 @@ Test(conn, port_reuse_after_close)
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, S2C, ACK, NULL, 0);
-    cr_assert(s.c.closed);
+    cr_assert(s.c->closed);
 
     s.isn[C2S] = s.nxt[C2S] = 77777777u;
     s.isn[S2C] = s.nxt[S2C] = 88888888u;
@@ -1799,10 +2024,11 @@ Test(conn, free_with_incomplete_heads)
     EXPECT_LOG(&s, "req GET /small.bin");
     /* Two windows (a chunk each) and the copy of the request head. */
     cr_assert_geq(reasm_bytes_live(), 2 * sizeof(struct reasm_chunk));
-    cr_assert(s.c.aux);
-    sim_fini(&s);
-    cr_assert(!s.c.aux);
+    cr_assert(s.c->aux);
+    conn_free(s.c);
+    cr_assert(!s.c->aux);
     cr_assert_eq(reasm_bytes_live(), 0);
+    sim_fini(&s);
 }
 
 /* ---- Packet-In reordering ----------------------------------------------- */
@@ -1986,9 +2212,9 @@ Test(conn, table_full_falls_back_to_mirroring)
         sim_remove(&s, (enum conn_dir) dir, &rm);
     }
     sim_clear_log(&s);
-    conn_table_full(&s.c, &s.env);
-    cr_assert_eq(s.c.entry[C2S], ENTRY_NONE);
-    cr_assert_eq(s.c.entry[S2C], ENTRY_NONE);
+    conn_table_full(s.c, &s.env);
+    cr_assert_eq(s.c->entry[C2S], ENTRY_NONE);
+    cr_assert_eq(s.c->entry[S2C], ENTRY_NONE);
     EXPECT_LOG(&s, "alert table_full 0; pass table_full");
     r = BODY(&s, MSS, ACK);
     EXPECT(r, AT_CTL, ALL, 0);
@@ -2106,7 +2332,7 @@ Test(conn, nopsh_request_answered_past_the_body)
     EXPECT_LOG(&s, fmt(want, sizeof want, "elide_end delete %llu %llu",
                        (unsigned long long) s.ent_gone[S2C].packets,
                        (unsigned long long) s.ent_gone[S2C].bytes));
-    cr_assert_eq(s.c.s2c_unacked, LEN(resp_two));
+    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
     sim_clear_log(&s);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT_LOG(&s, fmt(want, sizeof want,
@@ -2132,7 +2358,7 @@ Test(conn, nopsh_request_answered_then_quiet_client)
     cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
     /* The client entry went with the S2C one, its counters with it. */
     sim_clear_log(&s);
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want,
                        "alert unseen_request_bytes %u; "
@@ -2157,8 +2383,8 @@ Test(conn, nopsh_request_answered_seen_at_entry_removal)
     EXPECT(r, AT_SW, 0, 0);
     sim_clear_log(&s);
     sim_expire(&s, S2C);
-    cr_assert_eq(s.c.s2c_unacked, LEN(resp_two));
-    conn_finish(&s.c, &s.env);
+    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
+    conn_finish(s.c, &s.env);
     char want[256];
     /* The client's entry went with it (the body is over), its counters
      * holding the request. */
@@ -2185,18 +2411,18 @@ Test(conn, retransmitted_body_bytes_in_the_counters)
     s.ent[S2C].packets += 3;
     s.ent[S2C].bytes += 3 * (HDR + MSS);
     cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    cr_assert_eq(s.c.s2c_unacked, 3 * MSS);
+    cr_assert_eq(s.c->s2c_unacked, 3 * MSS);
     sim_clear_log(&s);
     struct res r = SEND(&s, C2S, PSH | ACK, S(req_small));
     EXPECT(r, AT_CTL, ALL, 0);
-    cr_assert_eq(s.c.s2c_unacked, 3 * MSS);
+    cr_assert_eq(s.c->s2c_unacked, 3 * MSS);
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_CTL, ALL, INSTALL);
     r = SEND(&s, C2S, ACK, NULL, 0);        /* on its entry: not seen */
-    cr_assert_eq(s.c.s2c_unacked, 3 * MSS);
+    cr_assert_eq(s.c->s2c_unacked, 3 * MSS);
     REQUEST(&s, req_small, DELETE | HOLD);
-    cr_assert_eq(s.c.s2c_unacked, 0);
-    conn_finish(&s.c, &s.env);
+    cr_assert_eq(s.c->s2c_unacked, 0);
+    conn_finish(s.c, &s.env);
     EXPECT_LOG(&s, "req GET /small.bin; resp 200 length 5; "
                    "req GET /small.bin");
     cr_assert_eq(s.alerts, 0);
@@ -2218,9 +2444,9 @@ Test(conn, nopsh_request_then_bare_rst)
     r = SEND(&s, C2S, RST, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     EXPECT_LOG(&s, "");
-    /* A request overtaken by the RST would still come (ctl.c keeps a
+    /* A request overtaken by the RST would still come (controller.c keeps a
      * closed connection 3 s): the connection's end decides. */
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
                        LEN(req_evil)));
@@ -2247,7 +2473,7 @@ Test(conn, nopsh_request_then_quiet_client)
     sim_clear_log(&s);
     /* The client entry went with the S2C one, its counters with it. */
     EXPECT_LOG(&s, "");
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
                        LEN(req_evil)));
@@ -2266,14 +2492,14 @@ Test(conn, client_entry_payload_settled_by_server_ack)
     s.ent[C2S].bytes += 40 * 12;
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    cr_assert_eq(s.c.c2s_unacked, 40 * 12);
+    cr_assert_eq(s.c->c2s_unacked, 40 * 12);
     sim_clear_log(&s);
     struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, 0);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, S2C, ACK, NULL, 0);
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     EXPECT_LOG(&s, "");
     cr_assert_eq(s.alerts, 0);
     sim_fini(&s);
@@ -2334,7 +2560,7 @@ Test(conn, other_copy_of_a_parsed_head)
     EXPECT(r, AT_CTL, ALL, 0);
     /* Once the server acknowledged it, no copy is kept. */
     r = SEND(&s, S2C, ACK, NULL, 0);
-    cr_assert(!s.c.aux, "head copy kept after the server's ACK");
+    cr_assert(!s.c->aux, "head copy kept after the server's ACK");
     cr_assert_eq(s.alerts, 0);
     sim_fini(&s);
 }
@@ -2345,7 +2571,7 @@ Test(conn, other_copy_of_a_parsed_response_head)
 {
     struct sim s;
     sim_init(&s, false, ISN_C, ISN_S);
-    s.cfg.entry_min = 1u << 20;     /* small responses stay on Packet-In */
+    s.ctl.ccfg.entry_min = 1u << 20;     /* small responses stay on Packet-In */
     HANDSHAKE(&s);
     REQUEST(&s, req_small, 0);
     uint64_t base = off_of(&s, S2C);
@@ -2439,7 +2665,7 @@ Test(conn, new_syn_on_a_connection_not_closed)
     BULK(&s, S2C, BIG - MSS, (BIG - MSS) / MSS + 1);
     struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, DELETE);
-    cr_assert(!s.c.closed);
+    cr_assert(!s.c->closed);
     s.isn[C2S] = s.nxt[C2S] = ISN_C + 5000;
     s.isn[S2C] = s.nxt[S2C] = ISN_S + BIG / 2;
     sim_clear_log(&s);
@@ -2470,7 +2696,7 @@ Test(conn, new_syn_reports_what_the_old_connection_left_open)
     char want[128];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
                        LEN(req_evil)));
-    cr_assert(!s.c.pass && s.c.h[C2S].isn == ISN_C + 99999);
+    cr_assert(!s.c->pass && s.c->h[C2S].isn == ISN_C + 99999);
     sim_fini(&s);
 }
 
@@ -2566,7 +2792,7 @@ Test(conn, fragment_makes_passthrough)
     BIG_GET_HALF(&s);
     sim_clear_log(&s);
     struct conn_out o;
-    conn_fragment(&s.c, &s.env, &o);
+    conn_fragment(s.c, &s.env, &o);
     cr_assert_eq(o.mirror_len, MIRROR_FULL);
     cr_assert_eq(o.ops, CONN_OP_DELETE_S2C | CONN_OP_HOLD | INSTALL);
     cr_assert_eq(o.kind[S2C], ENTRY_FWD_MIRROR);
@@ -2590,7 +2816,7 @@ Test(conn, stale_entry_removal_is_not_counted)
     BIG_GET_HALF(&s);
     /* A pipelined request removes the entries; a second report of the S2C
      * entry's removal comes late, as an older entry's would. */
-    struct removal late = { true, true, s.ent[S2C].gen, s.ent[S2C].packets,
+    struct removal late = { true, s.ent[S2C].cookie, s.ent[S2C].packets,
                             s.ent[S2C].bytes };
     struct res r = SEND(&s, C2S, PSH | ACK, S(req_big));
     EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
@@ -2598,14 +2824,14 @@ Test(conn, stale_entry_removal_is_not_counted)
     r = SEND(&s, S2C, PSH | ACK, S(resp_big));
     r = SEND(&s, C2S, ACK, NULL, 0);
     EXPECT(r, AT_CTL, 0, INSTALL);
-    uint64_t ref = s.c.h[S2C].ref;
+    uint64_t ref = s.c->h[S2C].ref;
     sim_clear_log(&s);
     /* 2x the counters: were they the new entry's, the new body would be
      * covered (and the reference far ahead). */
     late.packets *= 2;
     late.bytes *= 2;
     sim_deliver(&s, S2C, &late, "delete");
-    cr_assert_eq(s.c.h[S2C].ref, ref);
+    cr_assert_eq(s.c->h[S2C].ref, ref);
     EXPECT_ENTRIES(&s, ENTRY_FWD);
     cr_assert_eq(s.alerts, 0);
     sim_fini(&s);
@@ -2642,7 +2868,7 @@ Test(conn, ack_of_fin_after_elided_body)
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, S2C, ACK, NULL, 0);
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -2688,7 +2914,7 @@ Test(conn, no_entries_after_a_reset)
 }
 
 /* A head in the server's FIN segment asks for entries; the FIN's teardown
- * deletes entries: the installs must not survive the deletions (ctl.c
+ * deletes entries: the installs must not survive the deletions (flows.c
  * deletes first). */
 Test(conn, head_in_a_fin_installs_nothing)
 {
@@ -2747,16 +2973,16 @@ Test(conn, client_entry_counters_after_the_final_ack)
     BIG_GET_HALF(&s);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    struct removal late = { true, true, s.ent[C2S].gen, s.ent[C2S].packets,
+    struct removal late = { true, s.ent[C2S].cookie, s.ent[C2S].packets,
                             s.ent[C2S].bytes + 101316 };
     s.ent[C2S].kind = ENTRY_NONE;       /* its report comes late */
-    s.c.entry[C2S] = ENTRY_NONE;
+    s.c->entry[C2S] = ENTRY_NONE;
     struct res r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, 0);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     sim_deliver(&s, C2S, &late, "delete");
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -2778,7 +3004,7 @@ Test(conn, counters_past_the_body_still_cover_it)
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, C2S, ACK, NULL, 0);
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -2793,7 +3019,7 @@ Test(conn, fin_before_the_last_bytes)
     static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
     struct sim s;
     sim_init(&s, false, ISN_C, ISN_S);
-    s.cfg.entry_min = 1u << 20;
+    s.ctl.ccfg.entry_min = 1u << 20;
     HANDSHAKE(&s);
     REQUEST(&s, req_small, 0);
     uint64_t base = off_of(&s, S2C);
@@ -2808,7 +3034,7 @@ Test(conn, fin_before_the_last_bytes)
     EXPECT(r, AT_CTL, ALL, 0);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);     /* acknowledges the FIN */
     EXPECT(r, AT_CTL, ALL, CLOSE);
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -2832,7 +3058,7 @@ Test(conn, an_alert_names_the_other_gaps_too)
     EXPECT(r, AT_SW, 0, 0);
     /* A sample that does not count the last segment yet. */
     struct conn_out o;
-    conn_stats(&s.c, &s.env, p, b, 1000, 1000, &o);
+    conn_stats(s.c, &s.env, p, b, 1000, 1000, &o);
     cr_assert_eq(o.ops, DELETE);
     sim_apply(&s, &o);
     sim_clear_log(&s);
@@ -2926,14 +3152,14 @@ Test(conn, review_client_ack_after_bytes_past_the_body)
     EXPECT(r, AT_SW, 0, 0);
     cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
     EXPECT_ENTRIES(&s, ENTRY_NONE);
-    cr_assert_eq(s.c.s2c_unacked, LEN(resp_two));
+    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
     sim_clear_log(&s);
     uint32_t seq = s.nxt[C2S];
     s.nxt[C2S] += LEN(req_small);
     r = sim_xmit(&s, C2S, PSH | ACK, seq, body_end_seq, S(req_small), false,
                  __LINE__);
     EXPECT(r, AT_CTL, ALL, 0);
-    cr_assert_eq(s.c.s2c_unacked, LEN(resp_two), "a stale ACK settled it");
+    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two), "a stale ACK settled it");
     r = SEND(&s, C2S, ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, INSTALL);
     char want[128];
@@ -3041,9 +3267,9 @@ Test(conn, review_inflight_body_segments_count)
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_SW, 0, 0);
     cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    cr_assert_eq(s.c.s2c_unacked, LEN(resp_two));
+    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
     sim_clear_log(&s);
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     char want[128];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_response_bytes %u",
                        LEN(resp_two)));
@@ -3063,7 +3289,7 @@ Test(conn, review_sack_then_client_rst)
     sim_clear_log(&s);
     struct res r = SEND(&s, C2S, RST | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
-    conn_finish(&s.c, &s.env);
+    conn_finish(s.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -3081,7 +3307,7 @@ Test(conn, review_any_passthrough_reports_what_is_open)
     cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
     sim_clear_log(&s);
     struct conn_out o;
-    conn_fragment(&s.c, &s.env, &o);
+    conn_fragment(s.c, &s.env, &o);
     sim_apply(&s, &o);
     char want[128];
     EXPECT_LOG(&s, fmt(want, sizeof want,
