@@ -18,7 +18,7 @@ CFLAGS  += -DELIDE_VERSION='"$(VERSION)"'
 
 LIB_SRC  := $(filter-out controller/main.c,$(wildcard controller/*.c))
 MAIN_SRC := controller/main.c
-UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c) tests/simswitch.c
 
 LIB_OBJ      := $(LIB_SRC:%.c=build/%.o)
 LIB_OBJ_SAN  := $(LIB_SRC:%.c=build/san/%.o)
@@ -40,8 +40,10 @@ build/elide-controller: build/controller/main.o $(LIB_OBJ)
 build/san/elide-controller: build/san/controller/main.o $(LIB_OBJ_SAN)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
 
-# tests/tcpframe.h: the frames of the connection logic's tests and fuzzer.
-$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): tests/tcpframe.h
+# tests/tcpframe.h and tests/simswitch.[ch]: the frames and the switch model
+# of the connection logic's tests and fuzzer.
+$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): tests/tcpframe.h \
+    tests/simswitch.h
 $(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): CFLAGS += -Itests
 
 build/test-unit: $(UNIT_SRC:%.c=build/%.o) $(LIB_OBJ)
@@ -149,11 +151,13 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard controller/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
 
-# fuzz_conn checks conn.c against an oracle that walks what the model
-# endpoints received with the analyzer's head walker.
-ORACLE_SRC := analysis/hwalk.c analysis/ivset.c
+# fuzz_conn checks the connection logic, through the controller's code and
+# the switch model of tests/simswitch.c, against an oracle that walks what
+# the model endpoints received with the analyzer's head walker.
+ORACLE_SRC := analysis/hwalk.c analysis/ivset.c tests/simswitch.c
 build/fuzz/fuzz_conn: fuzz/fuzz_conn.c $(LIB_SRC) $(ORACLE_SRC) \
-                      $(wildcard controller/*.h analysis/*.h) tests/tcpframe.h
+                      $(wildcard controller/*.h analysis/*.h) tests/tcpframe.h \
+                      tests/simswitch.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Ianalysis -Itests -o $@ $< $(LIB_SRC) $(ORACLE_SRC)
 

@@ -1,7 +1,9 @@
 /* libFuzzer target with an oracle for the per-connection logic (conn.c).
  *
- * One watched TCP connection between two model endpoints, through a model
- * switch, with the controller's verdicts applied as ctl.c applies them.
+ * One watched TCP connection between two model endpoints, through the
+ * model switch of tests/simswitch.h around the controller's own code
+ * (its Packet-In path, conn.c, the realization flows.c, the OpenFlow
+ * messages they send).
  * The input scripts the conversation (requests and responses from
  * templates: GET, HEAD, CONNECT, POST, pipelining, 1xx, 101, 204, 304,
  * chunked, lying lengths, garbage) and what an attacker controls: how the
@@ -18,11 +20,12 @@
  * RST only at exactly the next expected sequence number (RFC 5961 3.2);
  * takes SYN data only if the server accepts TCP Fast Open.
  *
- * The model switch: a connection entry per direction (forward, or forward
- * and mirror) with counters; in mode elide, client PSH and every SYN, FIN
- * and RST reach the controller above the entries; deletions take effect at
- * once (the ideal switch: --settle-ms covers Open vSwitch's lag) and each
- * removal is reported at once with exact counters.
+ * The model switch (tests/simswitch.h): a connection entry per direction
+ * (forward, or forward and mirror) with counters; in mode elide, client
+ * PSH, every SYN, FIN and RST and IP fragments reach the controller above
+ * the entries; deletions take effect at once (the ideal switch: --settle-ms
+ * covers Open vSwitch's lag) and each removal is reported at once with
+ * exact counters; a refused install comes back as OFPFMFC_TABLE_FULL.
  *
  * Oracle (README.md, "Threat model and guarantees"), checked in mode
  * elide; any violation aborts:
@@ -51,6 +54,7 @@
 #include "conn.h"
 #include "hwalk.h"
 #include "pkt.h"
+#include "simswitch.h"
 #include "tcpframe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,13 +96,6 @@ struct side {                   /* one endpoint */
     bool rcv_fin, dead, last_copy, syn_seen;
 };
 
-struct ent {
-    uint8_t kind;
-    bool elides;
-    unsigned gen;
-    uint64_t packets, bytes;
-};
-
 struct seg {
     enum conn_dir dir;
     uint8_t flags;
@@ -118,11 +115,8 @@ struct mlog {                   /* payload that reached the mirror */
 
 static struct {
     struct side s[2];           /* [C2S] = client, [S2C] = server */
-    struct conn c;
-    struct conn_cfg cfg;
-    struct conn_env env;
-    struct ent ent[2];
-    unsigned gen[2];
+    struct simsw sim;           /* the controller and the switch */
+    bool paper;
     bool tfo_accept, oracle, trace;
     uint8_t opt;                /* TCP option bytes (0 or 12) */
     struct seg held[MAXQ];
@@ -131,7 +125,6 @@ static struct {
     size_t n_mirror, cap_mirror;
     uint64_t now_ms;
     unsigned alerts;
-    bool refuse_next;           /* the flow table refuses the next install */
 } m;
 
 static void
@@ -144,6 +137,12 @@ fail(const char *fmt, ...)
     fprintf(stderr, "\n");
     va_end(ap);
     abort();
+}
+
+static void
+sim_fail(const char *msg)
+{
+    fail("switch model: %s", msg);
 }
 
 static void
@@ -392,85 +391,34 @@ receive(const struct seg *sg)
     }
 }
 
-static void apply(const struct conn_out *);
-
 static void
 check_entries(void)
 {
     for (int d = 0; d < 2; d++) {
-        if (m.c.entry[d] != m.ent[d].kind) {
+        if (m.sim.c->entry[d] != m.sim.ent[d].kind) {
             fail("the controller believes entry[%d] = %u, the switch has %u",
-                 d, m.c.entry[d], m.ent[d].kind);
+                 d, m.sim.c->entry[d], m.sim.ent[d].kind);
         }
     }
-    if (m.oracle && m.c.pass
-        && (m.ent[C2S].kind == ENTRY_FWD || m.ent[S2C].kind == ENTRY_FWD)) {
+    if (m.oracle && m.sim.c->pass
+        && (m.sim.ent[C2S].kind == ENTRY_FWD
+            || m.sim.ent[S2C].kind == ENTRY_FWD)) {
         fail("passthrough with a forwarding-only entry in place");
     }
 }
 
 static void
-remove_entry(enum conn_dir d, const char *why)
+remove_entry(enum conn_dir d)
 {
-    struct ent e = m.ent[d];
-    if (!e.kind) {
-        return;
+    struct simsw_removal rm = { 0 };
+    simsw_remove(&m.sim, d, &rm);
+    if (rm.any) {
+        trace("  %s entry idles out (%llu pkts %llu bytes)\n",
+              d == C2S ? "c2s" : "s2c", (unsigned long long) rm.packets,
+              (unsigned long long) rm.bytes);
+        simsw_deliver(&m.sim, &rm, OFPRR_IDLE_TIMEOUT);
+        check_entries();
     }
-    memset(&m.ent[d], 0, sizeof m.ent[d]);
-    struct conn_out o;
-    conn_entry_removed(&m.c, &m.env, d, e.elides, e.gen == m.gen[d], why,
-                       e.packets, e.bytes, &o);
-    trace("  removed %s entry (%s, %llu pkts %llu bytes) ops 0x%x\n",
-          d == C2S ? "c2s" : "s2c", why, (unsigned long long) e.packets,
-          (unsigned long long) e.bytes, o.ops);
-    apply(&o);
-}
-
-/* ctl.c's order: close, delete S2C, delete C2S, install S2C, install C2S;
- * the removals are reported after the installs. */
-static void
-apply(const struct conn_out *o)
-{
-    struct ent gone[2] = { { 0 }, { 0 } };
-    bool del[2] = { false, false };
-    for (int d = S2C; d >= C2S; d--) {
-        unsigned op = d == S2C ? CONN_OP_DELETE_S2C : CONN_OP_DELETE_C2S;
-        if ((o->ops & (op | CONN_OP_CLOSE)) && m.ent[d].kind) {
-            gone[d] = m.ent[d];
-            del[d] = true;
-            memset(&m.ent[d], 0, sizeof m.ent[d]);
-        }
-    }
-    for (int d = S2C; d >= C2S; d--) {
-        unsigned op = d == S2C ? CONN_OP_INSTALL_S2C : CONN_OP_INSTALL_C2S;
-        if (o->ops & op) {
-            if (o->kind[d] != ENTRY_FWD && o->kind[d] != ENTRY_FWD_MIRROR) {
-                fail("install of entry kind %u", o->kind[d]);
-            }
-            /* OFPFC_ADD over the same match keeps the counters. */
-            m.ent[d].kind = o->kind[d];
-            m.ent[d].elides = o->kind[d] == ENTRY_FWD;
-            m.ent[d].gen = ++m.gen[d];
-        }
-    }
-    if (m.refuse_next && o->ops & (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S)) {
-        /* OFPFMFC_TABLE_FULL: ctl.c tells conn.c and deletes whatever of
-         * the connection got in. */
-        m.refuse_next = false;
-        conn_table_full(&m.c, &m.env);
-        memset(m.ent, 0, sizeof m.ent);
-        trace("  table full\n");
-    }
-    for (int d = S2C; d >= C2S; d--) {
-        if (del[d]) {
-            struct conn_out o2;
-            conn_entry_removed(&m.c, &m.env, (enum conn_dir) d, gone[d].elides,
-                               gone[d].gen == m.gen[d], "delete",
-                               gone[d].packets, gone[d].bytes, &o2);
-            apply(&o2);
-        }
-    }
-    check_entries();
 }
 
 static bool
@@ -495,38 +443,36 @@ controller(const struct seg *sg)
     if (pkt_parse(f, n, &p) != PKT_OK) {
         abort();
     }
-    pkt_verify_csum(f, n, &p);
-    struct conn_out o;
-    memset(&o, 0xa5, sizeof o);
     if (sg->frag) {
-        conn_fragment(&m.c, &m.env, &o);    /* as ctl.c does */
-    } else {
-        conn_packet(&m.c, &m.env, sg->dir, &p, &o);
+        tcpframe_first_fragment(f);
     }
     size_t hdr = n - sg->len;
-    size_t mir = o.mirror_len == MIRROR_FULL || o.mirror_len >= n ? n
-                 : o.mirror_len;
+    size_t mir = simsw_packet_in(&m.sim, sg->dir, f, n);
     size_t pm = mir > hdr ? mir - hdr : 0;
-    trace("  ctl %s flags %02x off %u len %u%s: mirrored %zu ops 0x%x%s\n",
+    trace("  ctl %s flags %02x off %u len %u%s%s: mirrored %zu ops 0x%x%s\n",
           sg->dir == C2S ? "c2s" : "s2c", sg->flags, sg->off, sg->len,
-          sg->bad ? " (bad csum)" : "", mir, o.ops, m.c.pass ? " pass" : "");
+          sg->bad ? " (bad csum)" : "", sg->frag ? " (fragment)" : "", mir,
+          m.sim.last.ops, m.sim.c->pass ? " pass" : "");
     if (sg->flags & (TCP_SYN | TCP_FIN | TCP_RST) && !mir) {
         fail("a SYN, FIN or RST (flags %02x) was not mirrored", sg->flags);
     }
-    if (m.oracle && m.c.pass && mir != n) {
+    /* Checked against the state this packet's verdict was made in: the
+     * switch's answers to it (a TABLE_FULL) come after it left. */
+    const struct conn *c = &m.sim.at_verdict;
+    if (m.oracle && c->pass && mir != n) {
         fail("passthrough, but %zu of %zu bytes mirrored", mir, n);
     }
-    if (m.oracle && !m.c.pass && sg->dir == S2C && pm && !sg->bad) {
+    if (m.oracle && !c->pass && sg->dir == S2C && pm && !sg->bad) {
         uint64_t a = sg->off, b = a + pm;
-        if ((m.c.rs == RS_BODY && m.c.body_elided
-             && inside(a, b, m.c.body_start, m.c.body_end))
-            || inside(a, b, m.c.prev_elided_start, m.c.prev_elided_end)) {
+        if ((c->rs == RS_BODY && c->body_elided
+             && inside(a, b, c->body_start, c->body_end))
+            || inside(a, b, c->prev_elided_start, c->prev_elided_end)) {
             fail("bytes [%llu, %llu) of an elided body mirrored",
                  (unsigned long long) a, (unsigned long long) b);
         }
     }
     log_mirror(sg->dir, sg->off, sg->data, pm < sg->len ? pm : sg->len);
-    apply(&o);
+    check_entries();
     receive(sg);
 }
 
@@ -534,15 +480,11 @@ controller(const struct seg *sg)
 static void
 arrive(const struct seg *sg)
 {
-    bool trapped = !m.cfg.paper
-                   && (sg->frag
-                       || sg->flags & (sg->dir == C2S
-                                       ? TCP_PSH | TCP_SYN | TCP_FIN | TCP_RST
-                                       : TCP_SYN | TCP_FIN | TCP_RST));
-    struct ent *e = &m.ent[sg->dir];
+    bool trapped = (sg->frag && !m.paper)
+                   || simsw_trapped(&m.sim, sg->dir, sg->flags);
+    const struct simsw_entry *e = &m.sim.ent[sg->dir];
     if (!trapped && e->kind) {
-        e->packets++;
-        e->bytes += 54 + m.opt + sg->len;
+        simsw_forward(&m.sim, sg->dir, 54 + m.opt + sg->len);
         trace("  sw  %s flags %02x off %u len %u via %s entry\n",
               sg->dir == C2S ? "c2s" : "s2c", sg->flags, sg->off, sg->len,
               e->kind == ENTRY_FWD ? "fwd" : "fwd+mirror");
@@ -580,7 +522,7 @@ send_range(enum conn_dir d, uint32_t off, uint32_t len, uint8_t flags,
 {
     struct side *sd = &m.s[d];
     struct seg sg = { .dir = d, .flags = flags | TCP_ACK, .off = off,
-                      .bad = bad, .frag = frag_next && !m.cfg.paper };
+                      .bad = bad, .frag = frag_next && !m.paper };
     frag_next = false;
     if (off > sd->out_len) {
         off = sg.off = sd->out_len;
@@ -668,7 +610,7 @@ check_heads(void)
     hwalk_end_pass(w, true);
     size_t nh;
     const struct hwalk_head *h = hwalk_heads(w, &nh);
-    for (size_t k = 0; k < nh && !m.c.alert_count; k++) {
+    for (size_t k = 0; k < nh && !m.sim.c->alert_count; k++) {
         enum conn_dir d = h[k].dir == HWALK_C2S ? C2S : S2C;
         const struct side *r = &m.s[!d];
         for (uint64_t o = h[k].start; o < h[k].end; o++) {
@@ -695,21 +637,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct in in = { data, size };
     memset(&m.s, 0, sizeof m.s);
-    memset(m.ent, 0, sizeof m.ent);
-    m.gen[0] = m.gen[1] = 0;
     m.n_held = m.hold_next = 0;
     m.n_mirror = 0;
     m.now_ms = 0;
     frag_next = false;
-    m.refuse_next = false;
     m.alerts = 0;
     m.trace = getenv("ORACLE_TRACE") != NULL;
 
     unsigned c0 = take(&in), c1 = take(&in);
-    m.cfg = (struct conn_cfg) { .threshold = THRESHOLD, .paper = c0 & 1,
-                                .entry_min = c0 & 2 ? 500 : 0 };
-    m.env = (struct conn_env) { &m.cfg, on_event, NULL };
-    m.oracle = !m.cfg.paper;
+    m.paper = c0 & 1;
+    struct ctl_cfg cfg = {
+        .mode = m.paper ? MODE_ELIDE_PAPER : MODE_ELIDE,
+        .threshold = THRESHOLD, .entry_min = c0 & 2 ? 500 : 0,
+        .idle_timeout = 10, .stats_interval_ms = 500,
+        .probe_interval_ms = 5000, .max_conns = 4, .conn_idle_s = 300,
+    };
+    m.oracle = !m.paper;
     m.s[C2S].last_copy = c0 & 4;
     m.s[S2C].last_copy = c0 & 8;
     bool tfo = c0 & 16;
@@ -734,9 +677,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned t = take(&in);
         gen_response(&m.s[S2C], t, take(&in));
     }
-    conn_init(&m.c, CLI_IP, 40000, SRV_IP, 80);
+    simsw_init(&m.sim, &cfg, on_event, sim_fail, CLI_IP, 40000, SRV_IP, 80);
     trace("client %u bytes, server %u bytes, %s\n", m.s[C2S].out_len,
-          m.s[S2C].out_len, m.cfg.paper ? "elide-paper" : "elide");
+          m.s[S2C].out_len, m.paper ? "elide-paper" : "elide");
     if (c2 & 2) {
         /* Mid-stream: the controller first sees the connection after its
          * handshake (it restarted, or the state was dropped). */
@@ -770,21 +713,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 5: {       /* a flow-stats sample of the elision entry */
-            struct ent *e = &m.ent[S2C];
-            if (e->kind == ENTRY_FWD && m.c.s2c_elides) {
+            const struct simsw_entry *e = &m.sim.ent[S2C];
+            if (e->kind == ENTRY_FWD && m.sim.c->s2c_elides) {
                 m.now_ms += 500;
-                struct conn_out o;
-                conn_stats(&m.c, &m.env, e->packets, e->bytes, m.now_ms, 500,
-                           &o);
-                trace("  stats %llu pkts %llu bytes: ops 0x%x\n",
+                trace("  stats %llu pkts %llu bytes\n",
                       (unsigned long long) e->packets,
-                      (unsigned long long) e->bytes, o.ops);
-                apply(&o);
+                      (unsigned long long) e->bytes);
+                simsw_stats(&m.sim, m.now_ms, 500);
+                check_entries();
             }
             break;
         }
         case 6:         /* an entry idles out */
-            remove_entry(d, "idle_timeout");
+            remove_entry(d);
             break;
         case 7:         /* the next Packet-Ins come late */
             m.hold_next = a % 4 + 1;
@@ -805,7 +746,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             frag_next = true;
             break;
         case 13:        /* the flow table refuses the next install */
-            m.refuse_next = true;
+            m.sim.refuse_next = true;
             break;
         case 15: {      /* a SYN-ACK with another ISN (the client ignores it) */
             struct seg sg = { .dir = S2C, .flags = TCP_SYN | TCP_ACK,
@@ -832,12 +773,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The end: late Packet-Ins arrive, everything falls quiet, the entries
      * idle out and the controller forgets the connection. */
     release_held();
-    remove_entry(S2C, "idle_timeout");
-    remove_entry(C2S, "idle_timeout");
-    conn_finish(&m.c, &m.env);
+    remove_entry(S2C);
+    remove_entry(C2S);
+    struct conn_env env = ctl_conn_env(m.sim.sw);
+    conn_finish(m.sim.c, &env);
     if (m.oracle) {
         check_heads();
     }
-    conn_free(&m.c);
+    simsw_fini(&m.sim);
     return 0;
 }

@@ -97,4 +97,16 @@ tcpframe_spoil(uint8_t *f)
     f[14 + 20 + 17] ^= 0x5a;
 }
 
+/* Makes the frame a first IP fragment (MF set, offset 0: it keeps its TCP
+ * header), with its IPv4 header checksum redone. */
+static inline void
+tcpframe_first_fragment(uint8_t *f)
+{
+    uint8_t *ip = f + 14;
+    tcpframe_put16(ip + 6, 0x2000);        /* MF, offset 0 */
+    tcpframe_put16(ip + 10, 0);
+    tcpframe_put16(ip + 10,
+                   (uint16_t) ~pkt_csum_fold(pkt_csum_add(0, ip, 20)));
+}
+
 #endif

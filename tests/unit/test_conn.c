@@ -52,6 +52,7 @@
 #include "reasm.h"
 #include "rules.h"
 #include "session.h"
+#include "simswitch.h"
 #include "tcpframe.h"
 
 /* A string literal and its length. */
@@ -102,38 +103,9 @@ static const char resp_small[] =
 
 /* ---- The switch model -------------------------------------------------- */
 
-#define CLI_OFPORT    1
-#define SRV_OFPORT    2
-#define MIRROR_OFPORT 3
-
-struct sim_entry {
-    uint8_t kind;               /* enum entry_kind */
-    uint64_t cookie;            /* as the controller sent it */
-    uint64_t packets, bytes;    /* the switch's counters */
-};
-
-/* A message from the switch waiting to be delivered to the controller. */
-struct sim_report {
-    uint8_t type;               /* OFPT_FLOW_REMOVED, OFPT_BARRIER_REPLY */
-    uint32_t xid;
-    struct ofp_flow_removed_msg fr;
-};
-
 struct sim {
-    struct ctl ctl;             /* the controller's own code and state */
-    struct sw *sw;              /* its session with the modelled switch */
-    struct realize rlz;         /* realize_flows, verdicts recorded */
-    struct conn *c;             /* the connection, in the controller's table */
+    struct simsw m;             /* the controller's code and the switch */
     struct conn_env env;        /* for direct calls into conn.c */
-    struct conn_out last;       /* the verdict of the last Packet-In */
-    bool have_last;
-    uint32_t po_count;          /* Packet-Outs seen */
-    uint32_t po_mirrored;       /* mirrored bytes of the last one */
-    uint32_t deletes;           /* entries the controller deleted */
-    struct sim_report rep[64];  /* switch -> controller, in order */
-    size_t n_rep;
-    struct sim_entry ent[2];    /* C2S, S2C */
-    struct sim_entry ent_gone[2];   /* the last one removed, as it was */
     uint32_t isn[2];
     uint32_t nxt[2];            /* next sequence number each side sends */
     uint8_t opt[2];             /* TCP option bytes on each side's segments */
@@ -148,9 +120,9 @@ struct sim {
 };
 
 static struct sim *
-sim_of(const struct sw *sw)
+sim_of(const void *sw)
 {
-    return (struct sim *) ((char *) sw->ctl - offsetof(struct sim, ctl));
+    return (struct sim *) ((char *) simsw_of(sw) - offsetof(struct sim, m));
 }
 
 /* The outcome of one packet. */
@@ -184,7 +156,7 @@ static void
 on_event(void *aux, const struct conn *c, const struct conn_event *e)
 {
     struct sim *s = sim_of(aux);
-    cr_assert_eq(c, s->c, "event for another connection");
+    cr_assert_eq(c, s->m.c, "event for another connection");
     switch (e->type) {
     case CE_HTTP_REQUEST:
         log_event(s, "req %.*s %.*s", (int) e->method_len, e->method,
@@ -214,44 +186,25 @@ on_event(void *aux, const struct conn *c, const struct conn_event *e)
     }
 }
 
-static void rec_packet(struct sw *, uint32_t slot, const struct conn_out *,
-                       uint32_t in_port, uint32_t out_port,
-                       const uint8_t *data, size_t len);
+static void
+sim_fail(const char *msg)
+{
+    cr_assert_fail("switch model: %s", msg);
+}
 
 static void
 sim_init(struct sim *s, bool paper, uint32_t isn_c, uint32_t isn_s)
 {
     memset(s, 0, sizeof *s);
     memset(body_data, 'b', sizeof body_data);
-    log_verbosity = LOG_WARN;           /* no session INFO lines */
-    time_stop_at(1);
     struct ctl_cfg cfg = {
-        .mode = paper ? MODE_ELIDE_PAPER : MODE_ELIDE,
-        .mirror_port = MIRROR_OFPORT, .threshold = THRESHOLD,
-        .http_ports = { SRV_PORT }, .n_http_ports = 1, .idle_timeout = 10,
-        .stats_interval_ms = 1000, .settle_ms = 0, .probe_interval_ms = 5000,
-        .max_conns = 4, .conn_idle_s = 300,
+        .mode = paper ? MODE_ELIDE_PAPER : MODE_ELIDE, .threshold = THRESHOLD,
+        .idle_timeout = 10, .stats_interval_ms = 1000,
+        .probe_interval_ms = 5000, .max_conns = 4, .conn_idle_s = 300,
     };
-    cr_assert_eq(ctl_init(&s->ctl, &cfg), 0);
-    s->ctl.conn_event = on_event;
-    s->rlz = realize_flows;
-    s->rlz.packet = rec_packet;
-    s->ctl.rlz = &s->rlz;
-    struct sw *sw = sw_new(&s->ctl, 1, "sim");
-    sw->state = SW_READY;
-    sw->dpid = 1;
-    sw->has_mirror = true;
-    sw->ports = calloc(3, sizeof *sw->ports);
-    cr_assert(sw->ports);
-    sw->ports[sw->n_ports++] = CLI_OFPORT;
-    sw->ports[sw->n_ports++] = SRV_OFPORT;
-    sw->ports[sw->n_ports++] = MIRROR_OFPORT;
-    sw->cap_ports = 3;
-    s->ctl.sws = s->sw = sw;
-    uint32_t slot = conntab_insert(&s->ctl.conns, sw->id, CLI_IP, CLI_PORT,
-                                   SRV_IP, SRV_PORT);
-    s->c = &s->ctl.conns.ce[slot].c;
-    s->env = ctl_conn_env(sw);
+    simsw_init(&s->m, &cfg, on_event, sim_fail, CLI_IP, CLI_PORT, SRV_IP,
+               SRV_PORT);
+    s->env = ctl_conn_env(s->m.sw);
     s->isn[C2S] = s->nxt[C2S] = isn_c;
     s->isn[S2C] = s->nxt[S2C] = isn_s;
 }
@@ -259,8 +212,7 @@ sim_init(struct sim *s, bool paper, uint32_t isn_c, uint32_t isn_s)
 static void
 sim_fini(struct sim *s)
 {
-    ctl_fini(&s->ctl);
-    time_stop_at(0);
+    simsw_fini(&s->m);
 }
 
 static void
@@ -296,192 +248,22 @@ build_frame(enum conn_dir dir, uint8_t flags, uint32_t seq, uint32_t ack,
     return f;
 }
 
-struct removal {
-    bool any;
-    uint64_t cookie;
-    uint64_t packets, bytes;
-};
+/* An entry's removal, taken out of the switch and delivered later. */
+#define removal simsw_removal
 
-/* Takes the entry of 'd' out of the model switch, and what its
- * FLOW_REMOVED would say into 'rm'. */
 static void
 sim_remove(struct sim *s, enum conn_dir d, struct removal *rm)
 {
-    struct sim_entry *e = &s->ent[d];
-    if (e->kind != ENTRY_NONE) {
-        *rm = (struct removal) { true, e->cookie, e->packets, e->bytes };
-        s->ent_gone[d] = *e;
-        memset(e, 0, sizeof *e);
-    }
+    simsw_remove(&s->m, d, rm);
 }
 
-static void
-sim_report(struct sim *s, const struct sim_report *r)
-{
-    cr_assert(s->n_rep < sizeof s->rep / sizeof *s->rep, "report queue full");
-    s->rep[s->n_rep++] = *r;
-}
-
-static void
-sim_removed(struct sim *s, enum conn_dir d, uint8_t reason)
-{
-    struct removal rm = { 0 };
-    sim_remove(s, d, &rm);
-    if (rm.any) {
-        s->deletes++;
-        struct sim_report r = { .type = OFPT_FLOW_REMOVED };
-        r.fr = (struct ofp_flow_removed_msg) {
-            .cookie = rm.cookie, .priority = PRIO_CONN, .reason = reason,
-            .packet_count = rm.packets, .byte_count = rm.bytes };
-        sim_report(s, &r);
-    }
-}
-
-/* The direction a connection entry's match names. */
-static enum conn_dir
-match_dir(const struct ofp_match_spec *m)
-{
-    uint32_t want = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV4_SRC
-                    | OFPM_IPV4_DST | OFPM_TCP_SRC | OFPM_TCP_DST;
-    cr_assert_eq(m->fields, want, "connection entry match fields 0x%x",
-                 m->fields);
-    cr_assert(m->eth_type == 0x0800 && m->ip_proto == 6);
-    if (m->ipv4_src == CLI_IP && m->tp_src == CLI_PORT) {
-        cr_assert(m->ipv4_dst == SRV_IP && m->tp_dst == SRV_PORT);
-        return C2S;
-    }
-    cr_assert(m->ipv4_src == SRV_IP && m->tp_src == SRV_PORT
-              && m->ipv4_dst == CLI_IP && m->tp_dst == CLI_PORT,
-              "entry for another connection");
-    return S2C;
-}
-
-/* A FLOW_MOD of the controller, as the switch takes it. */
-static void
-sim_flow_mod(struct sim *s, const struct ofp_flow_mod_spec *fm)
-{
-    if (fm->command == OFPFC_ADD) {
-        cr_assert_eq(fm->priority, PRIO_CONN);
-        cr_assert_eq(CK_GET(CK_KIND, fm->cookie), CK_CONN);
-        cr_assert(fm->flags & OFPFF_SEND_FLOW_REM);
-        enum conn_dir d = match_dir(&fm->match);
-        cr_assert_eq(CK_GET(CK_DIR, fm->cookie), d == S2C);
-        uint32_t out = d == S2C ? CLI_OFPORT : SRV_OFPORT;
-        cr_assert(fm->n_acts >= 1 && fm->acts[0].kind == OFPACT_OUTPUT
-                  && fm->acts[0].port == out, "entry forwards elsewhere");
-        uint8_t kind = ENTRY_FWD;
-        if (fm->n_acts == 2) {
-            cr_assert(fm->acts[1].kind == OFPACT_OUTPUT
-                      && fm->acts[1].port == MIRROR_OFPORT);
-            kind = ENTRY_FWD_MIRROR;
-        } else {
-            cr_assert_eq(fm->n_acts, 1);
-        }
-        cr_assert_eq(CK_GET(CK_ELIDE, fm->cookie), kind == ENTRY_FWD);
-        /* OFPFC_ADD over an identical match replaces the entry (no
-         * FLOW_REMOVED); its counters are kept (OpenFlow 1.3 6.4 without
-         * OFPFF_RESET_COUNTS). */
-        s->ent[d].kind = kind;
-        s->ent[d].cookie = fm->cookie;
-    } else if (fm->command == OFPFC_DELETE_STRICT) {
-        cr_assert_eq(fm->priority, PRIO_CONN);
-        sim_removed(s, match_dir(&fm->match), OFPRR_DELETE);
-    } else if (fm->command == OFPFC_DELETE) {
-        cr_assert_eq(fm->match.fields, 0);
-        for (int d = S2C; d >= C2S; d--) {
-            if (s->ent[d].kind
-                && (s->ent[d].cookie & fm->cookie_mask)
-                   == (fm->cookie & fm->cookie_mask)) {
-                sim_removed(s, (enum conn_dir) d, OFPRR_DELETE);
-            }
-        }
-    } else {
-        cr_assert_fail("FLOW_MOD command %u", fm->command);
-    }
-}
-
-static void
-sim_packet_out(struct sim *s, const struct ofp_packet_out_msg *po)
-{
-    uint32_t mirrored = 0;
-    for (size_t i = 0; i < po->n_acts; i++) {
-        const struct ofp_act *a = &po->acts[i];
-        if (a->port != MIRROR_OFPORT) {
-            continue;
-        }
-        mirrored = a->kind == OFPACT_OUTPUT_TRUNC && a->max_len < po->data_len
-                   ? a->max_len : (uint32_t) po->data_len;
-    }
-    s->po_count++;
-    s->po_mirrored = mirrored;
-}
-
-/* Runs the switch until nothing is left to do: what the controller sent
- * is taken in order; the switch's reports (FLOW_REMOVED of deleted entries,
- * barrier replies) go back to the controller's real handlers, which may
- * send more. */
-static void
-sim_pump(struct sim *s)
-{
-    for (int rounds = 0; rounds < 100; rounds++) {
-        struct buf *tx = &s->sw->tx;
-        size_t ofs = 0;
-        while (ofs < buf_avail(tx)) {
-            int mlen = ofp_frame(buf_head(tx) + ofs, buf_avail(tx) - ofs);
-            cr_assert(mlen > 0, "controller sent a partial message");
-            struct ofp_msg m;
-            ofp_msg_init(&m, buf_head(tx) + ofs, (size_t) mlen);
-            if (m.type == OFPT_FLOW_MOD) {
-                struct ofp_flow_mod_msg fm;
-                cr_assert_eq(ofp_decode_flow_mod(&m, &fm), 0);
-                sim_flow_mod(s, &fm.spec);
-            } else if (m.type == OFPT_PACKET_OUT) {
-                struct ofp_packet_out_msg po;
-                cr_assert_eq(ofp_decode_packet_out(&m, &po), 0);
-                sim_packet_out(s, &po);
-            } else if (m.type == OFPT_BARRIER_REQUEST) {
-                struct sim_report r = { .type = OFPT_BARRIER_REPLY,
-                                        .xid = m.xid };
-                sim_report(s, &r);
-            } else {
-                cr_assert_fail("unexpected %s", ofp_type_str(m.type));
-            }
-            ofs += (size_t) mlen;
-        }
-        buf_clear(tx);
-        if (!s->n_rep) {
-            return;
-        }
-        struct sim_report rep[64];
-        size_t n = s->n_rep;
-        memcpy(rep, s->rep, n * sizeof *rep);
-        s->n_rep = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (rep[i].type == OFPT_FLOW_REMOVED) {
-                ctl_flow_removed(s->sw, &rep[i].fr);
-            } else {
-                ctl_barrier_reply(s->sw, rep[i].xid);
-            }
-        }
-    }
-    cr_assert_fail("the controller and the switch do not come to rest");
-}
-
-/* A removal reported by the switch (its counters in 'rm'). */
 static void
 sim_deliver(struct sim *s, enum conn_dir d, const struct removal *rm,
             const char *reason)
 {
     (void) d;
-    if (rm->any) {
-        struct ofp_flow_removed_msg fr = {
-            .cookie = rm->cookie, .priority = PRIO_CONN,
-            .reason = !strcmp(reason, "idle_timeout") ? OFPRR_IDLE_TIMEOUT
-                                                      : OFPRR_DELETE,
-            .packet_count = rm->packets, .byte_count = rm->bytes };
-        ctl_flow_removed(s->sw, &fr);
-        sim_pump(s);
-    }
+    simsw_deliver(&s->m, rm, !strcmp(reason, "idle_timeout")
+                             ? OFPRR_IDLE_TIMEOUT : OFPRR_DELETE);
 }
 
 /* The connection's idea of its entries must match the switch's. */
@@ -489,49 +271,19 @@ static void
 sim_check_entries(const struct sim *s, int line)
 {
     for (int d = 0; d < 2; d++) {
-        cr_assert_eq(s->c->entry[d], s->ent[d].kind,
+        cr_assert_eq(s->m.c->entry[d], s->m.ent[d].kind,
                      "line %d: conn believes entry[%s] = %u, switch has %u",
-                     line, d == C2S ? "C2S" : "S2C", s->c->entry[d],
-                     s->ent[d].kind);
+                     line, d == C2S ? "C2S" : "S2C", s->m.c->entry[d],
+                     s->m.ent[d].kind);
     }
 }
 
-/* A verdict of conn.c that a test obtained itself, carried out by the
- * controller's realization. */
 static void
 sim_apply(struct sim *s, const struct conn_out *o)
 {
-    uint32_t idx = conntab_find(&s->ctl.conns, s->sw->id, CLI_IP, CLI_PORT,
-                                SRV_IP, SRV_PORT);
-    cr_assert(idx);
-    s->ctl.rlz->apply(s->sw, idx - 1, o);
-    sim_pump(s);
+    simsw_apply(&s->m, o);
 }
 
-static void
-rec_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
-           uint32_t in_port, uint32_t out_port, const uint8_t *data,
-           size_t len)
-{
-    struct sim *s = sim_of(sw);
-    s->last = *out;
-    s->have_last = true;
-    realize_flows.packet(sw, slot, out, in_port, out_port, data, len);
-}
-
-static bool
-trapped(const struct sim *s, enum conn_dir dir, uint8_t flags)
-{
-    if (s->ctl.ccfg.paper) {
-        return false;
-    }
-    uint8_t traps = dir == C2S ? PSH | SYN | FIN | RST : SYN | FIN | RST;
-    return flags & traps;
-}
-
-/* One segment with explicit sequence and acknowledgment numbers.
- * 'inflight': it was already on its way to the controller when the last
- * entry was installed (Packet-In sent before the Flow-Mod took effect). */
 static struct res
 sim_xmit(struct sim *s, enum conn_dir dir, uint8_t flags, uint32_t seq,
          uint32_t ack, const void *data, size_t len, bool inflight, int line)
@@ -545,43 +297,23 @@ sim_xmit(struct sim *s, enum conn_dir dir, uint8_t flags, uint32_t seq,
         tcpframe_spoil(frame);
         s->spoil_csum = false;
     }
-    if (inflight || trapped(s, dir, flags) || !s->ent[dir].kind) {
+    if (inflight || simsw_trapped(&s->m, dir, flags) || !s->m.ent[dir].kind) {
         struct pkt p;
         cr_assert_eq(pkt_parse(frame, flen, &p), PKT_OK);
         cr_assert(p.layers & PKT_L4);
         cr_assert_eq(p.payload_len, len);
         /* The controller's own Packet-In path: parsing, checksums, a new
          * SYN that ends the old connection, conn.c, the realization. */
-        struct ofp_packet_in_msg pi = {
-            .buffer_id = OFP_NO_BUFFER, .total_len = (uint16_t) flen,
-            .in_port = dir == C2S ? CLI_OFPORT : SRV_OFPORT,
-            .data = frame, .data_len = flen,
-        };
-        s->have_last = false;
-        uint32_t po_before = s->po_count;
-        ctl_packet_in(s->sw, &pi);
-        cr_assert(s->have_last, "line %d: the packet got no verdict", line);
-        uint32_t idx = conntab_find(&s->ctl.conns, s->sw->id, CLI_IP,
-                                    CLI_PORT, SRV_IP, SRV_PORT);
-        cr_assert(idx);
-        s->c = &s->ctl.conns.ce[idx - 1].c;
-        sim_pump(s);
-        cr_assert_eq(s->po_count, po_before + 1,
-                     "line %d: %u Packet-Outs for one Packet-In", line,
-                     s->po_count - po_before);
-        const struct conn_out *o = &s->last;
+        r.mirrored = simsw_packet_in(&s->m, dir, frame, flen);
+        const struct conn_out *o = &s->m.last;
         r.ctl = true;
         r.mirror_len = o->mirror_len;
         r.ops = o->ops;
         r.kind[C2S] = o->kind[C2S];
         r.kind[S2C] = o->kind[S2C];
-        r.mirrored = s->po_mirrored;
         s->ctl_pkts++;
     } else {
-        struct sim_entry *e = &s->ent[dir];
-        e->packets++;
-        e->bytes += flen;
-        r.mirrored = e->kind == ENTRY_FWD_MIRROR ? (uint32_t) flen : 0;
+        r.mirrored = simsw_forward(&s->m, dir, flen);
     }
     if (r.mirrored) {
         s->mir_pkts++;
@@ -657,7 +389,7 @@ static void
 bulk_line(struct sim *s, enum conn_dir dir, uint64_t bytes, uint64_t npkts,
           int line)
 {
-    struct sim_entry *e = &s->ent[dir];
+    struct simsw_entry *e = &s->m.ent[dir];
     cr_assert(e->kind != ENTRY_NONE,
               "line %d: bulk %s traffic without an entry would reach the "
               "controller", line, dir == C2S ? "C2S" : "S2C");
@@ -697,27 +429,14 @@ static bool
 sim_stats(struct sim *s, uint64_t packets, uint64_t bytes, uint64_t now_ms,
           uint64_t interval_ms)
 {
-    struct sim_entry *e = &s->ent[S2C];
+    struct simsw_entry *e = &s->m.ent[S2C];
     cr_assert(e->kind != ENTRY_NONE && packets >= e->packets
               && bytes >= e->bytes);
     e->packets = packets;
     e->bytes = bytes;
-    uint8_t body[sizeof(struct ofp_flow_stats) + 8] = { 0 };
-    put_be16(body + OFS(ofp_flow_stats, length), sizeof body);
-    put_be16(body + OFS(ofp_flow_stats, priority), PRIO_CONN);
-    put_be64(body + OFS(ofp_flow_stats, cookie), e->cookie);
-    put_be64(body + OFS(ofp_flow_stats, packet_count), packets);
-    put_be64(body + OFS(ofp_flow_stats, byte_count), bytes);
-    put_be16(body + sizeof(struct ofp_flow_stats), 1);      /* OFPMT_OXM */
-    put_be16(body + sizeof(struct ofp_flow_stats) + 2, 4);
-    struct ofp_multipart_reply r = { OFPMP_FLOW, 0, body, sizeof body };
-    time_stop_at(now_ms);
-    s->ctl.cfg.stats_interval_ms = (unsigned) interval_ms;
-    uint32_t deletes = s->deletes;
-    ctl_flow_stats(s->sw, &r);
-    sim_pump(s);
+    bool end = simsw_stats(&s->m, now_ms, (unsigned) interval_ms);
     sim_check_entries(s, __LINE__);
-    return s->deletes != deletes;
+    return end;
 }
 
 /* The entry of 'dir' expires (idle timeout) with its counters. */
@@ -752,15 +471,15 @@ expect_line(int line, struct res r, bool ctl, uint32_t mirrored, unsigned ops)
     } while (0)
 
 #define EXPECT_ENTRIES(s, k) do { \
-        cr_assert_eq((s)->ent[S2C].kind, k, "switch S2C entry %u", \
-                     (s)->ent[S2C].kind); \
-        cr_assert_eq((s)->ent[C2S].kind, k, "switch C2S entry %u", \
-                     (s)->ent[C2S].kind); \
+        cr_assert_eq((s)->m.ent[S2C].kind, k, "switch S2C entry %u", \
+                     (s)->m.ent[S2C].kind); \
+        cr_assert_eq((s)->m.ent[C2S].kind, k, "switch C2S entry %u", \
+                     (s)->m.ent[C2S].kind); \
     } while (0)
 
 #define EXPECT_ENTRIES_DIR(s, d, k) \
-    cr_assert_eq((s)->ent[d].kind, k, "switch %s entry %u", \
-                 (d) == C2S ? "C2S" : "S2C", (s)->ent[d].kind)
+    cr_assert_eq((s)->m.ent[d].kind, k, "switch %s entry %u", \
+                 (d) == C2S ? "C2S" : "S2C", (s)->m.ent[d].kind)
 
 #define EXPECT_LOG(s, want) cr_assert_str_eq((s)->log, want)
 
@@ -863,7 +582,7 @@ big_get(uint32_t isn_c, uint32_t isn_s)
     EXPECT(r, AT_CTL, 0, INSTALL);
     EXPECT_KINDS(r, ENTRY_FWD);
     EXPECT_ENTRIES(&s, ENTRY_FWD);
-    cr_assert(CK_GET(CK_ELIDE, s.ent[S2C].cookie));
+    cr_assert(CK_GET(CK_ELIDE, s.m.ent[S2C].cookie));
 
     /* The body and the client's ACKs pass the entries. */
     r = BODY(&s, MSS, ACK);
@@ -899,7 +618,7 @@ big_get(uint32_t isn_c, uint32_t isn_s)
     cr_assert_eq(s.mir_payload[S2C], LEN(resp_big));
     cr_assert_eq(s.mir_payload[C2S], LEN(req_big));
     cr_assert_eq(s.alerts, 0);
-    cr_assert(s.c->closed);
+    cr_assert(s.m.c->closed);
     sim_fini(&s);
 }
 
@@ -1040,7 +759,7 @@ Test(conn, small_response_below_entry_min_gets_no_entries)
     static const char req3[] = "GET /big HTTP/1.1\r\nHost: a\r\n\r\n";
     struct sim s;
     sim_init(&s, false, ISN_C, ISN_S);
-    s.ctl.ccfg.entry_min = 4096;
+    s.m.ctl.ccfg.entry_min = 4096;
     HANDSHAKE(&s);
 
     /* 3000 < 4096: no entries. */
@@ -1065,7 +784,7 @@ Test(conn, small_response_below_entry_min_gets_no_entries)
     EXPECT(r, AT_SW, ALL, 0);
 
     /* An elided body is elided whatever entry_min says. */
-    s.ctl.ccfg.entry_min = UINT64_MAX;
+    s.m.ctl.ccfg.entry_min = UINT64_MAX;
     REQUEST(&s, req3, DELETE | HOLD);
     BIG_RESPONSE(&s);
 
@@ -1616,8 +1335,8 @@ Test(conn, unseen_request_revealed_by_server_ack)
     rm.bytes -= 100 * (MSS + HDR);
     sim_deliver(&s, S2C, &rm, "idle_timeout");
     sim_check_entries(&s, __LINE__);
-    cr_assert_eq(s.ent[S2C].kind, ENTRY_NONE);
-    cr_assert_eq(s.ent[C2S].kind, ENTRY_FWD);
+    cr_assert_eq(s.m.ent[S2C].kind, ENTRY_NONE);
+    cr_assert_eq(s.m.ent[C2S].kind, ENTRY_FWD);
     r = SEND(&s, C2S, ACK, S(sneak));
     EXPECT(r, AT_SW, 0, 0);
     sim_clear_log(&s);
@@ -1757,12 +1476,12 @@ Test(conn, paper_big_get)
     EXPECT(r, AT_SW, 0, 0);
     uint64_t rest = BIG - 2 * MSS, pkts = rest / MSS + 1;
     BULK(&s, S2C, rest / 2, pkts / 2);
-    cr_assert(!sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000,
+    cr_assert(!sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000,
                          1000));
     BULK(&s, S2C, rest - rest / 2, pkts - pkts / 2);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 2000,
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 2000,
                         1000));
-    cr_assert_eq(s.ent[S2C].kind, ENTRY_NONE);
+    cr_assert_eq(s.m.ent[S2C].kind, ENTRY_NONE);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, 0);
     cr_assert(strstr(s.log, "elide_start 36000000; elide_end delete "),
@@ -1791,13 +1510,13 @@ paper_stats(uint64_t third_bytes, bool third_ends)
      * and 35,998,999. */
     cr_assert_eq(sim_stats(&s, 3, third_bytes, 3000, 1000), third_ends);
     if (third_ends) {
-        cr_assert_eq(s.ent[S2C].kind, ENTRY_NONE);
+        cr_assert_eq(s.m.ent[S2C].kind, ENTRY_NONE);
         cr_assert(strstr(s.log, "elide_end delete 3 30500000"), "log: %s",
                   s.log);
         /* Returns true once. */
-        cr_assert(!stats_ops(s.c, &s.env, 3, third_bytes, 4000, 1000));
+        cr_assert(!stats_ops(s.m.c, &s.env, 3, third_bytes, 4000, 1000));
     } else {
-        cr_assert_eq(s.ent[S2C].kind, ENTRY_FWD);
+        cr_assert_eq(s.m.ent[S2C].kind, ENTRY_FWD);
     }
     sim_fini(&s);
 }
@@ -1824,13 +1543,13 @@ Test(conn, paper_keep_alive_next_request_is_mirrored)
     struct res r = SEND(&s, S2C, PSH | ACK, S(resp_big));
     EXPECT(r, AT_CTL, ALL, INSTALL);
     BULK(&s, S2C, BIG, BIG / MSS + 1);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000,
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000,
                         1000));
     r = SEND(&s, C2S, PSH | ACK, S(req_small));
     cr_assert(r.ctl && r.mirrored == r.frame_len,
               "the next request %s the controller, %u of %u bytes mirrored "
               "(C2S entry kind %u)", r.ctl ? "reached" : "did not reach",
-              r.mirrored, r.frame_len, s.ent[C2S].kind);
+              r.mirrored, r.frame_len, s.m.ent[C2S].kind);
     sim_fini(&s);
 }
 
@@ -1858,7 +1577,7 @@ Test(conn, stats_end_when_payload_covers_body)
                        "elide_start 36000000; elide_end delete %llu %llu",
                        (unsigned long long) p,
                        (unsigned long long) (BIG + p * per)));
-    cr_assert(!stats_ops(s.c, &s.env, p, BIG + p * per, 3000, 1000));
+    cr_assert(!stats_ops(s.m.c, &s.env, p, BIG + p * per, 3000, 1000));
     sim_fini(&s);
 }
 
@@ -1869,10 +1588,10 @@ Test(conn, stats_only_for_elision_entries)
     sim_init(&s, false, ISN_C, ISN_S);
     HANDSHAKE(&s);
     REQUEST(&s, req_small, 0);
-    cr_assert(!stats_ops(s.c, &s.env, 100, 1000000, 1000, 1000));
+    cr_assert(!stats_ops(s.m.c, &s.env, 100, 1000000, 1000, 1000));
     struct res r = SEND(&s, S2C, PSH | ACK, S(resp_small));
     EXPECT(r, AT_CTL, ALL, INSTALL);
-    cr_assert(!stats_ops(s.c, &s.env, 100, 1000000, 2000, 1000));
+    cr_assert(!stats_ops(s.m.c, &s.env, 100, 1000000, 2000, 1000));
     EXPECT_ENTRIES(&s, ENTRY_FWD_MIRROR);
     sim_check_entries(&s, __LINE__);
     sim_fini(&s);
@@ -1896,7 +1615,7 @@ Test(conn, stats_end_counts_body_elided_by_controller)
     EXPECT(r, AT_CTL, 0, INSTALL);
     uint64_t rest = BIG - 2 * MSS;
     BULK(&s, S2C, rest, rest / MSS + 1);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000),
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000),
               "the whole body passed (%u bytes by the controller, %llu by "
               "the entry) but conn_stats does not end it", 2 * MSS,
               (unsigned long long) rest);
@@ -1990,7 +1709,7 @@ Test(conn, port_reuse_after_close)
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, S2C, ACK, NULL, 0);
-    cr_assert(s.c->closed);
+    cr_assert(s.m.c->closed);
 
     s.isn[C2S] = s.nxt[C2S] = 77777777u;
     s.isn[S2C] = s.nxt[S2C] = 88888888u;
@@ -2024,9 +1743,9 @@ Test(conn, free_with_incomplete_heads)
     EXPECT_LOG(&s, "req GET /small.bin");
     /* Two windows (a chunk each) and the copy of the request head. */
     cr_assert_geq(reasm_bytes_live(), 2 * sizeof(struct reasm_chunk));
-    cr_assert(s.c->aux);
-    conn_free(s.c);
-    cr_assert(!s.c->aux);
+    cr_assert(s.m.c->aux);
+    conn_free(s.m.c);
+    cr_assert(!s.m.c->aux);
     cr_assert_eq(reasm_bytes_live(), 0);
     sim_fini(&s);
 }
@@ -2212,9 +1931,9 @@ Test(conn, table_full_falls_back_to_mirroring)
         sim_remove(&s, (enum conn_dir) dir, &rm);
     }
     sim_clear_log(&s);
-    conn_table_full(s.c, &s.env);
-    cr_assert_eq(s.c->entry[C2S], ENTRY_NONE);
-    cr_assert_eq(s.c->entry[S2C], ENTRY_NONE);
+    conn_table_full(s.m.c, &s.env);
+    cr_assert_eq(s.m.c->entry[C2S], ENTRY_NONE);
+    cr_assert_eq(s.m.c->entry[S2C], ENTRY_NONE);
     EXPECT_LOG(&s, "alert table_full 0; pass table_full");
     r = BODY(&s, MSS, ACK);
     EXPECT(r, AT_CTL, ALL, 0);
@@ -2327,12 +2046,12 @@ Test(conn, nopsh_request_answered_past_the_body)
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));  /* not trapped: the entry */
     EXPECT(r, AT_SW, 0, 0);
     sim_clear_log(&s);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want, "elide_end delete %llu %llu",
-                       (unsigned long long) s.ent_gone[S2C].packets,
-                       (unsigned long long) s.ent_gone[S2C].bytes));
-    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
+                       (unsigned long long) s.m.ent_gone[S2C].packets,
+                       (unsigned long long) s.m.ent_gone[S2C].bytes));
+    cr_assert_eq(s.m.c->s2c_unacked, LEN(resp_two));
     sim_clear_log(&s);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT_LOG(&s, fmt(want, sizeof want,
@@ -2355,10 +2074,10 @@ Test(conn, nopsh_request_answered_then_quiet_client)
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_SW, 0, 0);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     /* The client entry went with the S2C one, its counters with it. */
     sim_clear_log(&s);
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want,
                        "alert unseen_request_bytes %u; "
@@ -2377,14 +2096,14 @@ Test(conn, nopsh_request_answered_seen_at_entry_removal)
     BIG_GET_HALF(&s);
     struct res r = SEND(&s, C2S, ACK, S(req_evil));
     EXPECT(r, AT_SW, 0, 0);
-    cr_assert(!sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(!sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_SW, 0, 0);
     sim_clear_log(&s);
     sim_expire(&s, S2C);
-    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
-    conn_finish(s.c, &s.env);
+    cr_assert_eq(s.m.c->s2c_unacked, LEN(resp_two));
+    conn_finish(s.m.c, &s.env);
     char want[256];
     /* The client's entry went with it (the body is over), its counters
      * holding the request. */
@@ -2392,8 +2111,8 @@ Test(conn, nopsh_request_answered_seen_at_entry_removal)
                        "elide_end idle_timeout %llu %llu; "
                        "alert unseen_request_bytes %u; "
                        "alert unseen_response_bytes %u",
-                       (unsigned long long) s.ent_gone[S2C].packets,
-                       (unsigned long long) s.ent_gone[S2C].bytes,
+                       (unsigned long long) s.m.ent_gone[S2C].packets,
+                       (unsigned long long) s.m.ent_gone[S2C].bytes,
                        LEN(req_evil), LEN(resp_two)));
     sim_fini(&s);
 }
@@ -2408,21 +2127,21 @@ Test(conn, retransmitted_body_bytes_in_the_counters)
     BIG_GET_HALF(&s);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     /* Three segments sent again. */
-    s.ent[S2C].packets += 3;
-    s.ent[S2C].bytes += 3 * (HDR + MSS);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    cr_assert_eq(s.c->s2c_unacked, 3 * MSS);
+    s.m.ent[S2C].packets += 3;
+    s.m.ent[S2C].bytes += 3 * (HDR + MSS);
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
+    cr_assert_eq(s.m.c->s2c_unacked, 3 * MSS);
     sim_clear_log(&s);
     struct res r = SEND(&s, C2S, PSH | ACK, S(req_small));
     EXPECT(r, AT_CTL, ALL, 0);
-    cr_assert_eq(s.c->s2c_unacked, 3 * MSS);
+    cr_assert_eq(s.m.c->s2c_unacked, 3 * MSS);
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_CTL, ALL, INSTALL);
     r = SEND(&s, C2S, ACK, NULL, 0);        /* on its entry: not seen */
-    cr_assert_eq(s.c->s2c_unacked, 3 * MSS);
+    cr_assert_eq(s.m.c->s2c_unacked, 3 * MSS);
     REQUEST(&s, req_small, DELETE | HOLD);
-    cr_assert_eq(s.c->s2c_unacked, 0);
-    conn_finish(s.c, &s.env);
+    cr_assert_eq(s.m.c->s2c_unacked, 0);
+    conn_finish(s.m.c, &s.env);
     EXPECT_LOG(&s, "req GET /small.bin; resp 200 length 5; "
                    "req GET /small.bin");
     cr_assert_eq(s.alerts, 0);
@@ -2439,14 +2158,14 @@ Test(conn, nopsh_request_then_bare_rst)
     struct res r = SEND(&s, C2S, ACK, S(req_evil));
     EXPECT(r, AT_SW, 0, 0);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     sim_clear_log(&s);
     r = SEND(&s, C2S, RST, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     EXPECT_LOG(&s, "");
     /* A request overtaken by the RST would still come (controller.c keeps a
      * closed connection 3 s): the connection's end decides. */
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
                        LEN(req_evil)));
@@ -2469,11 +2188,11 @@ Test(conn, nopsh_request_then_quiet_client)
     EXPECT(r, AT_SW, 0, 0);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     BULK(&s, C2S, 0, 100);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     sim_clear_log(&s);
     /* The client entry went with the S2C one, its counters with it. */
     EXPECT_LOG(&s, "");
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     char want[256];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
                        LEN(req_evil)));
@@ -2489,17 +2208,17 @@ Test(conn, client_entry_payload_settled_by_server_ack)
     sim_init(&s, false, ISN_C, ISN_S);
     BIG_GET_HALF(&s);
     /* 40 ACKs with a 12-byte SACK block each, as payload to the counters. */
-    s.ent[C2S].bytes += 40 * 12;
+    s.m.ent[C2S].bytes += 40 * 12;
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    cr_assert_eq(s.c->c2s_unacked, 40 * 12);
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
+    cr_assert_eq(s.m.c->c2s_unacked, 40 * 12);
     sim_clear_log(&s);
     struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, 0);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, S2C, ACK, NULL, 0);
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     EXPECT_LOG(&s, "");
     cr_assert_eq(s.alerts, 0);
     sim_fini(&s);
@@ -2560,7 +2279,7 @@ Test(conn, other_copy_of_a_parsed_head)
     EXPECT(r, AT_CTL, ALL, 0);
     /* Once the server acknowledged it, no copy is kept. */
     r = SEND(&s, S2C, ACK, NULL, 0);
-    cr_assert(!s.c->aux, "head copy kept after the server's ACK");
+    cr_assert(!s.m.c->aux, "head copy kept after the server's ACK");
     cr_assert_eq(s.alerts, 0);
     sim_fini(&s);
 }
@@ -2571,7 +2290,7 @@ Test(conn, other_copy_of_a_parsed_response_head)
 {
     struct sim s;
     sim_init(&s, false, ISN_C, ISN_S);
-    s.ctl.ccfg.entry_min = 1u << 20;     /* small responses stay on Packet-In */
+    s.m.ctl.ccfg.entry_min = 1u << 20;     /* small responses stay on Packet-In */
     HANDSHAKE(&s);
     REQUEST(&s, req_small, 0);
     uint64_t base = off_of(&s, S2C);
@@ -2665,7 +2384,7 @@ Test(conn, new_syn_on_a_connection_not_closed)
     BULK(&s, S2C, BIG - MSS, (BIG - MSS) / MSS + 1);
     struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, DELETE);
-    cr_assert(!s.c->closed);
+    cr_assert(!s.m.c->closed);
     s.isn[C2S] = s.nxt[C2S] = ISN_C + 5000;
     s.isn[S2C] = s.nxt[S2C] = ISN_S + BIG / 2;
     sim_clear_log(&s);
@@ -2696,7 +2415,7 @@ Test(conn, new_syn_reports_what_the_old_connection_left_open)
     char want[128];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
                        LEN(req_evil)));
-    cr_assert(!s.c->pass && s.c->h[C2S].isn == ISN_C + 99999);
+    cr_assert(!s.m.c->pass && s.m.c->h[C2S].isn == ISN_C + 99999);
     sim_fini(&s);
 }
 
@@ -2792,7 +2511,7 @@ Test(conn, fragment_makes_passthrough)
     BIG_GET_HALF(&s);
     sim_clear_log(&s);
     struct conn_out o;
-    conn_fragment(s.c, &s.env, &o);
+    conn_fragment(s.m.c, &s.env, &o);
     cr_assert_eq(o.mirror_len, MIRROR_FULL);
     cr_assert_eq(o.ops, CONN_OP_DELETE_S2C | CONN_OP_HOLD | INSTALL);
     cr_assert_eq(o.kind[S2C], ENTRY_FWD_MIRROR);
@@ -2801,8 +2520,8 @@ Test(conn, fragment_makes_passthrough)
     EXPECT_LOG(&s, fmt(want, sizeof want,
                        "alert ip_fragment 0; pass ip_fragment; "
                        "elide_end delete %llu %llu",
-                       (unsigned long long) s.ent_gone[S2C].packets,
-                       (unsigned long long) s.ent_gone[S2C].bytes));
+                       (unsigned long long) s.m.ent_gone[S2C].packets,
+                       (unsigned long long) s.m.ent_gone[S2C].bytes));
     sim_fini(&s);
 }
 
@@ -2816,22 +2535,22 @@ Test(conn, stale_entry_removal_is_not_counted)
     BIG_GET_HALF(&s);
     /* A pipelined request removes the entries; a second report of the S2C
      * entry's removal comes late, as an older entry's would. */
-    struct removal late = { true, s.ent[S2C].cookie, s.ent[S2C].packets,
-                            s.ent[S2C].bytes };
+    struct removal late = { true, s.m.ent[S2C].cookie, s.m.ent[S2C].packets,
+                            s.m.ent[S2C].bytes };
     struct res r = SEND(&s, C2S, PSH | ACK, S(req_big));
     EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
     sim_skip(&s, S2C, BIG - BIG / 2);
     r = SEND(&s, S2C, PSH | ACK, S(resp_big));
     r = SEND(&s, C2S, ACK, NULL, 0);
     EXPECT(r, AT_CTL, 0, INSTALL);
-    uint64_t ref = s.c->h[S2C].ref;
+    uint64_t ref = s.m.c->h[S2C].ref;
     sim_clear_log(&s);
     /* 2x the counters: were they the new entry's, the new body would be
      * covered (and the reference far ahead). */
     late.packets *= 2;
     late.bytes *= 2;
     sim_deliver(&s, S2C, &late, "delete");
-    cr_assert_eq(s.c->h[S2C].ref, ref);
+    cr_assert_eq(s.m.c->h[S2C].ref, ref);
     EXPECT_ENTRIES(&s, ENTRY_FWD);
     cr_assert_eq(s.alerts, 0);
     sim_fini(&s);
@@ -2868,7 +2587,7 @@ Test(conn, ack_of_fin_after_elided_body)
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, S2C, ACK, NULL, 0);
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -2972,17 +2691,17 @@ Test(conn, client_entry_counters_after_the_final_ack)
     sim_init(&s, false, ISN_C, ISN_S);
     BIG_GET_HALF(&s);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    struct removal late = { true, s.ent[C2S].cookie, s.ent[C2S].packets,
-                            s.ent[C2S].bytes + 101316 };
-    s.ent[C2S].kind = ENTRY_NONE;       /* its report comes late */
-    s.c->entry[C2S] = ENTRY_NONE;
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
+    struct removal late = { true, s.m.ent[C2S].cookie, s.m.ent[C2S].packets,
+                            s.m.ent[C2S].bytes + 101316 };
+    s.m.ent[C2S].kind = ENTRY_NONE;       /* its report comes late */
+    s.m.c->entry[C2S] = ENTRY_NONE;
     struct res r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, 0);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     sim_deliver(&s, C2S, &late, "delete");
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -2996,15 +2715,15 @@ Test(conn, counters_past_the_body_still_cover_it)
     sim_init(&s, false, ISN_C, ISN_S);
     BIG_GET_HALF(&s);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
-    s.ent[S2C].packets += 2;
-    s.ent[S2C].bytes += 2 * (HDR + MSS);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    s.m.ent[S2C].packets += 2;
+    s.m.ent[S2C].bytes += 2 * (HDR + MSS);
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     struct res r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, 0);       /* the entries went with the body */
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, C2S, ACK, NULL, 0);
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -3019,7 +2738,7 @@ Test(conn, fin_before_the_last_bytes)
     static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
     struct sim s;
     sim_init(&s, false, ISN_C, ISN_S);
-    s.ctl.ccfg.entry_min = 1u << 20;
+    s.m.ctl.ccfg.entry_min = 1u << 20;
     HANDSHAKE(&s);
     REQUEST(&s, req_small, 0);
     uint64_t base = off_of(&s, S2C);
@@ -3034,7 +2753,7 @@ Test(conn, fin_before_the_last_bytes)
     EXPECT(r, AT_CTL, ALL, 0);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);     /* acknowledges the FIN */
     EXPECT(r, AT_CTL, ALL, CLOSE);
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -3053,12 +2772,12 @@ Test(conn, an_alert_names_the_other_gaps_too)
     struct res r = SEND(&s, C2S, ACK, S(req_evil));
     EXPECT(r, AT_SW, 0, 0);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
-    uint64_t p = s.ent[S2C].packets, b = s.ent[S2C].bytes;
+    uint64_t p = s.m.ent[S2C].packets, b = s.m.ent[S2C].bytes;
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_SW, 0, 0);
     /* A sample that does not count the last segment yet. */
     struct conn_out o;
-    conn_stats(s.c, &s.env, p, b, 1000, 1000, &o);
+    conn_stats(s.m.c, &s.env, p, b, 1000, 1000, &o);
     cr_assert_eq(o.ops, DELETE);
     sim_apply(&s, &o);
     sim_clear_log(&s);
@@ -3150,16 +2869,16 @@ Test(conn, review_client_ack_after_bytes_past_the_body)
     uint32_t body_end_seq = s.nxt[S2C];
     struct res r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_SW, 0, 0);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     EXPECT_ENTRIES(&s, ENTRY_NONE);
-    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
+    cr_assert_eq(s.m.c->s2c_unacked, LEN(resp_two));
     sim_clear_log(&s);
     uint32_t seq = s.nxt[C2S];
     s.nxt[C2S] += LEN(req_small);
     r = sim_xmit(&s, C2S, PSH | ACK, seq, body_end_seq, S(req_small), false,
                  __LINE__);
     EXPECT(r, AT_CTL, ALL, 0);
-    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two), "a stale ACK settled it");
+    cr_assert_eq(s.m.c->s2c_unacked, LEN(resp_two), "a stale ACK settled it");
     r = SEND(&s, C2S, ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, INSTALL);
     char want[128];
@@ -3179,7 +2898,7 @@ Test(conn, review_multi_segment_request_after_elided_body)
     sim_init(&s, false, ISN_C, ISN_S);
     BIG_GET_HALF(&s);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     static char big_req[2200];
     int n = snprintf(big_req, sizeof big_req,
                      "GET /next HTTP/1.1\r\nHost: a\r\nCookie: ");
@@ -3223,7 +2942,7 @@ Test(conn, review_body_in_tiny_segments_keeps_the_reference)
         uint64_t n = body - sent < chunk * 16 ? (body - sent) / 16 : chunk;
         BULK(&s, S2C, n * 16, n);
         sent += n * 16;
-        if (sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 500 * t, 500)
+        if (sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 500 * t, 500)
             && sent < body) {
             /* Resynchronised: a body segment through the controller, then
              * the client's ACK lets the entries in again. */
@@ -3266,10 +2985,10 @@ Test(conn, review_inflight_body_segments_count)
     BULK(&s, S2C, BIG - k * MSS, (BIG - k * MSS) / MSS + 1);
     r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_SW, 0, 0);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
-    cr_assert_eq(s.c->s2c_unacked, LEN(resp_two));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
+    cr_assert_eq(s.m.c->s2c_unacked, LEN(resp_two));
     sim_clear_log(&s);
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     char want[128];
     EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_response_bytes %u",
                        LEN(resp_two)));
@@ -3285,11 +3004,11 @@ Test(conn, review_sack_then_client_rst)
     struct sim s;
     sim_init(&s, false, ISN_C, ISN_S);
     BIG_GET_HALF(&s);
-    s.ent[C2S].bytes += 40 * 12;
+    s.m.ent[C2S].bytes += 40 * 12;
     sim_clear_log(&s);
     struct res r = SEND(&s, C2S, RST | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
-    conn_finish(s.c, &s.env);
+    conn_finish(s.m.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
 }
@@ -3304,10 +3023,10 @@ Test(conn, review_any_passthrough_reports_what_is_open)
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     struct res r = SEND(&s, S2C, PSH | ACK, S(resp_two));
     EXPECT(r, AT_SW, 0, 0);
-    cr_assert(sim_stats(&s, s.ent[S2C].packets, s.ent[S2C].bytes, 1000, 1000));
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
     sim_clear_log(&s);
     struct conn_out o;
-    conn_fragment(s.c, &s.env, &o);
+    conn_fragment(s.m.c, &s.env, &o);
     sim_apply(&s, &o);
     char want[128];
     EXPECT_LOG(&s, fmt(want, sizeof want,
