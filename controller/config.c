@@ -65,7 +65,7 @@ int
 ctl_parse_ports(const char *spec, struct ctl_cfg *cfg)
 {
     return parse_port_list(spec, cfg->http_ports, CTL_MAX_HTTP_PORTS,
-                           &cfg->n_http_ports) ? EINVAL : 0;
+                           &cfg->n_http_ports);
 }
 
 bool

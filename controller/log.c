@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ int
 evlog_open(const char *path)
 {
     evlog_file = fopen(path, "a");
-    return evlog_file ? 0 : -1;
+    return evlog_file ? 0 : errno;
 }
 
 void

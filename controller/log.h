@@ -31,7 +31,7 @@ void time_stop_at(uint64_t ms);
 /* Event log.  ev_begin() opens a record with "time", "dpid" and "event";
  * the ev_* calls add fields; ev_end() writes the line.  Without an open
  * event log file the calls do nothing. */
-int evlog_open(const char *path);
+int evlog_open(const char *path);        /* 0 or errno */
 void evlog_close(void);
 bool evlog_enabled(void);
 void ev_begin(uint64_t dpid, const char *event);

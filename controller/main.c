@@ -1,4 +1,5 @@
 /* elide-controller: option parsing and wiring only; see controller.h. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,11 +72,11 @@ parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
     if (*s < '0' || *s > '9') {
-        return -1;
+        return EINVAL;
     }
     unsigned long v = strtoul(s, &end, 10);
     if (*end || v > max) {
-        return -1;
+        return EINVAL;
     }
     *out = v;
     return 0;
@@ -223,8 +224,10 @@ main(int argc, char *argv[])
         fprintf(stderr, "elide-controller: --mode selective needs --select\n");
         return 2;
     }
-    if (event_log && evlog_open(event_log)) {
-        perror(event_log);
+    int err = 0;
+    if (event_log && (err = evlog_open(event_log))) {
+        fprintf(stderr, "elide-controller: %s: %s\n", event_log,
+                strerror(err));
         return 1;
     }
 
@@ -241,7 +244,7 @@ main(int argc, char *argv[])
     signal(SIGPIPE, SIG_IGN);
 
     struct ctl *ctl;
-    int err = loop_init();
+    err = loop_init();
     if (err) {
         vlog(LOG_ERR, "epoll: %s", strerror(err));
         return 1;

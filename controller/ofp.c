@@ -374,11 +374,15 @@ ofp_error_type_str(uint16_t type)
     return type == OFPET_EXPERIMENTER ? "EXPERIMENTER" : "UNKNOWN";
 }
 
-int
-ofp_decode_match(const uint8_t *p, size_t len, size_t *consumed,
-                 struct ofp_match_fields *mf)
+/* An ofp_match of type OXM (spec 7.2.3): 'fn' gets each TLV's class,
+ * field, payload and payload length, and may refuse it. */
+typedef int oxm_fn(void *arg, uint16_t class, uint8_t field,
+                   const uint8_t *v, uint8_t len);
+
+static int
+walk_match(const uint8_t *p, size_t len, size_t *consumed, oxm_fn *fn,
+           void *arg)
 {
-    memset(mf, 0, sizeof *mf);
     if (len < sizeof(struct ofp_match)) {
         return OFPDEC_SHORT;
     }
@@ -391,22 +395,43 @@ ofp_decode_match(const uint8_t *p, size_t len, size_t *consumed,
         if (mlen - o < 4) {
             return OFPDEC_BAD_MATCH;
         }
-        uint16_t class = get_be16(p + o);
-        uint8_t field = p[o + 2] >> 1, plen = p[o + 3];
+        uint8_t plen = p[o + 3];
         if (plen > mlen - o - 4) {
             return OFPDEC_BAD_MATCH;
         }
-        if (class == OFPXMC_OPENFLOW_BASIC && field == OXM_IN_PORT) {
-            if (plen != 4) {
-                return OFPDEC_BAD_MATCH;
-            }
-            mf->has_in_port = true;
-            mf->in_port = get_be32(p + o + 4);
+        int err = fn(arg, get_be16(p + o), p[o + 2] >> 1, p + o + 4, plen);
+        if (err) {
+            return err;
         }
         o += 4 + plen;
     }
     *consumed = padded;
     return OFPDEC_OK;
+}
+
+/* A switch's match (Packet-In): in_port is read, every other field
+ * skipped. */
+static int
+in_port_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
+            uint8_t len)
+{
+    struct ofp_match_fields *mf = arg;
+    if (class == OFPXMC_OPENFLOW_BASIC && field == OXM_IN_PORT) {
+        if (len != 4) {
+            return OFPDEC_BAD_MATCH;
+        }
+        mf->has_in_port = true;
+        mf->in_port = get_be32(v);
+    }
+    return OFPDEC_OK;
+}
+
+int
+ofp_decode_match(const uint8_t *p, size_t len, size_t *consumed,
+                 struct ofp_match_fields *mf)
+{
+    memset(mf, 0, sizeof *mf);
+    return walk_match(p, len, consumed, in_port_oxm, mf);
 }
 
 int
@@ -575,73 +600,58 @@ ofp_type_str(uint8_t type)
 /* ---- Decoding what a controller sends (the switch's side: the unit
  * tests' switch model, tools) ---- */
 
-/* The match fields that put_match() writes, back into a spec. */
+/* The match fields that put_match() writes, back into a spec; any other
+ * field is refused. */
+static int
+spec_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
+         uint8_t len)
+{
+    struct ofp_match_spec *m = arg;
+    if (class == OFPXMC_EXPERIMENTER) {
+        if (len != 8 || get_be32(v) != ONF_EXPERIMENTER_ID
+            || field != ONFOXM_ET_TCP_FLAGS) {
+            return OFPDEC_BAD_MATCH;
+        }
+        m->fields |= OFPM_TCP_FLAGS;
+        m->tcp_flags = get_be16(v + 4);
+        m->tcp_flags_mask = get_be16(v + 6);
+        return OFPDEC_OK;
+    }
+    static const struct { uint8_t field, len; uint32_t flag; } oxms[] = {
+        { OXM_IN_PORT, 4, OFPM_IN_PORT }, { OXM_ETH_DST, 6, OFPM_ETH_DST },
+        { OXM_ETH_TYPE, 2, OFPM_ETH_TYPE }, { OXM_IP_PROTO, 1, OFPM_IP_PROTO },
+        { OXM_IPV4_SRC, 4, OFPM_IPV4_SRC }, { OXM_IPV4_DST, 4, OFPM_IPV4_DST },
+        { OXM_TCP_SRC, 2, OFPM_TCP_SRC }, { OXM_TCP_DST, 2, OFPM_TCP_DST },
+        { OXM_UDP_SRC, 2, OFPM_UDP_SRC }, { OXM_UDP_DST, 2, OFPM_UDP_DST },
+    };
+    size_t k = 0;
+    while (k < sizeof oxms / sizeof *oxms && oxms[k].field != field) {
+        k++;
+    }
+    if (class != OFPXMC_OPENFLOW_BASIC || k == sizeof oxms / sizeof *oxms
+        || oxms[k].len != len) {
+        return OFPDEC_BAD_MATCH;
+    }
+    m->fields |= oxms[k].flag;
+    switch (field) {
+    case OXM_IN_PORT: m->in_port = get_be32(v); break;
+    case OXM_ETH_DST: memcpy(m->eth_dst, v, 6); break;
+    case OXM_ETH_TYPE: m->eth_type = get_be16(v); break;
+    case OXM_IP_PROTO: m->ip_proto = v[0]; break;
+    case OXM_IPV4_SRC: m->ipv4_src = get_be32(v); break;
+    case OXM_IPV4_DST: m->ipv4_dst = get_be32(v); break;
+    case OXM_TCP_SRC: case OXM_UDP_SRC: m->tp_src = get_be16(v); break;
+    default: m->tp_dst = get_be16(v); break;
+    }
+    return OFPDEC_OK;
+}
+
 static int
 decode_match_spec(const uint8_t *p, size_t len, size_t *consumed,
                   struct ofp_match_spec *m)
 {
     memset(m, 0, sizeof *m);
-    if (len < sizeof(struct ofp_match)) {
-        return OFPDEC_SHORT;
-    }
-    uint16_t type = get_be16(p), mlen = get_be16(p + 2);
-    size_t padded = (mlen + 7u) / 8 * 8;
-    if (type != 1 || mlen < 4 || padded > len) {
-        return OFPDEC_BAD_MATCH;
-    }
-    for (size_t o = 4; o < mlen; ) {
-        if (mlen - o < 4) {
-            return OFPDEC_BAD_MATCH;
-        }
-        uint16_t class = get_be16(p + o);
-        uint8_t field = p[o + 2] >> 1, plen = p[o + 3];
-        const uint8_t *v = p + o + 4;
-        if (plen > mlen - o - 4) {
-            return OFPDEC_BAD_MATCH;
-        }
-        if (class == OFPXMC_EXPERIMENTER) {
-            if (plen != 8 || get_be32(v) != ONF_EXPERIMENTER_ID
-                || field != ONFOXM_ET_TCP_FLAGS) {
-                return OFPDEC_BAD_MATCH;
-            }
-            m->fields |= OFPM_TCP_FLAGS;
-            m->tcp_flags = get_be16(v + 4);
-            m->tcp_flags_mask = get_be16(v + 6);
-            o += 4 + plen;
-            continue;
-        }
-        if (class != OFPXMC_OPENFLOW_BASIC) {
-            return OFPDEC_BAD_MATCH;
-        }
-        static const struct { uint8_t field, len; uint32_t flag; } oxms[] = {
-            { OXM_IN_PORT, 4, OFPM_IN_PORT }, { OXM_ETH_DST, 6, OFPM_ETH_DST },
-            { OXM_ETH_TYPE, 2, OFPM_ETH_TYPE }, { OXM_IP_PROTO, 1, OFPM_IP_PROTO },
-            { OXM_IPV4_SRC, 4, OFPM_IPV4_SRC }, { OXM_IPV4_DST, 4, OFPM_IPV4_DST },
-            { OXM_TCP_SRC, 2, OFPM_TCP_SRC }, { OXM_TCP_DST, 2, OFPM_TCP_DST },
-            { OXM_UDP_SRC, 2, OFPM_UDP_SRC }, { OXM_UDP_DST, 2, OFPM_UDP_DST },
-        };
-        size_t k = 0;
-        while (k < sizeof oxms / sizeof *oxms && oxms[k].field != field) {
-            k++;
-        }
-        if (k == sizeof oxms / sizeof *oxms || oxms[k].len != plen) {
-            return OFPDEC_BAD_MATCH;
-        }
-        m->fields |= oxms[k].flag;
-        switch (field) {
-        case OXM_IN_PORT: m->in_port = get_be32(v); break;
-        case OXM_ETH_DST: memcpy(m->eth_dst, v, 6); break;
-        case OXM_ETH_TYPE: m->eth_type = get_be16(v); break;
-        case OXM_IP_PROTO: m->ip_proto = v[0]; break;
-        case OXM_IPV4_SRC: m->ipv4_src = get_be32(v); break;
-        case OXM_IPV4_DST: m->ipv4_dst = get_be32(v); break;
-        case OXM_TCP_SRC: case OXM_UDP_SRC: m->tp_src = get_be16(v); break;
-        default: m->tp_dst = get_be16(v); break;
-        }
-        o += 4 + plen;
-    }
-    *consumed = padded;
-    return OFPDEC_OK;
+    return walk_match(p, len, consumed, spec_oxm, m);
 }
 
 /* Output and truncated-output actions, the ones put_actions() writes. */

@@ -13,24 +13,24 @@ parse_size(const char *s, uint64_t *out)
     };
     /* strtoull() would skip white space and take a sign. */
     if (*s < '0' || *s > '9') {
-        return -1;
+        return EINVAL;
     }
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno) {
-        return -1;
+        return EINVAL;
     }
     for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
         if (!strcmp(end, sfx[i].sfx)) {
             if (v > UINT64_MAX / sfx[i].mult) {
-                return -1;
+                return EINVAL;
             }
             *out = v * sfx[i].mult;
             return 0;
         }
     }
-    return -1;
+    return EINVAL;
 }
 
 int
@@ -40,7 +40,7 @@ parse_port(const char *s, uint16_t *port)
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
     if (errno || end == s || *end || v == 0 || v > 65535) {
-        return -1;
+        return EINVAL;
     }
     *port = (uint16_t) v;
     return 0;
@@ -56,19 +56,19 @@ parse_port_list(const char *s, uint16_t *ports, size_t max, size_t *n)
         if (len) {
             char tok[16];
             if (k == max || len >= sizeof tok) {
-                return -1;
+                return EINVAL;
             }
             memcpy(tok, s, len);
             tok[len] = '\0';
             if (parse_port(tok, &ports[k])) {
-                return -1;
+                return EINVAL;
             }
             k++;
         }
         s += len + (comma != NULL);
     }
     if (!k) {
-        return -1;
+        return EINVAL;
     }
     *n = k;
     return 0;

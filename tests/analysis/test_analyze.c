@@ -588,7 +588,7 @@ Test(options, size_values)
         } else {
             n_invalid++;
             /* A rejected value must leave the option's default alone. */
-            cr_expect(rc == -1 && v == 7, "%s:%u: '%s': rc %d, %" PRIu64
+            cr_expect(rc == EINVAL && v == 7, "%s:%u: '%s': rc %d, %" PRIu64
                       ", want invalid", SIZES_FILE, lineno, in, rc, v);
         }
     }
