@@ -227,7 +227,7 @@ test-ofp-hostile: build/fakeswitch build/elide-controller build/san/elide-contro
 # (perf, valgrind), then 1 and 4, whose summary page also gathers 2, 3
 # and 5.  About 45 minutes.  Shorter: make bench REPS=1 LEVELS="1 16" QUICK=1
 bench: ovs build/fakeswitch build/elide-controller
-	EXTRA_PACKAGES="valgrind linux-perf" bash ci/install-deps.sh
+	EXTRA_PACKAGES="valgrind linux-perf python3-os-ken" bash ci/install-deps.sh
 	bash bench/e2e_throughput.sh
 	bash bench/e2e_concurrency.sh
 	gnuplot -e "dir='results/bench/concurrency'" bench/concurrency.gp

@@ -3,12 +3,13 @@
 # Each figure as PNG and PDF.
 if (!exists("dir")) dir = "results/bench"
 
-configs = "otc-l2 none-l2 otc-http elide-http"
-titles = "ovs-testcontroller(L2) ours-none(L2) ovs-testcontroller(HTTP) ours-elide(HTTP)"
+configs = "otc-l2 none-l2 otc-http elide-http osken-l2"
+titles = "ovs-testcontroller(L2) ours-none(L2) ovs-testcontroller(HTTP) ours-elide(HTTP) os-ken(L2)"
 set style line 1 lc rgb "#7f7f7f" lw 2 pt 7 ps 0.8
 set style line 2 lc rgb "#1f77b4" lw 2 pt 5 ps 0.8
 set style line 3 lc rgb "#bcbd22" lw 2 pt 9 ps 0.8 dt 2
 set style line 4 lc rgb "#d62728" lw 2 pt 11 ps 0.8
+set style line 5 lc rgb "#9467bd" lw 2 pt 13 ps 0.8 dt 3
 set grid
 set key top left
 
@@ -34,7 +35,8 @@ do for [fmt in "png pdf"] {
             f = word(rates, i)
             s = f[strstrt(f, "rate-s") + 6 : strlen(f) - 4]
             set title s."-byte frames"
-            plot for [k = 1:4] f using 1:(column(3*k-1)):(column(3*k)):(column(3*k+1)) \
+            ncol = words(system("grep -m1 '^#' ".f))
+            plot for [k = 1:(ncol - 2) / 3] f using 1:(column(3*k-1)):(column(3*k)):(column(3*k+1)) \
                 with yerrorlines ls k title word(titles, k)
         }
         unset multiplot

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Controller benchmarks (issue 5): 1. cbench-style message rate and
-# latency, our controller (none, elide) next to ovs-testcontroller in the
-# same run; 4. memory per tracked connection.  Writes results/bench/:
+# latency, our controller (none, elide) next to ovs-testcontroller and an
+# os-ken learning switch (bench/osken_l2.py) in the same run; 4. memory
+# per tracked connection.  Writes results/bench/:
 # raw/ (every run's output, not committed), *.dat, figures (PNG + PDF),
 # README.md.  bench/summarize.py and bench/plot.gp redo the tables and
 # figures from the .dat files without rerunning anything.
@@ -36,6 +37,7 @@ ONLY=${ONLY:-rate latency memory}
 CONTROLLER=${CONTROLLER:-build/elide-controller}
 FAKESWITCH=${FAKESWITCH:-build/fakeswitch}
 OTC=${OTC:-ovs-testcontroller}
+OSKEN=${OSKEN:-osken-manager}
 MIRROR=9
 OUT=results/bench
 RAW=$OUT/raw
@@ -44,6 +46,7 @@ for f in "$CONTROLLER" "$FAKESWITCH"; do
     [ -x "$f" ] || { echo "bench: $f missing (make $f)" >&2; exit 2; }
 done
 command -v "$OTC" >/dev/null || { echo "bench: $OTC missing (apt-get install openvswitch-testcontroller)" >&2; exit 2; }
+command -v "$OSKEN" >/dev/null || { echo "bench: $OSKEN missing (apt-get install python3-os-ken)" >&2; exit 2; }
 command -v gnuplot >/dev/null || { echo "bench: gnuplot missing" >&2; exit 2; }
 ncpu=$(nproc)
 if [ "$CTL_CPU" -ge "$ncpu" ] || [ "$GEN_CPU" -ge "$ncpu" ]; then
@@ -67,6 +70,7 @@ wants() { [[ " $ONLY " == *" $1 "* ]]; }
 
 # start_ctl CONFIG PORT [EXTRA...]: sets ctl_pid.  Configurations:
 #   otc    ovs-testcontroller -O OpenFlow13 (learning switch, flows)
+#   osken  osken-manager bench/osken_l2.py (learning switch, flows)
 #   none   our controller, --mode none (learning switch, flows)
 #   elide  our controller, --mode elide --mirror-port 9
 start_ctl() {
@@ -76,6 +80,11 @@ start_ctl() {
     otc)
         taskset -c "$CTL_CPU" "$OTC" -O OpenFlow13 \
             --unixctl="$work/otc.$port.ctl" "ptcp:$port:127.0.0.1" \
+            2>"$work/ctl.err" &
+        ;;
+    osken)
+        taskset -c "$CTL_CPU" "$OSKEN" --ofp-listen-host 127.0.0.1 \
+            --ofp-tcp-listen-port "$port" bench/osken_l2.py \
             2>"$work/ctl.err" &
         ;;
     none)
@@ -108,7 +117,7 @@ stop_ctl() {
 
 # The configurations: controller and traffic.  ovs-testcontroller gets the
 # HTTP traffic too, as the reference for elide on the same packets.
-CONFIGS=("otc l2" "none l2" "otc http" "elide http")
+CONFIGS=("otc l2" "osken l2" "none l2" "otc http" "elide http")
 
 # bench_one CONFIG TRAFFIC MODE SIZE SWITCHES RUN [CDF]
 bench_one() {
@@ -142,6 +151,7 @@ machine() {
     echo "kernel: $(uname -r)"
     echo "mem_total_kb: $(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
     echo "ovs-testcontroller: $("$OTC" --version | head -1)"
+    echo "os-ken: $("$OSKEN" --version 2>&1 | tail -1)"
     echo "cc: $(${CC:-cc} --version | head -1)"
     echo "loadavg_start: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "pinning: controller cpu $CTL_CPU, load generator cpu $GEN_CPU"

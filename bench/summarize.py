@@ -10,12 +10,14 @@ import shutil
 import statistics
 import sys
 
-CONFIGS = ["otc-l2", "none-l2", "otc-http", "elide-http"]
+# os-ken last: the .dat columns of earlier runs keep their places.
+CONFIGS = ["otc-l2", "none-l2", "otc-http", "elide-http", "osken-l2"]
 NAMES = {
     "otc-l2": "ovs-testcontroller, L2 traffic",
     "none-l2": "ours --mode none, L2 traffic",
     "otc-http": "ovs-testcontroller, HTTP traffic",
     "elide-http": "ours --mode elide, HTTP traffic",
+    "osken-l2": "os-ken learning switch (bench/osken_l2.py), L2 traffic",
 }
 
 
@@ -130,8 +132,8 @@ def main(d):
         for size in sizes:
             w(f"### {size}-byte frames: Packet-Out/s (spread)\n")
             w("| switches | " + " | ".join(NAMES[c] for c in CONFIGS)
-              + " | none / otc (L2) | elide / otc (HTTP) |")
-            w("|---:|" + "---:|" * (len(CONFIGS) + 2))
+              + " | none / otc (L2) | elide / otc (HTTP) | none / os-ken (L2) |")
+            w("|---:|" + "---:|" * (len(CONFIGS) + 3))
             dat = open(os.path.join(d, f"rate-s{size}.dat"), "w")
             dat.write("# switches " + " ".join(
                 f"{c}_med {c}_min {c}_max" for c in CONFIGS) + "\n")
@@ -147,8 +149,10 @@ def main(d):
                              max(v) if v else float("nan")]
                 r1 = meds["none-l2"] / meds["otc-l2"] if meds["otc-l2"] else float("nan")
                 r2 = meds["elide-http"] / meds["otc-http"] if meds["otc-http"] else float("nan")
-                rc = ["-" if r != r else f"{r:.2f}x" for r in (r1, r2)]
-                w(f"| {n} | " + " | ".join(cells) + f" | {rc[0]} | {rc[1]} |")
+                r3 = meds["none-l2"] / meds["osken-l2"] if meds["osken-l2"] else float("nan")
+                rc = ["-" if r != r else f"{r:.2f}x" for r in (r1, r2, r3)]
+                w(f"| {n} | " + " | ".join(cells)
+                  + f" | {rc[0]} | {rc[1]} | {rc[2]} |")
                 dat.write(f"{n} " + " ".join(f"{x:.0f}" if x == x else "NaN"
                                             for x in cols) + "\n")
             dat.close()

@@ -16,7 +16,8 @@ PACKAGES=(
     libhtp-dev libhttp-parser-dev
     openssl procps util-linux
 )
-# `make bench` also profiles (bench/profile.sh): EXTRA_PACKAGES="valgrind linux-perf".
+# `make bench` also profiles (bench/profile.sh) and runs an os-ken learning
+# switch (bench/osken_l2.py): EXTRA_PACKAGES="valgrind linux-perf python3-os-ken".
 read -r -a extra <<<"${EXTRA_PACKAGES:-}"
 PACKAGES+=("${extra[@]}")
 
