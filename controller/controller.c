@@ -213,7 +213,7 @@ ctl_switch_ready(struct sw *sw)
     };
     sw_flow_mod(sw, &del);
 
-    struct ofp_act to_ctl = { OFPACT_OUTPUT, OFPP_CONTROLLER, OFPCML_NO_BUFFER };
+    struct ofp_act to_ctl = OFP_TO_CONTROLLER;
     struct ofp_flow_mod_spec miss = {
         .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
         .priority = PRIO_MISS, .acts = &to_ctl, .n_acts = 1,

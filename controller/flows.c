@@ -77,8 +77,8 @@ install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
     unsigned eseq = centry_next_eseq(e, dir);
     /* Its removal's counters are checked (conn_entry_removed()). */
     bool elides = kind == ENTRY_FWD;
-    struct ofp_act acts[2] = { { OFPACT_OUTPUT, out, 0 },
-                               { OFPACT_OUTPUT, sw->ctl->cfg.mirror_port, 0 } };
+    struct ofp_act acts[2] = { OFP_OUTPUT(out),
+                               OFP_OUTPUT(sw->ctl->cfg.mirror_port) };
     struct ofp_flow_mod_spec fm = {
         .cookie = conntab_cookie(&sw->ctl->conns, slot)
                   | CK_PUT(CK_DIR, dir == S2C) | CK_PUT(CK_ELIDE, elides)
@@ -288,10 +288,9 @@ flows_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
     struct ofp_act mirror[1];
     size_t nm = 0;
     if (out->mirror_len == MIRROR_FULL || out->mirror_len >= len) {
-        mirror[nm++] = (struct ofp_act) { OFPACT_OUTPUT, mirror_port, 0 };
+        mirror[nm++] = OFP_OUTPUT(mirror_port);
     } else if (out->mirror_len) {
-        mirror[nm++] = (struct ofp_act) { OFPACT_OUTPUT_TRUNC, mirror_port,
-                                          out->mirror_len };
+        mirror[nm++] = OFP_OUTPUT_TRUNC(mirror_port, out->mirror_len);
     }
     struct centry *e = centry_of(sw, slot);
     if (e->hold_xid) {
@@ -392,7 +391,7 @@ static void
 flows_install_base(struct sw *sw)
 {
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
-    struct ofp_act to_ctl = { OFPACT_OUTPUT, OFPP_CONTROLLER, OFPCML_NO_BUFFER };
+    struct ofp_act to_ctl = OFP_TO_CONTROLLER;
     struct ofp_flow_mod_spec fm = {
         .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
         .acts = &to_ctl, .n_acts = 1,

@@ -122,8 +122,7 @@ mirror_acts(const struct sw *sw, const struct pkt *p, struct ofp_act *a)
     case MODE_NONE:
         return 0;
     case MODE_TRUNCATE:
-        *a = (struct ofp_act) { OFPACT_OUTPUT_TRUNC, cfg->mirror_port,
-                                cfg->truncate_len };
+        *a = OFP_OUTPUT_TRUNC(cfg->mirror_port, cfg->truncate_len);
         return 1;
     case MODE_SELECTIVE:
         if (!p || !(p->layers & PKT_L4) || p->ip_version != 4) {
@@ -133,13 +132,13 @@ mirror_acts(const struct sw *sw, const struct pkt *p, struct ofp_act *a)
             const struct ctl_filter *f = &cfg->filters[i];
             if (f->proto == p->ip_proto
                 && (f->port == p->sport || f->port == p->dport)) {
-                *a = (struct ofp_act) { OFPACT_OUTPUT, cfg->mirror_port, 0 };
+                *a = OFP_OUTPUT(cfg->mirror_port);
                 return 1;
             }
         }
         return 0;
     default:
-        *a = (struct ofp_act) { OFPACT_OUTPUT, cfg->mirror_port, 0 };
+        *a = OFP_OUTPUT(cfg->mirror_port);
         return 1;
     }
 }
@@ -148,7 +147,7 @@ static void
 install_l2(struct sw *sw, const uint8_t *mac, uint32_t port)
 {
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
-    struct ofp_act acts[2] = { { OFPACT_OUTPUT, port, 0 } };
+    struct ofp_act acts[2] = { OFP_OUTPUT(port) };
     size_t n = 1;
     if (cfg->mode != MODE_SELECTIVE) {
         n += mirror_acts(sw, NULL, &acts[1]);
@@ -164,7 +163,7 @@ install_l2(struct sw *sw, const uint8_t *mac, uint32_t port)
         return;
     }
     /* Selective mirroring: one entry per filter and direction. */
-    acts[1] = (struct ofp_act) { OFPACT_OUTPUT, cfg->mirror_port, 0 };
+    acts[1] = OFP_OUTPUT(cfg->mirror_port);
     fm.n_acts = 2;
     fm.priority = PRIO_SELECT;
     for (size_t i = 0; i < cfg->n_filters; i++) {

@@ -12,6 +12,12 @@
 #define ONFOXM_ET_TCP_FLAGS   42
 #define NX_VENDOR_ID          0x00002320u
 #define NXAST_OUTPUT_TRUNC    39
+#define NXAST_CT              35
+#define NX_CT_F_COMMIT        0x0001
+#define OFPXMC_NXM_1          0x0001
+#define NXM_NX_CT_STATE       105
+#define NXM_NX_CT_MARK        107
+#define OFPAT_SET_FIELD       25
 
 enum {
     OXM_IN_PORT = 0, OXM_ETH_DST = 3, OXM_ETH_SRC = 4, OXM_ETH_TYPE = 5,
@@ -156,6 +162,18 @@ put_match(struct buf *b, const struct ofp_match_spec *m)
     if (f & OFPM_UDP_DST) {
         put_oxm16(b, OXM_UDP_DST, m->tp_dst);
     }
+    if (f & OFPM_CT_STATE) {
+        put_oxm_header(b, OFPXMC_NXM_1, NXM_NX_CT_STATE, true, 8);
+        uint8_t *p = buf_put_uninit(b, 8);
+        put_be32(p, m->ct_state);
+        put_be32(p + 4, m->ct_state_mask);
+    }
+    if (f & OFPM_CT_MARK) {
+        put_oxm_header(b, OFPXMC_NXM_1, NXM_NX_CT_MARK, true, 8);
+        uint8_t *p = buf_put_uninit(b, 8);
+        put_be32(p, m->ct_mark);
+        put_be32(p + 4, m->ct_mark_mask);
+    }
     if (f & OFPM_TCP_FLAGS) {
         /* ONF EXT-109 experimenter OXM, which OVS accepts in 1.3. */
         put_oxm_header(b, OFPXMC_EXPERIMENTER, ONFOXM_ET_TCP_FLAGS, true, 8);
@@ -170,10 +188,40 @@ put_match(struct buf *b, const struct ofp_match_spec *m)
     buf_put_zeros(b, (8 - len % 8) % 8);
 }
 
+/* ct(...): the fixed part, then set_field(ct_mark) as its nested action. */
+static void
+put_ct(struct buf *b, const struct ofp_act *act)
+{
+    size_t start = b->len;
+    uint8_t *a = buf_put_zeros(b, sizeof(struct nx_action_conntrack));
+    put_be16(a + OFS(nx_action_conntrack, type), 0xffff);
+    put_be32(a + OFS(nx_action_conntrack, vendor), NX_VENDOR_ID);
+    put_be16(a + OFS(nx_action_conntrack, subtype), NXAST_CT);
+    put_be16(a + OFS(nx_action_conntrack, flags),
+             act->ct_commit ? NX_CT_F_COMMIT : 0);
+    a[OFS(nx_action_conntrack, recirc_table)] = act->ct_table;
+    if (act->ct_set_mark) {
+        /* OFPAT_SET_FIELD: type, length, one OXM, padded to 8. */
+        uint8_t *sf = buf_put_zeros(b, 16);
+        put_be16(sf, OFPAT_SET_FIELD);
+        put_be16(sf + 2, 16);
+        put_be16(sf + 4, OFPXMC_NXM_1);
+        sf[6] = NXM_NX_CT_MARK << 1;
+        sf[7] = 4;
+        put_be32(sf + 8, act->ct_mark);
+    }
+    put_be16(b->data + start + OFS(nx_action_conntrack, len),
+             (uint16_t) (b->len - start));
+}
+
 static void
 put_actions(struct buf *b, const struct ofp_act *acts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        if (acts[i].kind == OFPACT_CT) {
+            put_ct(b, &acts[i]);
+            continue;
+        }
         uint8_t *a = buf_put_zeros(b, 16);
         if (acts[i].kind == OFPACT_OUTPUT_TRUNC) {
             put_be16(a + OFS(nx_action_output_trunc, type), 0xffff);
@@ -250,8 +298,10 @@ ofp_put_packet_out(struct buf *b, uint32_t xid, uint32_t in_port,
                             sizeof(struct ofp_packet_out));
     put_be32(h + OFS(ofp_packet_out, buffer_id), OFP_NO_BUFFER);
     put_be32(h + OFS(ofp_packet_out, in_port), in_port);
-    put_be16(h + OFS(ofp_packet_out, actions_len), (uint16_t) (n_acts * 16));
+    size_t acts_start = b->len;
     put_actions(b, acts, n_acts);
+    put_be16(b->data + start + OFS(ofp_packet_out, actions_len),
+             (uint16_t) (b->len - acts_start));
     buf_put(b, data, len);
     ofp_finish(b, start);
 }
@@ -607,6 +657,21 @@ spec_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
          uint8_t len)
 {
     struct ofp_match_spec *m = arg;
+    if (class == OFPXMC_NXM_1) {
+        if (len != 8 || (field != NXM_NX_CT_STATE && field != NXM_NX_CT_MARK)) {
+            return OFPDEC_BAD_MATCH;
+        }
+        if (field == NXM_NX_CT_STATE) {
+            m->fields |= OFPM_CT_STATE;
+            m->ct_state = get_be32(v);
+            m->ct_state_mask = get_be32(v + 4);
+        } else {
+            m->fields |= OFPM_CT_MARK;
+            m->ct_mark = get_be32(v);
+            m->ct_mark_mask = get_be32(v + 4);
+        }
+        return OFPDEC_OK;
+    }
     if (class == OFPXMC_EXPERIMENTER) {
         if (len != 8 || get_be32(v) != ONF_EXPERIMENTER_ID
             || field != ONFOXM_ET_TCP_FLAGS) {
@@ -654,33 +719,77 @@ decode_match_spec(const uint8_t *p, size_t len, size_t *consumed,
     return walk_match(p, len, consumed, spec_oxm, m);
 }
 
-/* Output and truncated-output actions, the ones put_actions() writes. */
+/* ct(...) as put_ct() writes it: zone 0, no ALG, at most a set_field of
+ * ct_mark as its nested action. */
+static int
+decode_ct(const uint8_t *a, size_t len, struct ofp_act *act)
+{
+    if (len < sizeof(struct nx_action_conntrack)
+        || get_be32(a + OFS(nx_action_conntrack, zone_src))
+        || get_be16(a + OFS(nx_action_conntrack, zone_imm))
+        || get_be16(a + OFS(nx_action_conntrack, alg))) {
+        return OFPDEC_BAD_VALUE;
+    }
+    uint16_t flags = get_be16(a + OFS(nx_action_conntrack, flags));
+    if (flags & ~NX_CT_F_COMMIT) {
+        return OFPDEC_BAD_VALUE;
+    }
+    *act = (struct ofp_act) {
+        .kind = OFPACT_CT, .ct_commit = flags & NX_CT_F_COMMIT,
+        .ct_table = a[OFS(nx_action_conntrack, recirc_table)],
+    };
+    const uint8_t *n = a + sizeof(struct nx_action_conntrack);
+    size_t nlen = len - sizeof(struct nx_action_conntrack);
+    if (!nlen) {
+        return OFPDEC_OK;
+    }
+    if (nlen != 16 || get_be16(n) != OFPAT_SET_FIELD || get_be16(n + 2) != 16
+        || get_be16(n + 4) != OFPXMC_NXM_1 || n[6] != NXM_NX_CT_MARK << 1
+        || n[7] != 4) {
+        return OFPDEC_BAD_VALUE;
+    }
+    act->ct_set_mark = true;
+    act->ct_mark = get_be32(n + 8);
+    return OFPDEC_OK;
+}
+
+/* The actions put_actions() writes: output, truncated output, ct. */
 static int
 decode_actions(const uint8_t *p, size_t len, struct ofp_act *acts,
                size_t *n_acts)
 {
     size_t n = 0;
-    for (size_t o = 0; o < len; o += 16) {
-        if (len - o < 16 || get_be16(p + o + 2) != 16 || n == OFP_MAX_ACTS) {
+    for (size_t o = 0; o < len; ) {
+        if (len - o < 8 || n == OFP_MAX_ACTS) {
             return OFPDEC_BAD_LEN;
         }
         const uint8_t *a = p + o;
-        uint16_t type = get_be16(a);
-        if (type == 0) {
+        uint16_t type = get_be16(a), alen = get_be16(a + 2);
+        if (alen < 8 || alen % 8 || alen > len - o) {
+            return OFPDEC_BAD_LEN;
+        }
+        bool nx = type == 0xffff && alen >= 10
+                  && get_be32(a + 4) == NX_VENDOR_ID;
+        uint16_t subtype = nx ? get_be16(a + 8) : 0;
+        if (type == 0 && alen == 16) {
             acts[n++] = (struct ofp_act) {
-                OFPACT_OUTPUT, get_be32(a + OFS(ofp_action_output, port)),
-                get_be16(a + OFS(ofp_action_output, max_len)) };
-        } else if (type == 0xffff
-                   && get_be32(a + OFS(nx_action_output_trunc, vendor)) == NX_VENDOR_ID
-                   && get_be16(a + OFS(nx_action_output_trunc, subtype))
-                      == NXAST_OUTPUT_TRUNC) {
+                .kind = OFPACT_OUTPUT,
+                .port = get_be32(a + OFS(ofp_action_output, port)),
+                .max_len = get_be16(a + OFS(ofp_action_output, max_len)) };
+        } else if (nx && subtype == NXAST_OUTPUT_TRUNC && alen == 16) {
             acts[n++] = (struct ofp_act) {
-                OFPACT_OUTPUT_TRUNC,
-                get_be16(a + OFS(nx_action_output_trunc, port)),
-                get_be32(a + OFS(nx_action_output_trunc, max_len)) };
+                .kind = OFPACT_OUTPUT_TRUNC,
+                .port = get_be16(a + OFS(nx_action_output_trunc, port)),
+                .max_len = get_be32(a + OFS(nx_action_output_trunc, max_len)) };
+        } else if (nx && subtype == NXAST_CT) {
+            int err = decode_ct(a, alen, &acts[n++]);
+            if (err) {
+                return err;
+            }
         } else {
             return OFPDEC_BAD_VALUE;
         }
+        o += alen;
     }
     *n_acts = n;
     return OFPDEC_OK;

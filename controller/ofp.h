@@ -200,6 +200,23 @@ struct nx_action_output_trunc {
 };
 OFP_ASSERT(sizeof(struct nx_action_output_trunc) == 16);
 
+/* Open vSwitch extension: ct(...) (NXAST_CT), the connection tracker;
+ * followed by nested actions (here: set_field of ct_mark), 'len'
+ * covering them (lib/ofp-actions.c, struct nx_action_conntrack). */
+struct nx_action_conntrack {
+    uint16_t type;              /* OFPAT_EXPERIMENTER = 0xffff */
+    uint16_t len;               /* 24 + nested actions */
+    uint32_t vendor;            /* NX_VENDOR_ID */
+    uint16_t subtype;           /* NXAST_CT = 35 */
+    uint16_t flags;             /* NX_CT_F_COMMIT = 1, NX_CT_F_FORCE = 2 */
+    uint32_t zone_src;          /* 0: zone_imm is the zone */
+    uint16_t zone_imm;
+    uint8_t recirc_table;       /* 0xff: none */
+    uint8_t pad[3];
+    uint16_t alg;               /* 0: none */
+};
+OFP_ASSERT(sizeof(struct nx_action_conntrack) == 24);
+
 struct ofp_packet_in {
     struct ofp_header header;
     uint32_t buffer_id;
@@ -318,6 +335,16 @@ OFP_ASSERT(sizeof(struct ofp_error_msg) == 12);
 #define OFPM_UDP_SRC   0x0200
 #define OFPM_UDP_DST   0x0400
 #define OFPM_TCP_FLAGS 0x0800   /* ONF extension, value/mask */
+#define OFPM_CT_STATE  0x1000   /* Nicira NXM_NX_CT_STATE, value/mask */
+#define OFPM_CT_MARK   0x2000   /* Nicira NXM_NX_CT_MARK, value/mask */
+
+/* ct_state bits (Open vSwitch, lib/packets.h CS_*). */
+#define OFP_CS_NEW 0x01
+#define OFP_CS_EST 0x02
+#define OFP_CS_REL 0x04
+#define OFP_CS_RPL 0x08
+#define OFP_CS_INV 0x10
+#define OFP_CS_TRK 0x20
 
 /* A match: the fields flagged in 'fields'.  The encoder emits them in the
  * order above; the caller includes prerequisites (spec 7.2.3.6). */
@@ -330,15 +357,33 @@ struct ofp_match_spec {
     uint32_t ipv4_src, ipv4_dst;    /* host order */
     uint16_t tp_src, tp_dst;        /* TCP or UDP, per the flags */
     uint16_t tcp_flags, tcp_flags_mask;
+    uint32_t ct_state, ct_state_mask;
+    uint32_t ct_mark, ct_mark_mask;
 };
 
-enum ofp_act_kind { OFPACT_OUTPUT, OFPACT_OUTPUT_TRUNC };
+/* OFPACT_CT: ct(zone=0[,commit][,table=ct_table][,exec(set_field:
+ * ct_mark->ct_mark)]) of Open vSwitch; 'ct_table' OFP_CT_NO_TABLE for no
+ * recirculation. */
+enum ofp_act_kind { OFPACT_OUTPUT, OFPACT_OUTPUT_TRUNC, OFPACT_CT };
+#define OFP_CT_NO_TABLE 0xff
 struct ofp_act {
     uint8_t kind;
     uint32_t port;
     uint32_t max_len;       /* OUTPUT: controller max_len; TRUNC: bytes */
+    bool ct_commit;
+    bool ct_set_mark;
+    uint8_t ct_table;
+    uint32_t ct_mark;
 };
 #define OFP_MAX_ACTS 64
+#define OFP_OUTPUT(PORT) \
+    ((struct ofp_act) { .kind = OFPACT_OUTPUT, .port = (PORT) })
+#define OFP_OUTPUT_TRUNC(PORT, LEN) \
+    ((struct ofp_act) { .kind = OFPACT_OUTPUT_TRUNC, .port = (PORT), \
+                        .max_len = (LEN) })
+#define OFP_TO_CONTROLLER \
+    ((struct ofp_act) { .kind = OFPACT_OUTPUT, .port = OFPP_CONTROLLER, \
+                        .max_len = OFPCML_NO_BUFFER })
 
 struct ofp_flow_mod_spec {
     uint64_t cookie, cookie_mask;

@@ -121,14 +121,14 @@ sw_packet_out(struct sw *sw, struct buf *b, uint32_t in_port,
     uint32_t mirror_port = sw->ctl->cfg.mirror_port;
     if (out_port) {
         if (out_port != in_port) {
-            acts[n++] = (struct ofp_act) { OFPACT_OUTPUT, out_port, 0 };
+            acts[n++] = OFP_OUTPUT(out_port);
         }
     } else {
         /* Flooding never includes the mirror port: list the ports. */
         for (size_t i = 0; i < sw->n_ports && n < OFP_MAX_ACTS - 2; i++) {
             uint32_t p = sw->ports[i];
             if (p != in_port && p != mirror_port) {
-                acts[n++] = (struct ofp_act) { OFPACT_OUTPUT, p, 0 };
+                acts[n++] = OFP_OUTPUT(p);
             }
         }
     }
