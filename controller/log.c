@@ -224,6 +224,11 @@ ev_end(void)
         return;
     }
     put_str("}\n");
-    fwrite(ev.data, 1, ev.len, evlog_file);
-    fflush(evlog_file);
+    if (fwrite(ev.data, 1, ev.len, evlog_file) != ev.len
+        || fflush(evlog_file)) {
+        /* A full disk must not stop the controller; the gap is logged. */
+        VLOG_RL(LOG_ERR, "event log: %s (an event was lost)",
+                strerror(errno));
+        clearerr(evlog_file);
+    }
 }
