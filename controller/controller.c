@@ -40,19 +40,22 @@ ctl_conn_env(struct sw *sw)
 
 /* ---- Connections ---- */
 
+/* The session a connection belongs to: alive, or closing (its
+ * connections are released while it closes, before it is freed). */
 static struct sw *
 sw_by_id(struct ctl *ctl, uint32_t id)
 {
     for (struct sw *sw = ctl->sws; sw; sw = sw->next) {
-        if (sw->id == id && sw_alive(sw)) {
+        if (sw->id == id) {
             return sw;
         }
     }
     return NULL;
 }
 
-/* Ends connection 'slot': what it left unaccounted is reported, its
- * entries go (unless its switch is gone), then its slot. */
+/* Ends connection 'slot': what it left unaccounted is reported (to the
+ * log of its switch, gone or not), its entries go (unless the switch is
+ * gone), then its slot. */
 static void
 conn_release(struct ctl *ctl, uint32_t slot, const char *why)
 {
@@ -61,7 +64,9 @@ conn_release(struct ctl *ctl, uint32_t slot, const char *why)
     if (sw) {
         struct conn_env env = ctl_conn_env(sw);
         conn_finish(&e->c, &env);
-        ctl->rlz->released(sw, slot);
+        if (sw_alive(sw)) {
+            ctl->rlz->released(sw, slot);
+        }
         ev_conn_close(sw->dpid, &e->c, why);
     }
     conntab_remove(&ctl->conns, slot);
@@ -241,7 +246,7 @@ ctl_switch_ready(struct sw *sw)
 void
 ctl_switch_closed(struct sw *sw)
 {
-    /* sw is dead: conn_release sends nothing for these. */
+    /* sw is closing: conn_release reports, and sends nothing. */
     struct conntab *t = &sw->ctl->conns;
     for (size_t i = 0; i < t->used_top; i++) {
         if (t->ce[i].used && t->ce[i].sw_id == sw->id) {

@@ -2199,6 +2199,30 @@ Test(conn, nopsh_request_then_quiet_client)
     sim_fini(&s);
 }
 
+/* The same gap when the switch goes away instead: the controller drops
+ * the switch's connections, and each first reports what it had not
+ * accounted for (README, threat model). */
+Test(conn, switch_gone_reports_what_is_open)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    s.opt[C2S] = s.opt[S2C] = TS_OPT;
+    BIG_GET_HALF(&s);
+    struct res r = SEND(&s, C2S, ACK, S(req_evil));
+    EXPECT(r, AT_SW, 0, 0);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    BULK(&s, C2S, 0, 100);
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000, 1000));
+    sim_clear_log(&s);
+    sw_close(s.m.sw, "test: switch gone");
+    char want[256];
+    EXPECT_LOG(&s, fmt(want, sizeof want, "alert unseen_request_bytes %u",
+                       LEN(req_evil)));
+    cr_assert_eq(s.m.ctl.conns.n, 0, "the connection is released");
+    cr_assert_eq(buf_avail(&s.m.sw->tx), 0, "nothing sent to a closed switch");
+    sim_fini(&s);
+}
+
 /* What the client's entry counts beyond its ACKs may be SACK options, not
  * payload: the server's next acknowledgment of exactly the client bytes
  * seen settles it, and no alert follows. */
