@@ -176,7 +176,7 @@ run_one() {
     local pin=0
     if [ "$cfg" != nocontroller ]; then
         e2e_ctl_stop || e2e_log "controller $cfg exited non-zero"
-        pin=$(grep '"switch_disconnected"' "$E2E_CTL_EVENTS" | tail -n1 \
+        pin=$(grep '"event":"switch_disconnected"' "$E2E_CTL_EVENTS" | tail -n1 \
                   | sed -n 's/.*"packet_in":\([0-9]*\).*/\1/p')
     fi
     # Every transfer: status 200, and the sha256 of what it served.
