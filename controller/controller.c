@@ -57,7 +57,7 @@ sw_by_id(struct ctl *ctl, uint32_t id)
  * log of its switch, gone or not), its entries go (unless the switch is
  * gone), then its slot. */
 static void
-conn_release(struct ctl *ctl, uint32_t slot, const char *why)
+release_connection(struct ctl *ctl, uint32_t slot, const char *why)
 {
     struct centry *e = &ctl->conns.ce[slot];
     struct sw *sw = sw_by_id(ctl, e->sw_id);
@@ -73,7 +73,7 @@ conn_release(struct ctl *ctl, uint32_t slot, const char *why)
 }
 
 static uint32_t
-conn_create(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
+add_connection(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
             uint16_t sp)
 {
     struct ctl *ctl = sw->ctl;
@@ -83,7 +83,7 @@ conn_create(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
         ev_conn_str(&ctl->conns.ce[old].c, s, sizeof s);
         VLOG_RL(LOG_WARN, "connection table full (%zu): evicting %s",
                 ctl->conns.max, s);
-        conn_release(ctl, old, "evicted");
+        release_connection(ctl, old, "evicted");
     }
     uint32_t slot = conntab_insert(&ctl->conns, sw->id, cip, cp, sip, sp);
     ev_conn_open(sw->dpid, &ctl->conns.ce[slot].c);
@@ -93,7 +93,7 @@ conn_create(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
 /* A TCP segment (or the first fragment of one) of a watched connection;
  * 'p' had its checksums verified. */
 static void
-conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
+watched_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
                const uint8_t *data, size_t len)
 {
     struct ctl *ctl = sw->ctl;
@@ -107,10 +107,10 @@ conn_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
     uint32_t idx = conntab_find(&ctl->conns, sw->id, cip, cp, sip, sp);
     if (idx && !p->ip_frag && conn_new_syn(&ctl->conns.ce[idx - 1].c, dir, p)) {
         /* A new connection on this 4-tuple: the old one is over. */
-        conn_release(ctl, idx - 1, "new_syn");
+        release_connection(ctl, idx - 1, "new_syn");
         idx = 0;
     }
-    uint32_t slot = idx ? idx - 1 : conn_create(sw, cip, cp, sip, sp);
+    uint32_t slot = idx ? idx - 1 : add_connection(sw, cip, cp, sip, sp);
     struct centry *e = &ctl->conns.ce[slot];
     uint16_t ofport = in_port < 0xff00 ? (uint16_t) in_port : 0;
     if (dir == C2S) {
@@ -154,7 +154,7 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
         && (!p.ip_frag || cfg->mode == MODE_ELIDE)
         && (ctl_cfg_http_port(cfg, p.dport) || ctl_cfg_http_port(cfg, p.sport))) {
         pkt_verify_csum(pi->data, pi->data_len, &p);
-        conn_packet_in(sw, pi->in_port, &p, pi->data, pi->data_len);
+        watched_packet_in(sw, pi->in_port, &p, pi->data, pi->data_len);
     } else {
         l2_packet(sw, pi->in_port, &p, pi->data, pi->data_len);
     }
@@ -246,11 +246,11 @@ ctl_switch_ready(struct sw *sw)
 void
 ctl_switch_closed(struct sw *sw)
 {
-    /* sw is closing: conn_release reports, and sends nothing. */
+    /* sw is closing: release_connection reports, and sends nothing. */
     struct conntab *t = &sw->ctl->conns;
     for (size_t i = 0; i < t->used_top; i++) {
         if (t->ce[i].used && t->ce[i].sw_id == sw->id) {
-            conn_release(sw->ctl, (uint32_t) i, "switch_disconnected");
+            release_connection(sw->ctl, (uint32_t) i, "switch_disconnected");
         }
     }
 }
@@ -304,10 +304,10 @@ expire_conns(struct ctl *ctl, uint64_t now)
             break;
         }
         if (e->c.closed) {
-            conn_release(ctl, i, "closed");
+            release_connection(ctl, i, "closed");
         } else if (age >= idle_ms) {
             if (!e->c.entry[C2S] && !e->c.entry[S2C]) {
-                conn_release(ctl, i, "idle");
+                release_connection(ctl, i, "idle");
             } else {
                 conntab_touch(t, i, (uint32_t) now);
             }

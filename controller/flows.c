@@ -51,7 +51,7 @@ centry_of(struct sw *sw, uint32_t slot)
 
 /* One direction of a connection, as its entries match it. */
 static struct ofp_match_spec
-conn_match(const struct conn *c, enum conn_dir dir)
+entry_match(const struct conn *c, enum conn_dir dir)
 {
     return (struct ofp_match_spec) {
         .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV4_SRC
@@ -86,7 +86,7 @@ install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
         .command = OFPFC_ADD,
         .idle_timeout = (uint16_t) sw->ctl->cfg.idle_timeout,
         .priority = PRIO_CONN, .flags = OFPFF_SEND_FLOW_REM,
-        .match = conn_match(&e->c, dir),
+        .match = entry_match(&e->c, dir),
         .acts = acts, .n_acts = kind == ENTRY_FWD_MIRROR ? 2 : 1,
     };
     sw_flow_mod(sw, &fm);
@@ -97,7 +97,7 @@ delete_dir(struct sw *sw, uint32_t slot, enum conn_dir dir)
 {
     struct ofp_flow_mod_spec fm = {
         .command = OFPFC_DELETE_STRICT, .priority = PRIO_CONN, .table_id = 0,
-        .match = conn_match(&centry_of(sw, slot)->c, dir),
+        .match = entry_match(&centry_of(sw, slot)->c, dir),
     };
     sw_flow_mod(sw, &fm);
 }
