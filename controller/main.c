@@ -54,7 +54,7 @@ usage(FILE *f)
 "                         request, for the datapath flow cache (default 20)\n"
 "  --max-conns N          connection table bound (default 1048576)\n"
 "  --event-log FILE       append JSON-lines events to FILE\n"
-"  -v, --verbose          more logging (repeat for debug)\n"
+"  -v, --verbose          debug lines too\n"
 "  -h, --help             this help\n"
 "  -V, --version          version\n");
 }
