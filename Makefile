@@ -115,7 +115,8 @@ analysis: build/mirror-analyze
 
 $(AN_SRC:%.c=build/%.o) $(AN_SRC:%.c=build/san/%.o) build/analysis/main.o \
 build/san/analysis/main.o $(AN_TEST_OBJ) $(AN_TEST_OBJ_SAN): $(wildcard analysis/*.h)
-$(AN_TEST_OBJ) $(AN_TEST_OBJ_SAN): CFLAGS += -Ianalysis
+$(AN_TEST_OBJ) $(AN_TEST_OBJ_SAN): CFLAGS += -Ianalysis -Itests
+$(AN_TEST_OBJ) $(AN_TEST_OBJ_SAN) $(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): tests/hex.h
 
 build/mirror-analyze: build/analysis/main.o $(AN_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PCAP_LIBS)

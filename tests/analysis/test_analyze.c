@@ -16,6 +16,7 @@
 #include "analyze.h"
 #include "units.h"
 #include "config.h"
+#include "hex.h"
 #include "hwalk.h"
 #include "ivset.h"
 
@@ -468,21 +469,6 @@ Test(hwalk, retransmissions_and_overlaps)
  * experiments/units.py reimplements it; tests/sizes.txt holds the cases
  * all of them are checked against (its header gives the line format). */
 #define SIZES_FILE "tests/sizes.txt"
-
-static int
-hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* One line of SIZES_FILE: 0 with the case in in, *valid and *want; 1 for
  * a blank or comment line; -1 for a malformed one, which fails the test

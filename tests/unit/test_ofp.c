@@ -25,24 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "ofp.h"
 
 /* ---- Hex, buffers and ovs-ofctl ---------------------------------------- */
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* The bytes of 'hex' (blanks between fields ignored) in a heap buffer of
  * exactly their number, stored in *lenp. */
@@ -55,7 +41,7 @@ unhex(const char *hex, size_t *lenp)
         if (*c == ' ') {
             continue;
         }
-        cr_assert(hexval(*c) >= 0, "bad hex digit '%c' in golden", *c);
+        cr_assert(hex_digit(*c) >= 0, "bad hex digit '%c' in golden", *c);
         if (hi < 0) {
             hi = 1;
         } else {
@@ -74,9 +60,9 @@ unhex(const char *hex, size_t *lenp)
             continue;
         }
         if (hi < 0) {
-            hi = hexval(*c);
+            hi = hex_digit(*c);
         } else {
-            p[n++] = (uint8_t) (hi << 4 | hexval(*c));
+            p[n++] = (uint8_t) (hi << 4 | hex_digit(*c));
             hi = -1;
         }
     }
