@@ -93,12 +93,11 @@ add_connection(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
 /* A TCP segment (or the first fragment of one) of a watched connection;
  * 'p' had its checksums verified. */
 static void
-watched_packet_in(struct sw *sw, uint32_t in_port, const struct pkt *p,
-               const uint8_t *data, size_t len)
+watched_packet_in(struct sw *sw, uint32_t in_port, bool to_server,
+                  const struct pkt *p, const uint8_t *data, size_t len)
 {
     struct ctl *ctl = sw->ctl;
     uint32_t src = get_be32(p->ip_src), dst = get_be32(p->ip_dst);
-    bool to_server = ctl_cfg_http_port(&ctl->cfg, p->dport);
     uint32_t cip = to_server ? src : dst, sip = to_server ? dst : src;
     uint16_t cp = to_server ? p->sport : p->dport;
     uint16_t sp = to_server ? p->dport : p->sport;
@@ -149,12 +148,15 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
     l2_learn(sw, p.eth_src, pi->in_port);
     /* A first fragment has ports: elide mode makes its connection
      * passthrough; later ones go the L2 way (forwarded, mirrored). */
+    bool to_server = false;
     if (sw->ctl->rlz && sw->has_mirror && p.layers & PKT_L4
         && p.ip_version == 4 && p.ip_proto == 6
         && (!p.ip_frag || cfg->mode == MODE_ELIDE)
-        && (ctl_cfg_http_port(cfg, p.dport) || ctl_cfg_http_port(cfg, p.sport))) {
+        && ((to_server = ctl_cfg_http_port(cfg, p.dport))
+            || ctl_cfg_http_port(cfg, p.sport))) {
         pkt_verify_csum(pi->data, pi->data_len, &p);
-        watched_packet_in(sw, pi->in_port, &p, pi->data, pi->data_len);
+        watched_packet_in(sw, pi->in_port, to_server, &p, pi->data,
+                          pi->data_len);
     } else {
         l2_packet(sw, pi->in_port, &p, pi->data, pi->data_len);
     }
