@@ -30,6 +30,26 @@ ctl_mode_parse(const char *s, enum ctl_mode *m)
     return EINVAL;
 }
 
+static const char *const datapath_names[] = { "auto", "flows", "conntrack" };
+
+const char *
+ctl_datapath_str(enum ctl_datapath d)
+{
+    return datapath_names[d];
+}
+
+int
+ctl_datapath_parse(const char *s, enum ctl_datapath *d)
+{
+    for (size_t i = 0; i < sizeof datapath_names / sizeof *datapath_names; i++) {
+        if (!strcmp(s, datapath_names[i])) {
+            *d = (enum ctl_datapath) i;
+            return 0;
+        }
+    }
+    return EINVAL;
+}
+
 /* "tcp:80,443,udp:53": a protocol applies to the ports after it. */
 int
 ctl_parse_filters(const char *spec, struct ctl_cfg *cfg)

@@ -12,6 +12,12 @@ enum ctl_mode {
     MODE_ELIDE,
 };
 
+/* Where elide keeps a connection's phase (README "Datapaths"): per-
+ * connection flow entries (any OpenFlow 1.3 switch), or the mark of Open
+ * vSwitch's connection tracker; auto: conntrack where the switch accepts
+ * a ct rule. */
+enum ctl_datapath { DP_AUTO, DP_FLOWS, DP_CONNTRACK };
+
 #define CTL_MAX_FILTERS 32
 #define CTL_MAX_HTTP_PORTS 16
 
@@ -19,6 +25,7 @@ struct ctl_filter { uint8_t proto; uint16_t port; };   /* 6 TCP, 17 UDP */
 
 struct ctl_cfg {
     enum ctl_mode mode;
+    enum ctl_datapath datapath;     /* elide (elide-paper: always flows) */
     uint32_t mirror_port;           /* 0: none */
     uint64_t threshold;
     uint64_t entry_min;             /* see struct conn_cfg */
@@ -38,6 +45,8 @@ struct ctl_cfg {
 /* Option parsers: 0, or EINVAL for a malformed argument. */
 const char *ctl_mode_str(enum ctl_mode);
 int ctl_mode_parse(const char *, enum ctl_mode *);
+const char *ctl_datapath_str(enum ctl_datapath);
+int ctl_datapath_parse(const char *, enum ctl_datapath *);
 int ctl_parse_filters(const char *, struct ctl_cfg *);
 int ctl_parse_ports(const char *, struct ctl_cfg *);
 

@@ -1018,6 +1018,15 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         paper_packet(c, env, dir, p, out);
         return;
     }
+    if (env->cfg->synack_unseen && dir == C2S && c->established
+        && !c->h[S2C].syn && fl & TCP_ACK && !(fl & TCP_SYN)) {
+        /* The SYN-ACK went through the switch: the client acknowledges
+         * the server's ISN + 1 before the server sends data (what a
+         * server sends first comes here and, without this, is midstream). */
+        c->h[S2C].syn = true;
+        c->h[S2C].isn = p->tcp_ack - 1;
+        c->h[S2C].hi = c->h[S2C].ref = 0;
+    }
     if (!h->syn || !c->established) {
         /* Mid-stream (e.g. the controller restarted): where HTTP messages
          * start is unknown, so nothing may be elided. */
@@ -1143,15 +1152,38 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     }
     advance(c, dir, off, off + len + ((fl & TCP_FIN) ? 1 : 0));
 
+    if (env->cfg->synack_unseen && fl & TCP_SYN && dir == C2S && !c->pass
+        && !c->closed && !c->no_entries && !c->h[S2C].syn
+        && c->entry[C2S] == ENTRY_NONE && !(c->syn_data & 1)) {
+        /* The client's first SYN: until its first request, the switch
+         * forwards and mirrors its segments without PSH (the handshake's
+         * ACK) and the server's SYN-ACK.  Data in the SYN keeps both
+         * coming here (what the SYN-ACK acknowledges of it matters). */
+        out->ops |= CONN_OP_INSTALL_C2S;
+        out->kind[C2S] = c->entry[C2S] = ENTRY_FWD_MIRROR;
+    }
+
     /* Teardown: once a FIN shows the transfer is over, the remaining
      * packets (the other FIN, the last ACKs) come to the controller and
      * are mirrored, instead of racing the entries' removal. */
     if (fl & TCP_FIN && !c->pass && !c->closed
         && (c->entry[C2S] || c->entry[S2C])
         && !in_elided_body(c)) {
-        /* Entries this very packet asked for (a head in the FIN segment)
-         * are not installed either: deletions go first (flows.c). */
-        out->ops |= CONN_OP_DELETE_C2S | CONN_OP_DELETE_S2C;
+        if (env->cfg->teardown_in_switch && !c->fwd_ever) {
+            /* Nothing is left to parse: no request waits for a response
+             * head (entries are only in place then), and after a client's
+             * FIN no request comes, after a server's no response.  The
+             * switch forwards and mirrors the rest.  Not after an elided
+             * body: what its entries counted waits for the peer's
+             * acknowledgments, which must come here. */
+            c->closed = true;
+            out->ops |= CONN_OP_CLOSE;
+        } else {
+            /* Entries this very packet asked for (a head in the FIN
+             * segment) are not installed either: deletions go first
+             * (flows.c). */
+            out->ops |= CONN_OP_DELETE_C2S | CONN_OP_DELETE_S2C;
+        }
         out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);
         c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
     }
@@ -1337,21 +1369,39 @@ conn_entry_not_installed(struct conn *c, enum conn_dir dir)
     c->entry[dir] = ENTRY_NONE;
 }
 
-void
-conn_table_full(struct conn *c, const struct conn_env *env)
+/* The switch cannot hold what the connection needs: passthrough without
+ * entries, with an alert. */
+static void
+switch_refused(struct conn *c, const struct conn_env *env, const char *kind,
+               const char *detail)
 {
     if (c->no_entries) {
         return;
     }
     c->no_entries = true;
-    alert(c, env, "table_full", 0,
-          "the switch refused a connection entry: mirroring everything "
-          "through the controller");
+    alert(c, env, kind, 0, detail);
     struct conn_out out;
     memset(&out, 0, sizeof out);
-    go_pass(c, env, "table_full", &out);
+    go_pass(c, env, kind, &out);
     c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
     c->s2c_elides = c->defer_elide = false;
+}
+
+void
+conn_table_full(struct conn *c, const struct conn_env *env)
+{
+    switch_refused(c, env, "table_full",
+                   "the switch refused a connection entry: mirroring "
+                   "everything through the controller");
+}
+
+void
+conn_tracker_lost(struct conn *c, const struct conn_env *env)
+{
+    switch_refused(c, env, "conntrack_full",
+                   "the switch's connection tracker holds no state for the "
+                   "connection (full, flushed or expired): the switch "
+                   "mirrors it");
 }
 
 void

@@ -32,6 +32,18 @@ struct conn_cfg {
                              * the controller (cheaper than an add and a
                              * delete on the switch); 0: entries always */
     bool paper;             /* elide-paper: the 2016 algorithm as published */
+    /* Realizations that keep a connection's phase in the switch's
+     * connection tracker (ct.c): */
+    bool synack_unseen;     /* the switch forwards and mirrors the server's
+                             * SYN-ACK and the client's segments without PSH
+                             * before its first request by itself: after
+                             * the client's SYN its direction has a forward-
+                             * and-mirror entry, and the server's ISN is
+                             * the client's first acknowledgment - 1 */
+    bool teardown_in_switch; /* the first FIN outside an elided body closes
+                             * the connection here and the switch forwards
+                             * and mirrors the rest (a tracker's mark ends
+                             * with its connection; no deletion to race) */
 };
 
 /* Reassembly of one HTTP head that arrives in pieces. */
@@ -188,6 +200,11 @@ void conn_packet(struct conn *, const struct conn_env *, enum conn_dir,
  * reuse, or a connection whose end the controller never saw).  The caller
  * then finishes 'c' (conn_finish, conn_free) and starts a new one. */
 bool conn_new_syn(const struct conn *, enum conn_dir, const struct pkt *);
+
+/* The switch's connection tracker lost this connection's phase (full,
+ * flushed or expired: its packets are mirrored in the switch, unseen here):
+ * passthrough with an alert, and no entries from now on. */
+void conn_tracker_lost(struct conn *, const struct conn_env *);
 
 /* An IPv4 or IPv6 fragment of this connection: the controller does not
  * reassemble, so the connection is mirrored in full from now on, with an

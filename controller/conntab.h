@@ -26,6 +26,12 @@ struct centry {
     uint16_t eseq_s2c : CK_ESEQ_BITS; /* (cookie field CK_ESEQ, rules.h) */
     uint8_t used : 1;
     uint8_t installed : 1;          /* an entry was ever installed for it */
+    /* ct.c */
+    uint8_t ct : 1;                 /* on a switch realized by ct.c: */
+    uint8_t fe : 2;                 /* bit per direction: a flow entry */
+    uint8_t committed : 1;          /* a Packet-Out set its mark, */
+    uint8_t ct_lost : 1;            /* the tracker has no mark for it */
+    uint8_t phase;                  /* the mark's low bits last committed */
 };
 /* Issue 5's memory goal, per tracked connection (reassembly buffers, only
  * for heads in flight, come on top). */

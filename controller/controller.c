@@ -35,7 +35,9 @@ on_conn_event(void *aux, const struct conn *c, const struct conn_event *e)
 struct conn_env
 ctl_conn_env(struct sw *sw)
 {
-    return (struct conn_env) { &sw->ctl->ccfg, sw->ctl->conn_event, sw };
+    const struct conn_cfg *cc = sw_tracker(sw) ? &sw->ctl->ccfg_ct
+                                                       : &sw->ctl->ccfg;
+    return (struct conn_env) { cc, sw->ctl->conn_event, sw };
 }
 
 /* ---- Connections ---- */
@@ -65,7 +67,7 @@ release_connection(struct ctl *ctl, uint32_t slot, const char *why)
         struct conn_env env = ctl_conn_env(sw);
         conn_finish(&e->c, &env);
         if (sw_alive(sw)) {
-            ctl->rlz->released(sw, slot);
+            sw->rlz->released(sw, slot);
         }
         ev_conn_close(sw->dpid, &e->c, why);
     }
@@ -86,6 +88,7 @@ add_connection(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
         release_connection(ctl, old, "evicted");
     }
     uint32_t slot = conntab_insert(&ctl->conns, sw->id, cip, cp, sip, sp);
+    ctl->conns.ce[slot].ct = sw_tracker(sw);
     ev_conn_open(sw->dpid, &ctl->conns.ce[slot].c);
     return slot;
 }
@@ -127,8 +130,46 @@ watched_packet_in(struct sw *sw, uint32_t in_port, bool to_server,
     } else {
         conn_packet(&e->c, &env, dir, p, &out);
     }
-    ctl->rlz->packet(sw, slot, &out, in_port, l2_port(sw->l2, p->eth_dst),
-                     data, len);
+    sw->rlz->packet(sw, slot, &out, in_port, l2_port(sw->l2, p->eth_dst), p,
+                    data, len);
+}
+
+/* ct.c's FWD_TABLE had no entry for the destination: the packet was
+ * mirrored (or not) by its phase already, so it is only forwarded. */
+static void
+forward_only(struct sw *sw, uint32_t in_port, const struct pkt *p,
+             const uint8_t *data, size_t len)
+{
+    uint32_t out = 0;
+    if (!(p->eth_dst[0] & 1) && (out = l2_port(sw->l2, p->eth_dst))) {
+        l2_install_fwd(sw, p->eth_dst, out);
+    }
+    sw_packet_out(sw, &sw->tx, in_port, out, NULL, 0, data, len);
+}
+
+/* ct.c's notification: a server's SYN-ACK the tracker called invalid
+ * after the client's SYN was committed (the tracker could not take the
+ * connection: full).  The switch forwards and mirrors such a connection's
+ * packets (+inv); here it becomes passthrough, with the alert. */
+static void
+tracker_lost(struct sw *sw, const struct pkt *p)
+{
+    struct ctl *ctl = sw->ctl;
+    uint32_t idx = conntab_find(&ctl->conns, sw->id, get_be32(p->ip_dst),
+                                p->dport, get_be32(p->ip_src), p->sport);
+    if (!idx) {
+        VLOG_RL(LOG_WARN, "%s: the connection tracker refused a connection "
+                "the controller does not follow", sw->name);
+        return;
+    }
+    struct centry *e = &ctl->conns.ce[idx - 1];
+    if (!e->ct_lost) {
+        e->ct_lost = true;
+        VLOG_RL(LOG_WARN, "%s: connection tracker full: its connections are "
+                "mirrored in full", sw->name);
+        struct conn_env env = ctl_conn_env(sw);
+        conn_tracker_lost(&e->c, &env);
+    }
 }
 
 void
@@ -146,15 +187,36 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
         return;
     }
     l2_learn(sw, p.eth_src, pi->in_port);
+    if (sw_tracker(sw) && pi->table_id != 0) {
+        if (pi->table_id == FWD_TABLE) {
+            forward_only(sw, pi->in_port, &p, pi->data, pi->data_len);
+            return;
+        }
+        if (pi->cookie == CK_NOTIFY) {
+            if (p.layers & PKT_L4 && p.ip_version == 4 && p.ip_proto == 6) {
+                tracker_lost(sw, &p);
+            }
+            return;
+        }
+    }
     /* A first fragment has ports: elide mode makes its connection
      * passthrough; later ones go the L2 way (forwarded, mirrored). */
     bool to_server = false;
-    if (sw->ctl->rlz && sw->has_mirror && p.layers & PKT_L4
+    if (sw->rlz && sw->has_mirror && p.layers & PKT_L4
         && p.ip_version == 4 && p.ip_proto == 6
         && (!p.ip_frag || cfg->mode == MODE_ELIDE)
         && ((to_server = ctl_cfg_http_port(cfg, p.dport))
             || ctl_cfg_http_port(cfg, p.sport))) {
         pkt_verify_csum(pi->data, pi->data_len, &p);
+        if (log_verbosity >= LOG_DBG) {
+            const uint8_t *a = p.ip_src, *b = p.ip_dst;
+            vlog(LOG_DBG, "%s: packet-in table %u port %u %u.%u.%u.%u:%u > "
+                 "%u.%u.%u.%u:%u flags 0x%02x seq %" PRIu32 " len %u ct_state "
+                 "0x%02" PRIx32 " ct_mark 0x%08" PRIx32, sw->name,
+                 pi->table_id, pi->in_port, a[0], a[1], a[2], a[3], p.sport,
+                 b[0], b[1], b[2], b[3], p.dport, p.tcp_flags, p.tcp_seq,
+                 (unsigned) p.payload_len, pi->ct_state, pi->ct_mark);
+        }
         watched_packet_in(sw, pi->in_port, to_server, &p, pi->data,
                           pi->data_len);
     } else {
@@ -165,32 +227,38 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
 void
 ctl_flow_removed(struct sw *sw, const struct ofp_flow_removed_msg *fr)
 {
-    if (sw->ctl->rlz) {
-        sw->ctl->rlz->flow_removed(sw, fr);
+    if (sw->rlz) {
+        sw->rlz->flow_removed(sw, fr);
     }
 }
 
 void
 ctl_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
 {
-    if (sw->ctl->rlz) {
-        sw->ctl->rlz->flow_stats(sw, r);
+    if (sw->rlz) {
+        sw->rlz->flow_stats(sw, r);
     }
 }
+
+static void probe_done(struct sw *);
 
 void
 ctl_barrier_reply(struct sw *sw, uint32_t xid)
 {
-    if (sw->ctl->rlz) {
-        sw->ctl->rlz->barrier_reply(sw, xid);
+    if (sw->probe_barrier && xid == sw->probe_barrier) {
+        probe_done(sw);
+    } else if (sw->rlz) {
+        sw->rlz->barrier_reply(sw, xid);
     }
 }
 
 void
 ctl_error(struct sw *sw, const struct ofp_error *e)
 {
-    if (sw->ctl->rlz) {
-        sw->ctl->rlz->error(sw, e);
+    if (sw->probe_xid && e->xid == sw->probe_xid) {
+        sw->probe_refused = true;   /* the probe's barrier reply follows */
+    } else if (sw->rlz) {
+        sw->rlz->error(sw, e);
     }
 }
 
@@ -206,6 +274,75 @@ ctl_datapath_claimed(struct ctl *ctl, struct sw *sw, uint64_t dpid)
             sw_close(o, "replaced by a new connection");
         }
     }
+}
+
+/* The switch takes rules now that the realization is known ('rlz' NULL:
+ * no elision here). */
+static void
+switch_realized(struct sw *sw, const struct realize *rlz)
+{
+    const struct ctl_cfg *cfg = &sw->ctl->cfg;
+    sw->rlz = rlz;
+    if (rlz && rlz->tracker) {
+        /* A generation per session, never 0 (mark 0: never committed):
+         * marks of an earlier session match none of this one's phases. */
+        struct ctl *ctl = sw->ctl;
+        ctl->ct_gen = ctl->ct_gen % 255 + 1;
+        sw->ct_gen = ctl->ct_gen;
+    }
+    if (rlz) {
+        rlz->install_base(sw);
+    }
+    sw_barrier(sw);
+    vlog(LOG_INFO, "%s: connected, %zu ports, mirror %s, datapath %s", sw->name,
+         sw->n_ports, sw->has_mirror ? "present" : "absent",
+         rlz ? rlz->name : "none");
+    ev_switch_connected(sw->dpid, sw->n_ports, sw->has_mirror, cfg->mode,
+                        rlz ? rlz->name : "none");
+}
+
+/* The probe's barrier reply: an error came before it, or the switch took
+ * the ct rule. */
+static void
+probe_done(struct sw *sw)
+{
+    bool refused = sw->probe_refused;
+    sw->probe_barrier = sw->probe_xid = 0;
+    if (refused && sw->ctl->cfg.datapath == DP_CONNTRACK) {
+        vlog(LOG_ERR, "%s: the switch refuses ct rules (--datapath "
+             "conntrack)", sw->name);
+        sw_close(sw, "no connection tracker (--datapath conntrack)");
+        return;
+    }
+    if (!refused) {
+        struct ofp_flow_mod_spec del = {
+            .cookie = CK_OF_KIND(CK_BASE), .cookie_mask = CK_KIND_MASK_ALL,
+            .table_id = PROBE_TABLE, .command = OFPFC_DELETE,
+        };
+        sw_flow_mod(sw, &del);
+    }
+    switch_realized(sw, refused ? &realize_flows : &realize_ct);
+}
+
+/* Does the switch take a rule with a ct_state match and a ct action (Open
+ * vSwitch with a connection tracker in its datapath)?  One in an unused
+ * table, then a barrier: an error before the reply says no. */
+static void
+probe_ct(struct sw *sw)
+{
+    struct ofp_act ct = { .kind = OFPACT_CT, .ct_commit = true,
+                          .ct_set_mark = true, .ct_table = OFP_CT_NO_TABLE };
+    struct ofp_flow_mod_spec fm = {
+        .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
+        .table_id = PROBE_TABLE,
+        .match = { .fields = OFPM_ETH_TYPE | OFPM_CT_STATE, .eth_type = 0x0800,
+                   .ct_state = OFP_CS_TRK, .ct_state_mask = OFP_CS_TRK },
+        .acts = &ct, .n_acts = 1,
+    };
+    sw_flow_mod(sw, &fm);
+    sw->probe_xid = sw->xid;
+    sw->probe_refused = false;
+    sw->probe_barrier = sw_barrier(sw);
 }
 
 void
@@ -227,22 +364,22 @@ ctl_switch_ready(struct sw *sw)
     };
     sw_flow_mod(sw, &miss);         /* explicit table-miss (spec 5.4) */
 
-    if (sw->has_mirror) {
-        /* The monitor only listens: nothing it sends enters the network. */
-        struct ofp_flow_mod_spec drop = {
-            .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
-            .priority = PRIO_MIRROR_IN,
-            .match = { .fields = OFPM_IN_PORT, .in_port = cfg->mirror_port },
-        };
-        sw_flow_mod(sw, &drop);
-        if (sw->ctl->rlz) {
-            sw->ctl->rlz->install_base(sw);
-        }
+    if (!sw->has_mirror || !ctl_cfg_elides(cfg)) {
+        switch_realized(sw, NULL);
+        return;
     }
-    sw_barrier(sw);
-    vlog(LOG_INFO, "%s: connected, %zu ports, mirror %s", sw->name,
-         sw->n_ports, sw->has_mirror ? "present" : "absent");
-    ev_switch_connected(sw->dpid, sw->n_ports, sw->has_mirror, cfg->mode);
+    /* The monitor only listens: nothing it sends enters the network. */
+    struct ofp_flow_mod_spec drop = {
+        .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
+        .priority = PRIO_MIRROR_IN,
+        .match = { .fields = OFPM_IN_PORT, .in_port = cfg->mirror_port },
+    };
+    sw_flow_mod(sw, &drop);
+    if (cfg->mode == MODE_ELIDE_PAPER || cfg->datapath == DP_FLOWS) {
+        switch_realized(sw, &realize_flows);
+    } else {
+        probe_ct(sw);               /* switch_realized() on its reply */
+    }
 }
 
 void
@@ -308,7 +445,9 @@ expire_conns(struct ctl *ctl, uint64_t now)
         if (e->c.closed) {
             release_connection(ctl, i, "closed");
         } else if (age >= idle_ms) {
-            if (!e->c.entry[C2S] && !e->c.entry[S2C]) {
+            /* Entries keep it; a tracker's mark does not (it never
+             * elides, and it outlives the connection's state here). */
+            if (e->ct ? !e->fe : !e->c.entry[C2S] && !e->c.entry[S2C]) {
                 release_connection(ctl, i, "idle");
             } else {
                 conntab_touch(t, i, (uint32_t) now);
@@ -333,12 +472,12 @@ ctl_tick(void *arg)
         if (!sw_probe(sw, now, ctl->cfg.probe_interval_ms)) {
             continue;
         }
-        if (ctl->rlz) {
-            ctl->rlz->tick(sw, now);
+        if (sw->rlz) {
+            sw->rlz->tick(sw, now);
         }
         sw_flush(sw);
     }
-    if (ctl->rlz) {
+    if (ctl->elides) {
         expire_conns(ctl, now);
     }
 }
@@ -392,8 +531,16 @@ ctl_init(struct ctl *ctl, const struct ctl_cfg *cfg)
     ctl->ccfg.threshold = cfg->threshold;
     ctl->ccfg.entry_min = cfg->entry_min;
     ctl->ccfg.paper = cfg->mode == MODE_ELIDE_PAPER;
+    /* A phase in a mark costs the switch nothing: entries for every
+     * response; the handshake and the teardown stay in the switch. */
+    ctl->ccfg_ct = ctl->ccfg;
+    ctl->ccfg_ct.entry_min = 0;
+    ctl->ccfg_ct.synack_unseen = ctl->ccfg_ct.teardown_in_switch = true;
+    /* Generations start anywhere: a restarted controller's first is most
+     * likely not its predecessor's last. */
+    ctl->ct_gen = (uint8_t) (time_ms() ^ (uint64_t) getpid());
     if (ctl_cfg_elides(cfg)) {
-        ctl->rlz = &realize_flows;
+        ctl->elides = true;
         int err = conntab_init(&ctl->conns, cfg->max_conns);
         if (err) {
             vlog(LOG_ERR, "connection table of %zu entries: %s",

@@ -21,8 +21,10 @@ struct sw;
 
 struct ctl {
     struct ctl_cfg cfg;
-    struct conn_cfg ccfg;
-    const struct realize *rlz;
+    struct conn_cfg ccfg;           /* flows.c's switches */
+    struct conn_cfg ccfg_ct;        /* ct.c's */
+    bool elides;                    /* elide modes: connections followed */
+    uint8_t ct_gen;                 /* the last mark generation given */
     struct loop_handler listener;
     struct sw *sws;
     uint32_t next_sw_id;

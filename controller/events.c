@@ -11,12 +11,13 @@
 
 void
 ev_switch_connected(uint64_t dpid, uint64_t ports, bool mirror,
-                    enum ctl_mode mode)
+                    enum ctl_mode mode, const char *datapath)
 {
     ev_begin(dpid, "switch_connected");
     ev_u64("ports", ports);
     ev_bool("mirror", mirror);
     ev_str("mode", ctl_mode_str(mode));
+    ev_str("datapath", datapath);
     ev_end();
 }
 

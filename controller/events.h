@@ -15,7 +15,7 @@ struct conn_event;
 struct ev_sw_counts { uint64_t packet_in, packet_out, flow_mod, stats_request; };
 
 void ev_switch_connected(uint64_t dpid, uint64_t ports, bool mirror,
-                         enum ctl_mode);
+                         enum ctl_mode, const char *datapath);
 void ev_switch_disconnected(uint64_t dpid, const char *reason,
                             const struct ev_sw_counts *);
 

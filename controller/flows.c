@@ -64,14 +64,14 @@ entry_match(const struct conn *c, enum conn_dir dir)
     };
 }
 
-static void
-install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
+bool
+flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
 {
     struct centry *e = centry_of(sw, slot);
     uint32_t out = dir == S2C ? e->cli_ofport : e->srv_ofport;
     if (!out) {
         conn_entry_not_installed(&e->c, dir);  /* port not known yet */
-        return;
+        return false;
     }
     e->installed = true;
     unsigned eseq = centry_next_eseq(e, dir);
@@ -83,33 +83,34 @@ install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
         .cookie = conntab_cookie(&sw->ctl->conns, slot)
                   | CK_PUT(CK_DIR, dir == S2C) | CK_PUT(CK_ELIDE, elides)
                   | CK_PUT(CK_ESEQ, eseq),
-        .command = OFPFC_ADD,
+        .table_id = sw->rlz->table, .command = OFPFC_ADD,
         .idle_timeout = (uint16_t) sw->ctl->cfg.idle_timeout,
         .priority = PRIO_CONN, .flags = OFPFF_SEND_FLOW_REM,
         .match = entry_match(&e->c, dir),
         .acts = acts, .n_acts = kind == ENTRY_FWD_MIRROR ? 2 : 1,
     };
     sw_flow_mod(sw, &fm);
+    return true;
 }
 
-static void
-delete_dir(struct sw *sw, uint32_t slot, enum conn_dir dir)
+void
+flows_delete_dir(struct sw *sw, uint32_t slot, enum conn_dir dir)
 {
     struct ofp_flow_mod_spec fm = {
-        .command = OFPFC_DELETE_STRICT, .priority = PRIO_CONN, .table_id = 0,
+        .command = OFPFC_DELETE_STRICT, .priority = PRIO_CONN,
+        .table_id = sw->rlz->table,
         .match = entry_match(&centry_of(sw, slot)->c, dir),
     };
     sw_flow_mod(sw, &fm);
 }
 
-/* Every entry of the connection, whatever its direction and sequence. */
-static void
-delete_all(struct sw *sw, uint32_t slot)
+void
+flows_delete_all(struct sw *sw, uint32_t slot)
 {
     struct ofp_flow_mod_spec fm = {
         .cookie = conntab_cookie(&sw->ctl->conns, slot),
         .cookie_mask = CK_KIND_MASK_ALL | CK_MASK(CK_GEN) | CK_MASK(CK_SLOT),
-        .table_id = 0, .command = OFPFC_DELETE,
+        .table_id = sw->rlz->table, .command = OFPFC_DELETE,
     };
     sw_flow_mod(sw, &fm);
 }
@@ -212,7 +213,7 @@ release_held(struct sw *sw, uint64_t now)
  * deletions included (a switch answers barriers in order).  Open vSwitch
  * applies deletions to its datapath flow cache asynchronously
  * (revalidation), so the held packets go out --settle-ms later. */
-static void
+void
 flows_barrier_reply(struct sw *sw, uint32_t xid)
 {
     struct flows_sw *f = &sw->flows;
@@ -244,6 +245,21 @@ flows_barrier_reply(struct sw *sw, uint32_t xid)
 
 /* ---- Verdicts ---- */
 
+/* Later packets of connection 'slot' wait for a barrier (CONN_OP_HOLD):
+ * a new one when the one they waited for already confirmed older
+ * deletions, not these. */
+void
+flows_hold(struct sw *sw, uint32_t slot)
+{
+    struct centry *e = centry_of(sw, slot);
+    struct flows_sw *f = &sw->flows;
+    if (!e->hold_xid
+        || (f->barrier_seen
+            && xid_age(sw, e->hold_xid) >= xid_age(sw, f->barrier_xid))) {
+        e->hold_xid = sw_barrier(sw);
+    }
+}
+
 /* Carries out a verdict's entry operations for connection 'slot': the one
  * place that turns conn.c's ops into messages, whatever produced them (a
  * packet, a stats sample, an entry's removal). */
@@ -252,55 +268,67 @@ apply(struct sw *sw, uint32_t slot, const struct conn_out *out)
 {
     struct centry *e = centry_of(sw, slot);
     if (out->ops & CONN_OP_CLOSE && e->installed) {
-        delete_all(sw, slot);
+        flows_delete_all(sw, slot);
     }
     if (out->ops & CONN_OP_DELETE_S2C) {
-        delete_dir(sw, slot, S2C);
+        flows_delete_dir(sw, slot, S2C);
     }
     if (out->ops & CONN_OP_DELETE_C2S) {
-        delete_dir(sw, slot, C2S);
+        flows_delete_dir(sw, slot, C2S);
     }
     if (out->ops & CONN_OP_INSTALL_S2C) {
-        install(sw, slot, S2C, out->kind[S2C]);
+        flows_install(sw, slot, S2C, out->kind[S2C]);
     }
     if (out->ops & CONN_OP_INSTALL_C2S) {
-        install(sw, slot, C2S, out->kind[C2S]);
+        flows_install(sw, slot, C2S, out->kind[C2S]);
     }
-    struct flows_sw *f = &sw->flows;
-    if (out->ops & CONN_OP_HOLD
-        && (!e->hold_xid
-            || (f->barrier_seen
-                && xid_age(sw, e->hold_xid) >= xid_age(sw, f->barrier_xid)))) {
-        /* Later packets of this connection wait for this barrier: a new
-         * one when the one they waited for already confirmed older
-         * deletions, not these. */
-        e->hold_xid = sw_barrier(sw);
+    if (out->ops & CONN_OP_HOLD) {
+        flows_hold(sw, slot);
     }
 }
 
-static void
-flows_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
-             uint32_t in_port, uint32_t out_port, const uint8_t *data,
-             size_t len)
+void
+flows_send(struct sw *sw, uint32_t slot, uint32_t in_port, uint32_t out_port,
+           const struct ofp_act *acts, size_t n_acts, const uint8_t *data,
+           size_t len)
 {
-    apply(sw, slot, out);
-    uint32_t mirror_port = sw->ctl->cfg.mirror_port;
-    struct ofp_act mirror[1];
-    size_t nm = 0;
-    if (out->mirror_len == MIRROR_FULL || out->mirror_len >= len) {
-        mirror[nm++] = OFP_OUTPUT(mirror_port);
-    } else if (out->mirror_len) {
-        mirror[nm++] = OFP_OUTPUT_TRUNC(mirror_port, out->mirror_len);
-    }
     struct centry *e = centry_of(sw, slot);
     if (e->hold_xid) {
         struct buf *b = &sw->flows.scratch;
         buf_clear(b);
-        sw_packet_out(sw, b, in_port, out_port, mirror, nm, data, len);
+        sw_packet_out(sw, b, in_port, out_port, acts, n_acts, data, len);
         hold(sw, e->hold_xid, slot, b);
     } else {
-        sw_packet_out(sw, &sw->tx, in_port, out_port, mirror, nm, data, len);
+        sw_packet_out(sw, &sw->tx, in_port, out_port, acts, n_acts, data, len);
     }
+}
+
+size_t
+flows_mirror_act(const struct sw *sw, const struct conn_out *out, size_t len,
+                 struct ofp_act *a)
+{
+    uint32_t mirror_port = sw->ctl->cfg.mirror_port;
+    if (out->mirror_len == MIRROR_FULL || out->mirror_len >= len) {
+        *a = OFP_OUTPUT(mirror_port);
+        return 1;
+    }
+    if (out->mirror_len) {
+        *a = OFP_OUTPUT_TRUNC(mirror_port, out->mirror_len);
+        return 1;
+    }
+    return 0;
+}
+
+static void
+flows_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
+             uint32_t in_port, uint32_t out_port, const struct pkt *p,
+             const uint8_t *data, size_t len)
+{
+    (void) p;
+    apply(sw, slot, out);
+    struct ofp_act mirror[1];
+    size_t nm = flows_mirror_act(sw, out, len, mirror);
+    flows_send(sw, slot, in_port, out_port, mirror, nm, data, len);
 }
 
 static void
@@ -308,13 +336,13 @@ flows_released(struct sw *sw, uint32_t slot)
 {
     struct centry *e = centry_of(sw, slot);
     if (e->c.entry[C2S] || e->c.entry[S2C]) {
-        delete_all(sw, slot);
+        flows_delete_all(sw, slot);
     }
 }
 
 /* ---- Reports of the switch ---- */
 
-static void
+void
 flows_flow_removed(struct sw *sw, const struct ofp_flow_removed_msg *fr)
 {
     struct centry *e = conntab_by_cookie(&sw->ctl->conns, sw->id, fr->cookie);
@@ -332,10 +360,10 @@ flows_flow_removed(struct sw *sw, const struct ofp_flow_removed_msg *fr)
     conn_entry_removed(&e->c, &env, dir, CK_GET(CK_ELIDE, fr->cookie),
                        CK_GET(CK_ESEQ, fr->cookie) == centry_eseq(e, dir), why,
                        fr->packet_count, fr->byte_count, &out);
-    apply(sw, conntab_slot(&sw->ctl->conns, e), &out);
+    sw->rlz->apply(sw, conntab_slot(&sw->ctl->conns, e), &out);
 }
 
-static void
+void
 flows_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
 {
     size_t ofs = 0;
@@ -353,7 +381,7 @@ flows_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
         struct conn_out out;
         conn_stats(&e->c, &env, fs.packet_count, fs.byte_count, now,
                    sw->ctl->cfg.stats_interval_ms, &out);
-        apply(sw, conntab_slot(&sw->ctl->conns, e), &out);
+        sw->rlz->apply(sw, conntab_slot(&sw->ctl->conns, e), &out);
     }
     if (rc < 0) {
         VLOG_RL(LOG_WARN, "%s: bad flow stats reply: %s", sw->name,
@@ -367,7 +395,7 @@ flows_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
 /* A FLOW_MOD the switch refused for lack of room: the error carries the
  * start of our request (spec 7.5.4), hence its cookie.  The connection
  * falls back to mirroring everything through the controller. */
-static void
+void
 flows_error(struct sw *sw, const struct ofp_error *e)
 {
     if (e->type != OFPET_FLOW_MOD_FAILED || e->code != OFPFMFC_TABLE_FULL
@@ -382,7 +410,7 @@ flows_error(struct sw *sw, const struct ofp_error *e)
     }
     struct conn_env env = ctl_conn_env(sw);
     conn_table_full(&ce->c, &env);
-    delete_all(sw, conntab_slot(&sw->ctl->conns, ce));  /* what did get in */
+    flows_delete_all(sw, conntab_slot(&sw->ctl->conns, ce));  /* what got in */
 }
 
 /* ---- Base rules and timers ---- */
@@ -450,12 +478,12 @@ poll_stats(struct sw *sw, uint64_t now)
     f->stats_xid = sw_next_xid(sw);
     uint64_t ck = CK_OF_KIND(CK_CONN) | CK_PUT(CK_DIR, 1) | CK_PUT(CK_ELIDE, 1);
     sw->n.stats_request++;
-    ofp_put_flow_stats_request(&sw->tx, f->stats_xid, 0, ck,
+    ofp_put_flow_stats_request(&sw->tx, f->stats_xid, sw->rlz->table, ck,
                                CK_KIND_MASK_ALL | CK_MASK(CK_DIR)
                                | CK_MASK(CK_ELIDE));
 }
 
-static void
+void
 flows_tick(struct sw *sw, uint64_t now)
 {
     if (sw->flows.n_held) {
@@ -468,6 +496,7 @@ flows_tick(struct sw *sw, uint64_t now)
 
 const struct realize realize_flows = {
     .name = "flows",
+    .table = 0,
     .install_base = flows_install_base,
     .packet = flows_packet,
     .apply = apply,

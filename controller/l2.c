@@ -8,6 +8,7 @@
 #include "controller.h"
 #include "log.h"
 #include "pkt.h"
+#include "realize.h"
 #include "rules.h"
 #include "session.h"
 
@@ -87,7 +88,7 @@ l2_learn(struct sw *sw, const uint8_t *mac, uint32_t port)
             e->port = port;
             struct ofp_flow_mod_spec fm = {
                 .cookie = CK_OF_KIND(CK_L2), .cookie_mask = CK_KIND_MASK_ALL,
-                .table_id = 0, .command = OFPFC_DELETE,
+                .table_id = OFPTT_ALL, .command = OFPFC_DELETE,
                 .match = { .fields = OFPM_ETH_DST },
             };
             memcpy(fm.match.eth_dst, mac, 6);
@@ -143,9 +144,27 @@ mirror_acts(const struct sw *sw, const struct pkt *p, struct ofp_act *a)
     }
 }
 
+void
+l2_install_fwd(struct sw *sw, const uint8_t *mac, uint32_t port)
+{
+    struct ofp_act out = OFP_OUTPUT(port);
+    struct ofp_flow_mod_spec fm = {
+        .cookie = CK_OF_KIND(CK_L2), .command = OFPFC_ADD,
+        .table_id = FWD_TABLE,
+        .idle_timeout = (uint16_t) sw->ctl->cfg.idle_timeout,
+        .priority = PRIO_L2, .match = { .fields = OFPM_ETH_DST },
+        .acts = &out, .n_acts = 1,
+    };
+    memcpy(fm.match.eth_dst, mac, 6);
+    sw_flow_mod(sw, &fm);
+}
+
 static void
 install_l2(struct sw *sw, const uint8_t *mac, uint32_t port)
 {
+    if (sw_tracker(sw)) {
+        l2_install_fwd(sw, mac, port);
+    }
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
     struct ofp_act acts[2] = { OFP_OUTPUT(port) };
     size_t n = 1;

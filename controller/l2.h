@@ -26,4 +26,8 @@ void l2_port_deleted(struct l2_table *, uint32_t port);
 void l2_packet(struct sw *, uint32_t in_port, const struct pkt *,
                const uint8_t *data, size_t len);
 
+/* ct.c's switches: the entry of FWD_TABLE (rules.h) for 'mac', which
+ * forwards watched TCP without mirroring it. */
+void l2_install_fwd(struct sw *, const uint8_t *mac, uint32_t port);
+
 #endif

@@ -52,6 +52,11 @@ usage(FILE *f)
 "  --stats-interval MS    flow-stats polling period (default 500)\n"
 "  --settle-ms MS         wait after a barrier reply before releasing a held\n"
 "                         request, for the datapath flow cache (default 20)\n"
+"  --datapath DP          elide: where a connection's phase lives: flows\n"
+"                         (per-connection flow entries, any OpenFlow 1.3\n"
+"                         switch), conntrack (Open vSwitch's connection\n"
+"                         tracker, ct_mark), auto (default: conntrack where\n"
+"                         the switch accepts a ct rule, else flows)\n"
 "  --max-conns N          connection table bound (default 1048576)\n"
 "  --event-log FILE       append JSON-lines events to FILE\n"
 "  -v, --verbose          debug lines too\n"
@@ -95,7 +100,7 @@ main(int argc, char *argv[])
     const char *event_log = NULL;
     bool have_mirror = false, have_select = false;
     enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_ENTRY_MIN, O_SELECT, O_TRUNC,
-           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE, O_CONN_IDLE };
+           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE, O_CONN_IDLE, O_DATAPATH };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "mode", required_argument, NULL, O_MODE },
@@ -111,6 +116,7 @@ main(int argc, char *argv[])
         { "event-log", required_argument, NULL, O_EVLOG },
         { "max-conns", required_argument, NULL, O_MAXCONNS },
         { "settle-ms", required_argument, NULL, O_SETTLE },
+        { "datapath", required_argument, NULL, O_DATAPATH },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -188,6 +194,11 @@ main(int argc, char *argv[])
                 return bad("--settle-ms (0..10000)", optarg);
             }
             cfg.settle_ms = (unsigned) v;
+            break;
+        case O_DATAPATH:
+            if (ctl_datapath_parse(optarg, &cfg.datapath)) {
+                return bad("--datapath (flows, conntrack, auto)", optarg);
+            }
             break;
         case O_EVLOG:
             event_log = optarg;

@@ -1,7 +1,6 @@
 /* OpenFlow 1.3 encoders and decoders.  See ofp.h. */
 #include "ofp.h"
 
-#include <stdio.h>
 #include <string.h>
 
 
@@ -285,6 +284,12 @@ ofp_put_flow_mod(struct buf *b, uint32_t xid, const struct ofp_flow_mod_spec *fm
         put_be16(b->data + ins, 4);             /* OFPIT_APPLY_ACTIONS */
         put_be16(b->data + ins + 2, (uint16_t) (b->len - ins));
     }
+    if (!del && fm->goto_table) {
+        uint8_t *g = buf_put_zeros(b, 8);
+        put_be16(g, 1);                         /* OFPIT_GOTO_TABLE */
+        put_be16(g + 2, 8);
+        g[4] = fm->goto_table;
+    }
     ofp_finish(b, start);
 }
 
@@ -401,6 +406,7 @@ ofp_decode_error(const struct ofp_msg *m, struct ofp_error *e)
         return OFPDEC_SHORT;
     }
     const uint8_t *h = m->body - OFP_HEADER_LEN;
+    e->xid = m->xid;
     e->type = get_be16(h + OFS(ofp_error_msg, type));
     e->code = get_be16(h + OFS(ofp_error_msg, code));
     e->data = h + sizeof(struct ofp_error_msg);
@@ -459,8 +465,8 @@ walk_match(const uint8_t *p, size_t len, size_t *consumed, oxm_fn *fn,
     return OFPDEC_OK;
 }
 
-/* A switch's match (Packet-In): in_port is read, every other field
- * skipped. */
+/* A switch's match (Packet-In): in_port, ct_state and ct_mark are read,
+ * every other field skipped. */
 static int
 in_port_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
             uint8_t len)
@@ -472,6 +478,20 @@ in_port_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
         }
         mf->has_in_port = true;
         mf->in_port = get_be32(v);
+    } else if (class == OFPXMC_NXM_1
+               && (field == NXM_NX_CT_STATE || field == NXM_NX_CT_MARK)) {
+        /* Open vSwitch 3.1 sends ct_state with a mask (value/mask). */
+        if (len != 4 && len != 8) {
+            return OFPDEC_BAD_MATCH;
+        }
+        uint32_t val = get_be32(v) & (len == 8 ? get_be32(v + 4) : UINT32_MAX);
+        if (field == NXM_NX_CT_STATE) {
+            mf->has_ct_state = true;
+            mf->ct_state = val;
+        } else {
+            mf->has_ct_mark = true;
+            mf->ct_mark = val;
+        }
     }
     return OFPDEC_OK;
 }
@@ -507,6 +527,11 @@ ofp_decode_packet_in(const struct ofp_msg *m, struct ofp_packet_in_msg *pi)
         return OFPDEC_BAD_MATCH;
     }
     pi->in_port = mf.in_port;
+    /* Open vSwitch leaves out fields that are zero: a tracked packet has
+     * ct_state (+trk at least); its mark is 0 when absent. */
+    pi->has_ct = mf.has_ct_state;
+    pi->ct_state = mf.ct_state;
+    pi->ct_mark = mf.ct_mark;
     ofs += consumed;
     if (m->length - ofs < 2) {      /* 2 bytes of padding precede data */
         return OFPDEC_BAD_LEN;
@@ -826,6 +851,14 @@ ofp_decode_flow_mod(const struct ofp_msg *m, struct ofp_flow_mod_msg *fm)
         uint16_t type = get_be16(h + ofs), ilen = get_be16(h + ofs + 2);
         if (ilen < 8 || ilen > m->length - ofs) {
             return OFPDEC_BAD_LEN;
+        }
+        if (type == 1 && ilen == 8 && !s->goto_table) {  /* GOTO_TABLE */
+            s->goto_table = h[ofs + 4];
+            if (!s->goto_table || s->goto_table <= s->table_id) {
+                return OFPDEC_BAD_VALUE;    /* only forward (spec 5.1) */
+            }
+            ofs += ilen;
+            continue;
         }
         if (type != 4 || s->n_acts) {   /* one OFPIT_APPLY_ACTIONS */
             return OFPDEC_BAD_VALUE;

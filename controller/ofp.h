@@ -396,6 +396,7 @@ struct ofp_flow_mod_spec {
     struct ofp_match_spec match;
     const struct ofp_act *acts;     /* apply-actions; none for DELETE or drop */
     size_t n_acts;
+    uint8_t goto_table;             /* then OFPIT_GOTO_TABLE; 0: none */
 };
 
 /* ---- Encoders: each appends one message to 'b' ---- */
@@ -446,12 +447,17 @@ uint8_t ofp_hello_negotiate(const struct ofp_msg *);
 struct ofp_features { uint64_t datapath_id; uint32_t n_buffers; uint8_t n_tables, auxiliary_id; uint32_t capabilities; };
 int ofp_decode_features(const struct ofp_msg *, struct ofp_features *);
 
-struct ofp_error { uint16_t type, code; const uint8_t *data; size_t data_len; };
+struct ofp_error { uint32_t xid; uint16_t type, code; const uint8_t *data; size_t data_len; };
 int ofp_decode_error(const struct ofp_msg *, struct ofp_error *);
 const char *ofp_error_type_str(uint16_t type);
 
-/* Fields the controller reads from a match. */
-struct ofp_match_fields { bool has_in_port; uint32_t in_port; };
+/* Fields the controller reads from a match: in_port, and the connection
+ * tracker's state and mark that Open vSwitch adds to a Packet-In's match
+ * (NXM_NX_CT_STATE, NXM_NX_CT_MARK) when the packet went through ct(). */
+struct ofp_match_fields {
+    bool has_in_port, has_ct_state, has_ct_mark;
+    uint32_t in_port, ct_state, ct_mark;
+};
 int ofp_decode_match(const uint8_t *p, size_t len, size_t *consumed,
                      struct ofp_match_fields *);
 
@@ -461,6 +467,8 @@ struct ofp_packet_in_msg {
     uint8_t reason, table_id;
     uint64_t cookie;
     uint32_t in_port;       /* from the match; required */
+    bool has_ct;            /* ct_state and ct_mark came in the match */
+    uint32_t ct_state, ct_mark;
     const uint8_t *data;
     size_t data_len;
 };

@@ -46,13 +46,41 @@ enum { CK_BASE = 0, CK_L2 = 1, CK_CONN = 2 };
 #define CK_OF_KIND(K)  (CK_PUT(CK_MAGIC, CK_MAGIC_VALUE) | CK_PUT(CK_KIND, K))
 #define CK_KIND_MASK_ALL (CK_MASK(CK_MAGIC) | CK_MASK(CK_KIND))
 
+/* Base rules whose Packet-Ins only notify: the switch forwarded and
+ * mirrored the packet already (ct.c: a SYN-ACK the tracker calls invalid). */
+#define CK_NOTIFY (CK_OF_KIND(CK_BASE) | 1)
+
+/* Tables.  flows: everything in table 0.  conntrack (ct.c): table 0 sends
+ * watched TCP through ct(table=CT_TABLE); CT_TABLE's rules act on the
+ * connection's phase (its ct_mark); those that forward go on to
+ * FWD_TABLE, the learning switch's entries without mirroring. */
+#define CT_TABLE       1
+#define FWD_TABLE      2
+#define PROBE_TABLE    3        /* --datapath auto: does the switch take ct? */
+
+/* ct_mark of a watched connection (ct.c):
+ *   31..24  generation: the switch session's (a mark of another session
+ *           matches no phase rule)
+ *   4       done: forward and mirror everything (passthrough, closed)
+ *   3..2    client-to-server kind, 1..0 server-to-client kind: conn.c's
+ *           enum entry_kind; only ENTRY_FWD_MIRROR is ever in a mark */
+#define MARK_GEN_SHIFT 24
+#define MARK_GEN_MASK  0xff000000u
+#define MARK_DONE      0x10u
+#define MARK_KIND_SHIFT(DIR) ((DIR) == 0 ? 2 : 0)   /* C2S, S2C */
+#define MARK_KIND_MASK(DIR)  (3u << MARK_KIND_SHIFT(DIR))
+
 /* Priorities. */
 #define PRIO_MISS      0        /* table-miss: to the controller */
 #define PRIO_L2        10       /* learning switch: eth_dst */
 #define PRIO_SELECT    20       /* selective mirroring beside L2 */
 #define PRIO_WATCH     100      /* watched TCP: to the controller */
+#define PRIO_PHASE     250      /* CT_TABLE: a phase (above PRIO_CONN) */
 #define PRIO_CONN      200      /* connection entries */
 #define PRIO_TRAP      300      /* what must reach the controller anyway */
+#define PRIO_HANDSHAKE 350      /* CT_TABLE: the SYN-ACK in the switch */
+#define PRIO_DONE      900      /* CT_TABLE: phase done */
+#define PRIO_INVALID   950      /* CT_TABLE: what the tracker calls invalid */
 #define PRIO_MIRROR_IN 1000     /* drop what the monitor sends */
 
 #endif

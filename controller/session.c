@@ -15,6 +15,7 @@
 #include "controller.h"
 #include "l2.h"
 #include "log.h"
+#include "realize.h"
 
 #define TX_LIMIT (32u << 20)        /* a peer that stops reading is dropped */
 #define TX_PAUSE (1u << 20)         /* above this, stop reading the peer */
@@ -111,6 +112,12 @@ sw_barrier(struct sw *sw)
     return xid;
 }
 
+bool
+sw_tracker(const struct sw *sw)
+{
+    return sw->rlz && sw->rlz->tracker;
+}
+
 void
 sw_packet_out(struct sw *sw, struct buf *b, uint32_t in_port,
               uint32_t out_port, const struct ofp_act *extra, size_t n_extra,
@@ -119,6 +126,14 @@ sw_packet_out(struct sw *sw, struct buf *b, uint32_t in_port,
     struct ofp_act acts[OFP_MAX_ACTS];
     size_t n = 0;
     uint32_t mirror_port = sw->ctl->cfg.mirror_port;
+    /* A ct() action goes first: what it commits is in place before the
+     * packet leaves (and before anything the packet causes comes back). */
+    for (size_t i = 0; i < n_extra; i++) {
+        if (extra[i].kind == OFPACT_CT) {
+            acts[n++] = extra[i];
+        }
+    }
+    size_t n_ct = n;
     if (out_port) {
         if (out_port != in_port) {
             acts[n++] = OFP_OUTPUT(out_port);
@@ -133,9 +148,11 @@ sw_packet_out(struct sw *sw, struct buf *b, uint32_t in_port,
         }
     }
     for (size_t i = 0; i < n_extra && n < OFP_MAX_ACTS; i++) {
-        acts[n++] = extra[i];
+        if (extra[i].kind != OFPACT_CT) {
+            acts[n++] = extra[i];
+        }
     }
-    if (!n) {
+    if (n == n_ct) {
         return;
     }
     ofp_put_packet_out(b, sw_next_xid(sw), in_port, acts, n, data, len);

@@ -53,7 +53,13 @@ struct sw {
     uint32_t *ports;                /* physical ports (flooding) */
     size_t n_ports, cap_ports;
     struct l2_table *l2;
-    struct flows_sw flows;          /* the realization's state */
+    /* elide: how verdicts are realized in this switch (NULL until known,
+     * --datapath auto probes first) and that realization's state. */
+    const struct realize *rlz;
+    uint32_t probe_xid, probe_barrier;  /* the ct probe rule, its barrier */
+    bool probe_refused;
+    uint8_t ct_gen;                 /* ct.c: this session's mark generation */
+    struct flows_sw flows;
     struct ev_sw_counts n;          /* messages, reported at disconnection */
     char name[72];                  /* "host:port", then the dpid */
 };
@@ -68,6 +74,9 @@ struct sw *sw_new(struct ctl *, uint32_t id, const char *name);
  * disconnection logged; controller.c releases its connections. */
 void sw_close(struct sw *, const char *why);
 void sw_free(struct sw *);
+
+/* Its connections' phases are in its connection tracker (ct.c). */
+bool sw_tracker(const struct sw *);
 
 static inline bool
 sw_alive(const struct sw *sw)

@@ -36,14 +36,14 @@ simsw_of(const void *sw)
 
 static void
 rec_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
-           uint32_t in_port, uint32_t out_port, const uint8_t *data,
-           size_t len)
+           uint32_t in_port, uint32_t out_port, const struct pkt *p,
+           const uint8_t *data, size_t len)
 {
     struct simsw *s = simsw_of(sw);
     s->last = *out;
     s->at_verdict = sw->ctl->conns.ce[slot].c;
     s->have_last = true;
-    realize_flows.packet(sw, slot, out, in_port, out_port, data, len);
+    s->base->packet(sw, slot, out, in_port, out_port, p, data, len);
 }
 
 static uint32_t
@@ -77,12 +77,13 @@ simsw_init(struct simsw *s, const struct ctl_cfg *cfg_in, conn_event_fn *event,
         cfg.max_conns = 4;
     }
     check(s, ctl_init(&s->ctl, &cfg) == 0, "ctl_init failed");
-    check(s, s->ctl.rlz != NULL, "not an elide mode");
+    check(s, s->ctl.elides, "not an elide mode");
     s->ctl.conn_event = event;
-    s->rlz = realize_flows;
+    s->base = &realize_flows;
+    s->rlz = *s->base;
     s->rlz.packet = rec_packet;
-    s->ctl.rlz = &s->rlz;
     struct sw *sw = sw_new(&s->ctl, 1, "sim");
+    sw->rlz = &s->rlz;
     sw->state = SW_READY;
     sw->dpid = 1;
     sw->has_mirror = true;
@@ -278,9 +279,11 @@ simsw_pump(struct simsw *s)
             } else if (rep[i].type == OFPT_BARRIER_REPLY) {
                 ctl_barrier_reply(s->sw, rep[i].xid);
             } else {
-                struct ofp_error e = { OFPET_FLOW_MOD_FAILED,
-                                       OFPFMFC_TABLE_FULL, rep[i].data,
-                                       rep[i].data_len };
+                struct ofp_error e = {
+                    .xid = rep[i].xid, .type = OFPET_FLOW_MOD_FAILED,
+                    .code = OFPFMFC_TABLE_FULL, .data = rep[i].data,
+                    .data_len = rep[i].data_len,
+                };
                 ctl_error(s->sw, &e);
             }
         }
@@ -321,7 +324,7 @@ simsw_forward(struct simsw *s, enum conn_dir dir, size_t len)
 void
 simsw_apply(struct simsw *s, const struct conn_out *o)
 {
-    s->ctl.rlz->apply(s->sw, slot_of(s), o);
+    s->sw->rlz->apply(s->sw, slot_of(s), o);
     simsw_pump(s);
 }
 

@@ -48,7 +48,8 @@ struct simsw_report {
 struct simsw {
     struct ctl ctl;             /* the controller's own code and state */
     struct sw *sw;              /* its session with the model switch */
-    struct realize rlz;         /* realize_flows, verdicts recorded */
+    const struct realize *base; /* realize_flows */
+    struct realize rlz;         /* base, verdicts recorded */
     struct conn *c;             /* the connection, in the controller's table */
     uint32_t cli_ip, srv_ip;
     uint16_t cli_port, srv_port;

@@ -17,6 +17,7 @@ E2E_NS_SRV=${E2E_NS_SRV:-$E2E_NS_PREFIX-srv}
 E2E_NS_MON=${E2E_NS_MON:-$E2E_NS_PREFIX-mon}
 E2E_CTL_ADDR=${E2E_CTL_ADDR:-127.0.0.1}
 E2E_CTL_PORT=${E2E_CTL_PORT:-16653}
+E2E_CTL_DATAPATH=${E2E_CTL_DATAPATH:-auto}  # the controller's --datapath (flows, conntrack, auto)
 E2E_CLI_IP=${E2E_CLI_IP:-10.0.0.1}
 E2E_SRV_IP=${E2E_SRV_IP:-10.0.0.2}
 E2E_MON_IP=${E2E_MON_IP:-10.0.0.3}         # assigned to nobody; see topo_up
@@ -557,7 +558,7 @@ e2e_ctl_start() {
     if [ ! -x "$bin" ]; then e2e_err "no controller at $bin"; return 1; fi
     "$bin" --listen "$E2E_CTL_ADDR:$E2E_CTL_PORT" --mode "$mode" \
         --mirror-port "$E2E_MON_PORT" --event-log "$E2E_CTL_EVENTS" \
-        "$@" >"$E2E_CTL_LOG" 2>&1 &
+        --datapath "$E2E_CTL_DATAPATH" "$@" >"$E2E_CTL_LOG" 2>&1 &
     E2E_CTL_PID=$!
     e2e_track "$E2E_CTL_PID"
     e2e_dbg "controller pid $E2E_CTL_PID: mode $mode $*"

@@ -20,7 +20,7 @@ set -u -o pipefail
 
 CASES=(none_small plain_small selective_small truncate_small
        elide_36m elide_keepalive elide_pipeline elide_paper_36m plain_36m
-       rules_elide)
+       rules_elide rules_conntrack)
 
 SRV=$E2E_SRV_IP
 CLI=$E2E_CLI_IP
@@ -328,10 +328,10 @@ trace_actions() {
         | sed -n 's/^Datapath actions: //p'
 }
 
-case_rules_elide() {
-    e2e_mirror_uncap
-    e2e_ctl_start "$CASE_DIR" elide || return 1
-    # Every base rule is in once the count stops changing.
+# dump_base GOLDEN: the controller's base rules once their count stops
+# changing, sorted, a ct_mark's generation (its top byte, random per
+# session) written GG; compared with tests/e2e/GOLDEN.
+dump_base() {
     local base="cookie=0xe1de000000000000/0xffffc00000000000" n=-1 m i
     for ((i = 0; i < 50; i++)); do
         m=$(ovs-ofctl -O OpenFlow13 dump-flows "$E2E_BR" "$base" | grep -c actions=)
@@ -340,12 +340,19 @@ case_rules_elide() {
         sleep 0.2
     done
     ovs-ofctl -O OpenFlow13 --no-stats dump-flows "$E2E_BR" "$base" \
-        | grep actions= | sed 's/^ *//' | LC_ALL=C sort >"$CASE_DIR/rules.txt"
+        | grep actions= | sed 's/^ *//' \
+        | perl -pe 's/ct_mark=0x([0-9a-f]+)/sprintf("ct_mark=0xGG%06x", hex($1) & 0xffffff)/ge' \
+        | LC_ALL=C sort >"$CASE_DIR/rules.txt"
     info "rules=$(wc -l <"$CASE_DIR/rules.txt")"
-    expect "base rules as in tests/e2e/rules-elide.golden: $(diff \
-            "$E2E_ROOT/tests/e2e/rules-elide.golden" "$CASE_DIR/rules.txt" \
-            | head -c 400)" \
-        cmp -s "$E2E_ROOT/tests/e2e/rules-elide.golden" "$CASE_DIR/rules.txt"
+    expect "base rules as in tests/e2e/$1: $(diff \
+            "$E2E_ROOT/tests/e2e/$1" "$CASE_DIR/rules.txt" | head -c 400)" \
+        cmp -s "$E2E_ROOT/tests/e2e/$1" "$CASE_DIR/rules.txt"
+}
+
+case_rules_elide() {
+    e2e_mirror_uncap
+    e2e_ctl_start "$CASE_DIR" elide --datapath flows || return 1
+    dump_base rules-elide.golden
     local tcp="tcp,nw_src=$CLI,nw_dst=$SRV" a
     a=$(trace_actions "in_port=1,$tcp,tp_src=40000,tp_dst=80,tcp_flags=psh|ack")
     expect "client PSH to port 80 goes to the controller ($a)" \
@@ -357,6 +364,54 @@ case_rules_elide() {
     expect "an IP fragment goes to the controller ($a)" \
         grep -q 'controller' <<<"$a"
     a=$(trace_actions "in_port=3,$tcp,tp_src=40000,tp_dst=80")
+    expect "what the monitor sends is dropped ($a)" [ "$a" = drop ]
+}
+
+# The CT_TABLE rule (priority) that a packet of a phase meets: ofproto/trace
+# with the tracker's answer (--ct-next) and the connection's ct_mark.
+ct_prio() {  # ct_prio FLOW CT_STATE
+    ovs-appctl ofproto/trace "$E2E_BR" "$1" --ct-next "$2" 2>&1 \
+        | sed -n 's/^ *1\. .*, priority \([0-9]*\),.*/\1/p' | head -1
+}
+
+case_rules_conntrack() {
+    e2e_mirror_uncap
+    e2e_ctl_start "$CASE_DIR" elide --datapath conntrack || return 1
+    expect "switch_connected says datapath conntrack" \
+        grep -q '"datapath":"conntrack"' "$E2E_CTL_EVENTS"
+    dump_base rules-conntrack.golden
+    local g m c s p
+    m=$(ovs-ofctl -O OpenFlow13 dump-flows "$E2E_BR" table=1 \
+            | sed -n 's/.*priority=900,ct_mark=\(0x[0-9a-f]*\)\/.*/\1/p')
+    g=$(( m >> 24 ))
+    info "generation=$g"
+    mk() { printf 'ct_mark=0x%x' $(( (${2:-$g} << 24) | $1 )); }
+    c="in_port=1,tcp,nw_src=$CLI,nw_dst=$SRV,tp_src=40000,tp_dst=80"
+    s="in_port=2,tcp,nw_src=$SRV,nw_dst=$CLI,tp_src=80,tp_dst=40000"
+    p=$(ct_prio "$c,tcp_flags=syn" trk,new)
+    expect "client SYN: trap to the controller (prio $p)" [ "$p" = 300 ]
+    p=$(ct_prio "$s,tcp_flags=syn|ack,$(mk 0x8)" trk,est,rpl)
+    expect "SYN-ACK after the SYN: mirrored in the switch (prio $p)" [ "$p" = 350 ]
+    p=$(ct_prio "$c,tcp_flags=ack,$(mk 0x8)" trk,est)
+    expect "client ACK before its request: mirrored in the switch (prio $p)" [ "$p" = 250 ]
+    p=$(ct_prio "$c,tcp_flags=psh|ack,$(mk 0xa)" trk,est)
+    expect "client PSH in any phase: trap (prio $p)" [ "$p" = 300 ]
+    p=$(ct_prio "$s,tcp_flags=ack,$(mk 0x0)" trk,est,rpl)
+    expect "server data awaiting a head: controller (prio $p)" [ "$p" = 250 ]
+    p=$(ct_prio "$s,tcp_flags=ack,$(mk 0xa)" trk,est,rpl)
+    expect "server data of a small body: mirrored in the switch (prio $p)" [ "$p" = 250 ]
+    p=$(ct_prio "$s,tcp_flags=ack,$(mk 0x5)" trk,est,rpl)
+    expect "elided phase without its entry: controller (prio $p)" [ "$p" = 100 ]
+    p=$(ct_prio "$s,tcp_flags=fin|ack,$(mk 0x10)" trk,est,rpl)
+    expect "phase done: mirrored in the switch, FIN too (prio $p)" [ "$p" = 900 ]
+    p=$(ct_prio "$s,tcp_flags=ack,$(mk 0xa $(( g % 255 + 1 )))" trk,est,rpl)
+    expect "another generation's mark: controller (prio $p)" [ "$p" = 100 ]
+    p=$(ct_prio "$c,tcp_flags=psh|ack,$(mk 0x10)" trk,inv)
+    expect "invalid: mirrored, never dropped (prio $p)" [ "$p" = 950 ]
+    p=$(ct_prio "$s,tcp_flags=syn|ack,$(mk 0x0 0)" trk,inv)
+    expect "invalid SYN-ACK (tracker full): mirrored and notified (prio $p)" [ "$p" = 951 ]
+    local a
+    a=$(trace_actions "in_port=3,tcp,nw_src=$CLI,nw_dst=$SRV,tp_src=40000,tp_dst=80")
     expect "what the monitor sends is dropped ($a)" [ "$a" = drop ]
 }
 

@@ -934,7 +934,8 @@ case_fault_controller_kill() {
     t=$EPOCHREALTIME
     "$bin" --listen "$E2E_CTL_ADDR:$E2E_CTL_PORT" --mode elide \
         --mirror-port "$E2E_MON_PORT" --event-log "$E2E_CTL_EVENTS" \
-        --threshold "$THRESHOLD" --http-ports "$PORTS" >"$E2E_CTL_LOG" 2>&1 &
+        --threshold "$THRESHOLD" --http-ports "$PORTS" \
+        --datapath "$E2E_CTL_DATAPATH" >"$E2E_CTL_LOG" 2>&1 &
     E2E_CTL_PID=$!
     e2e_track "$E2E_CTL_PID"
     expect "switch connected to the restarted controller" \

@@ -1,0 +1,246 @@
+/* The connection-tracker realization of conn.c's verdicts (realize.h):
+ * Open vSwitch's ct() keeps each watched connection's phase in its
+ * ct_mark (layout in rules.h), a few wildcard rules act on the phase, and
+ * the Packet-Out of the packet that ends a phase commits the next one, so
+ * that every packet this one causes (the response to a request) meets the
+ * new phase: no Flow-Mod, no barrier, no --settle-ms.  Elided bodies keep
+ * per-connection flow entries (flows.c, in CT_TABLE), whose counters are
+ * conn.c's overrun check.  Design and measured facts: doc/conntrack/.
+ *
+ * Table 0:  watched TCP -> ct(table=CT_TABLE); IP fragments (ports 0) ->
+ *           controller, as in flows.c.
+ * CT_TABLE, by priority:
+ *   PRIO_INVALID  +trk+inv -> mirror, forward (never dropped); a server
+ *                 SYN the tracker calls invalid also notifies the
+ *                 controller (the SYN's commit did not take: tracker full)
+ *   PRIO_DONE     phase done (passthrough, closed) -> mirror, forward
+ *   PRIO_HANDSHAKE  server SYN while the client's kind is forward-and-
+ *                 mirror (after its SYN) -> mirror, forward
+ *   PRIO_TRAP     client PSH/SYN/FIN/RST, server SYN/FIN/RST -> controller
+ *   PRIO_PHASE    per direction: kind none -> controller; kind forward-
+ *                 and-mirror -> mirror, forward (kind forward-only has no
+ *                 rule: the elided body's flow entry below acts)
+ *   PRIO_CONN     elided bodies' flow entries (forward only, counted)
+ *   PRIO_WATCH    everything else watched (mark 0: a connection this
+ *                 session never committed; another generation) -> controller
+ * FWD_TABLE: the learning switch's eth_dst entries without mirroring; miss
+ *           -> controller (forwarded, not mirrored again). */
+#include "realize.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "controller.h"
+#include "flows.h"
+#include "l2.h"
+#include "log.h"
+#include "pkt.h"
+#include "rules.h"
+#include "session.h"
+
+static struct centry *
+centry_of(struct sw *sw, uint32_t slot)
+{
+    return &sw->ctl->conns.ce[slot];
+}
+
+static uint32_t
+gen_bits(const struct sw *sw)
+{
+    return (uint32_t) sw->ct_gen << MARK_GEN_SHIFT;
+}
+
+/* The phase conn.c's state asks for after a verdict. */
+static uint8_t
+target_phase(const struct conn *c)
+{
+    if (c->pass || c->closed) {
+        return MARK_DONE;
+    }
+    return (uint8_t) (c->entry[C2S] << MARK_KIND_SHIFT(C2S)
+                      | c->entry[S2C] << MARK_KIND_SHIFT(S2C));
+}
+
+/* The entry operations that need flow entries: an elided body's (forward
+ * only; conn.c checks their counters) always, forward-and-mirror ones when
+ * no packet carries the phase ('commit' false).  A flow entry that a
+ * phase replaces goes (its removal reports the counters). */
+static void
+entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
+{
+    struct centry *e = centry_of(sw, slot);
+    bool deleted = false;
+    if (out->ops & CONN_OP_CLOSE && e->fe) {
+        flows_delete_all(sw, slot);
+        e->fe = 0;
+        deleted = true;
+    }
+    for (int d = C2S; d <= S2C; d++) {
+        unsigned bit = 1u << d;
+        unsigned del = d == C2S ? CONN_OP_DELETE_C2S : CONN_OP_DELETE_S2C;
+        unsigned ins = d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
+        bool entry = out->ops & ins && (out->kind[d] == ENTRY_FWD || !commit);
+        if (e->fe & bit && (out->ops & del || (out->ops & ins && !entry))) {
+            flows_delete_dir(sw, slot, (enum conn_dir) d);
+            e->fe &= ~bit;
+            deleted = true;
+        }
+        if (entry && flows_install(sw, slot, (enum conn_dir) d, out->kind[d])) {
+            e->fe |= bit;
+        }
+    }
+    /* A committed phase ranks above flow entries (PRIO_PHASE, PRIO_DONE >
+     * PRIO_CONN): only a deletion without one waits for the barrier. */
+    if (out->ops & CONN_OP_HOLD && deleted && !commit) {
+        flows_hold(sw, slot);
+    }
+}
+
+static void
+ct_apply(struct sw *sw, uint32_t slot, const struct conn_out *out)
+{
+    entries(sw, slot, out, false);
+}
+
+static void
+ct_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
+          uint32_t in_port, uint32_t out_port, const struct pkt *p,
+          const uint8_t *data, size_t len)
+{
+    struct centry *e = centry_of(sw, slot);
+    /* A fragment is not tracked as its connection; a segment the receiver
+     * discards, or a connection the tracker lost, changes no phase. */
+    bool commit = !e->ct_lost && !p->ip_frag && p->csum != PKT_CSUM_BAD;
+    entries(sw, slot, out, commit);
+    struct ofp_act acts[2];
+    size_t n = 0;
+    uint8_t phase = target_phase(&e->c);
+    if (commit && (!e->committed || phase != e->phase)) {
+        acts[n++] = (struct ofp_act) {
+            .kind = OFPACT_CT, .ct_commit = true, .ct_set_mark = true,
+            .ct_table = OFP_CT_NO_TABLE, .ct_mark = gen_bits(sw) | phase,
+        };
+        e->phase = phase;
+        e->committed = true;
+    }
+    n += flows_mirror_act(sw, out, len, &acts[n]);
+    flows_send(sw, slot, in_port, out_port, acts, n, data, len);
+}
+
+static void
+ct_released(struct sw *sw, uint32_t slot)
+{
+    /* Its mark stays with the tracker's connection: it never elides (a
+     * kind in a mark is none or forward-and-mirror), so a packet that
+     * comes later finds passthrough or a new connection here. */
+    if (centry_of(sw, slot)->fe) {
+        flows_delete_all(sw, slot);
+    }
+}
+
+/* ---- Base rules ---- */
+
+static void
+add_rule(struct sw *sw, uint8_t table, uint16_t prio, uint64_t cookie,
+         const struct ofp_match_spec *m, const struct ofp_act *acts,
+         size_t n_acts, bool forward)
+{
+    struct ofp_flow_mod_spec fm = {
+        .cookie = cookie, .command = OFPFC_ADD, .table_id = table,
+        .priority = prio, .match = *m, .acts = acts, .n_acts = n_acts,
+        .goto_table = forward ? FWD_TABLE : 0,
+    };
+    sw_flow_mod(sw, &fm);
+}
+
+static void
+ct_install_base(struct sw *sw)
+{
+    const struct ctl_cfg *cfg = &sw->ctl->cfg;
+    uint64_t ck = CK_OF_KIND(CK_BASE);
+    struct ofp_act to_ctl = OFP_TO_CONTROLLER;
+    struct ofp_act mirror = OFP_OUTPUT(cfg->mirror_port);
+    struct ofp_act to_ct = { .kind = OFPACT_CT, .ct_table = CT_TABLE };
+    struct ofp_act notify[2] = { OFP_OUTPUT(cfg->mirror_port), OFP_TO_CONTROLLER };
+    uint32_t gen = gen_bits(sw);
+    const uint32_t tcp = OFPM_ETH_TYPE | OFPM_IP_PROTO;
+    struct ofp_match_spec m = { .fields = tcp, .eth_type = 0x0800, .ip_proto = 6 };
+
+    /* IP fragments: see flows.c. */
+    struct ofp_match_spec frag = m;
+    frag.fields |= OFPM_TCP_SRC | OFPM_TCP_DST;
+    add_rule(sw, 0, PRIO_TRAP, ck, &frag, &to_ctl, 1, false);
+
+    /* Invalid packets, whatever their connection's phase. */
+    struct ofp_match_spec inv = m;
+    inv.fields |= OFPM_CT_STATE;
+    inv.ct_state = inv.ct_state_mask = OFP_CS_TRK | OFP_CS_INV;
+    add_rule(sw, CT_TABLE, PRIO_INVALID, ck, &inv, &mirror, 1, true);
+    struct ofp_match_spec done = m;
+    done.fields |= OFPM_CT_MARK;
+    done.ct_mark = gen | MARK_DONE;
+    done.ct_mark_mask = MARK_GEN_MASK | MARK_DONE;
+    add_rule(sw, CT_TABLE, PRIO_DONE, ck, &done, &mirror, 1, true);
+
+    static const uint16_t c2s_traps[] = { TCP_PSH, TCP_SYN, TCP_FIN, TCP_RST };
+    for (size_t i = 0; i < cfg->n_http_ports; i++) {
+        for (int side = C2S; side <= S2C; side++) {
+            struct ofp_match_spec w = m;
+            w.fields |= side == C2S ? OFPM_TCP_DST : OFPM_TCP_SRC;
+            w.tp_src = w.tp_dst = cfg->http_ports[i];
+            add_rule(sw, 0, PRIO_WATCH, ck, &w, &to_ct, 1, false);
+            add_rule(sw, CT_TABLE, PRIO_WATCH, ck, &w, &to_ctl, 1, false);
+
+            struct ofp_match_spec t = w;
+            t.fields |= OFPM_TCP_FLAGS;
+            for (size_t k = (size_t) side; k < 4; k++) {
+                t.tcp_flags = t.tcp_flags_mask = c2s_traps[k];
+                add_rule(sw, CT_TABLE, PRIO_TRAP, ck, &t, &to_ctl, 1, false);
+            }
+            if (side == S2C) {
+                /* The SYN-ACK after the client's SYN: conn.c takes its ISN
+                 * from the client's acknowledgment (synack_unseen). */
+                struct ofp_match_spec h = t;
+                h.fields |= OFPM_CT_MARK;
+                h.tcp_flags = h.tcp_flags_mask = TCP_SYN;
+                h.ct_mark = gen | ENTRY_FWD_MIRROR << MARK_KIND_SHIFT(C2S);
+                h.ct_mark_mask = MARK_GEN_MASK | MARK_KIND_MASK(C2S);
+                add_rule(sw, CT_TABLE, PRIO_HANDSHAKE, ck, &h, &mirror, 1, true);
+                /* A SYN-ACK the tracker calls invalid: the client's SYN was
+                 * committed, so the tracker could not keep it. */
+                struct ofp_match_spec sa = h;
+                sa.fields = (sa.fields & ~OFPM_CT_MARK) | OFPM_CT_STATE;
+                sa.ct_state = sa.ct_state_mask = OFP_CS_TRK | OFP_CS_INV;
+                add_rule(sw, CT_TABLE, PRIO_INVALID + 1, CK_NOTIFY, &sa,
+                         notify, 2, true);
+            }
+            /* Phases: kind none -> controller, forward-and-mirror ->
+             * mirror and forward. */
+            struct ofp_match_spec ph = w;
+            ph.fields |= OFPM_CT_MARK;
+            ph.ct_mark_mask = MARK_GEN_MASK | MARK_DONE | MARK_KIND_MASK(side);
+            ph.ct_mark = gen | ENTRY_NONE << MARK_KIND_SHIFT(side);
+            add_rule(sw, CT_TABLE, PRIO_PHASE, ck, &ph, &to_ctl, 1, false);
+            ph.ct_mark = gen | ENTRY_FWD_MIRROR << MARK_KIND_SHIFT(side);
+            add_rule(sw, CT_TABLE, PRIO_PHASE, ck, &ph, &mirror, 1, true);
+        }
+    }
+    struct ofp_match_spec any = { 0 };
+    add_rule(sw, CT_TABLE, PRIO_MISS, ck, &any, &to_ctl, 1, false);
+    add_rule(sw, FWD_TABLE, PRIO_MISS, ck, &any, &to_ctl, 1, false);
+}
+
+const struct realize realize_ct = {
+    .name = "conntrack",
+    .table = CT_TABLE,
+    .tracker = true,
+    .install_base = ct_install_base,
+    .packet = ct_packet,
+    .apply = ct_apply,
+    .released = ct_released,
+    .barrier_reply = flows_barrier_reply,
+    .flow_removed = flows_flow_removed,
+    .flow_stats = flows_flow_stats,
+    .error = flows_error,
+    .tick = flows_tick,
+};
