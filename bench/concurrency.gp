@@ -1,11 +1,11 @@
 # Figure of benchmark 3 from concurrency.dat (bench/e2e_concurrency.sh):
 #   gnuplot -e "dir='results/bench/concurrency'" bench/concurrency.gp
 # Left: completed requests per second against concurrency, per
-# configuration.  Right: for `elide`, each component's CPU (% of one core)
+# configuration.  Right: for `elide-ct`, each component's CPU (% of one core)
 # and the mirror link's utilisation of its cap.  PNG and PDF.
 if (!exists("dir")) dir = "results/bench/concurrency"
 f = dir."/concurrency.dat"
-configs = "nocontroller plain elide-paper elide elide-entries"
+configs = "nocontroller plain elide-paper elide-flows elide-ct"
 set style line 1 lc rgb "#7f7f7f" lw 2 pt 7 ps 0.8
 set style line 2 lc rgb "#1f77b4" lw 2 pt 5 ps 0.8
 set style line 3 lc rgb "#bcbd22" lw 2 pt 9 ps 0.8
@@ -32,7 +32,7 @@ do for [fmt in "png pdf"] {
     set key top left
     plot for [k = 1:words(configs)] rows(word(configs, k)) using 1:6 \
         with linespoints ls k title word(configs, k)
-    set title "elide: CPU per component (left axis), mirror load (right axis)"
+    set title "elide-ct: CPU per component (left axis), mirror load (right axis)"
     set ylabel "% of one core"
     set y2label "offered mirror load, % of the 10 Mbit/s cap"
     set yrange [0:100]
@@ -40,7 +40,7 @@ do for [fmt in "png pdf"] {
     set ytics nomirror
     set y2tics
     set key top left
-    e = rows("elide")
+    e = rows("elide-ct")
     plot e using 1:11 w lp ls 4 t "controller", \
          e using 1:12 w lp ls 2 t "ovs-vswitchd main thread", \
          e using 1:13 w lp ls 1 t "ovs-vswitchd other threads", \

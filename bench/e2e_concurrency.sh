@@ -21,9 +21,11 @@
 # and forwarded packets are lost (SYN-ACKs among them: 1 s stalls).
 #
 # Configurations, interleaved per level: nocontroller (NORMAL, no mirror),
-# plain, elide-paper, elide (build/elide-controller, a fresh process per
-# run), and elide-entries (elide --entry-min 0: entries after every
-# response, as before that option existed).  For each run it records, over the wall time of the curl run:
+# plain, elide-paper, elide-flows and elide-ct (elide with --datapath
+# flows and conntrack: per-connection flow entries, or phases in Open
+# vSwitch's ct_mark; build/elide-controller, a fresh process per run); on
+# request also elide (--datapath auto) and elide-entries (elide --datapath
+# flows --entry-min 0: entries after every response).  For each run it records, over the wall time of the curl run:
 #   - completed requests/s, goodput, per-transfer time p50/p99;
 #   - CPU of each component, in % of one core: the controller process,
 #     the ovs-vswitchd main thread (which, in the userspace datapath,
@@ -57,7 +59,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../tests/e2e/lib.sh"
 
 LEVELS=${LEVELS:-"1 4 16 64 256"}
-CONFIGS=${CONFIGS:-"nocontroller plain elide-paper elide elide-entries"}
+CONFIGS=${CONFIGS:-"nocontroller plain elide-paper elide-flows elide-ct"}
 PER_CLIENT=${PER_CLIENT:-50}
 MIN_REQS=${MIN_REQS:-2000}
 DRAWS=${DRAWS:-400}
@@ -155,9 +157,11 @@ run_one() {
         ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "priority=0,actions=NORMAL" || return 1
     else
         local mode=$cfg extra=""
-        if [ "$cfg" = elide-entries ]; then
-            mode=elide extra="--entry-min 0"
-        fi
+        case $cfg in
+        elide-entries) mode=elide extra="--datapath flows --entry-min 0" ;;
+        elide-flows) mode=elide extra="--datapath flows" ;;
+        elide-ct) mode=elide extra="--datapath conntrack" ;;
+        esac
         # shellcheck disable=SC2086  # CTL_ARGS, extra: words
         e2e_ctl_start "$d" "$mode" $extra ${CTL_ARGS:-} || return 1
     fi

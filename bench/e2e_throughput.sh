@@ -7,8 +7,10 @@
 # namespace, one connection), for each body size and each configuration:
 #   nocontroller  no controller process at all: one static flow
 #                 "priority=0,actions=NORMAL" on the same bridge
-#   none plain elide-paper elide
+#   none plain elide-paper
 #                 build/elide-controller --mode MODE (default threshold 10M)
+#   elide-flows elide-ct
+#                 --mode elide --datapath flows / conntrack
 # Configurations are interleaved round-robin within each repetition (the
 # starting configuration rotates per repetition).  The mirror port is
 # uncapped (E2E_CAP=0); nothing captures on the monitor, the mirror copies
@@ -44,7 +46,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 REPS=${REPS:-3}
 SIZES=${SIZES:-"36000000 200000000"}
-CONFIGS=${CONFIGS:-"nocontroller none plain elide-paper elide"}
+CONFIGS=${CONFIGS:-"nocontroller none plain elide-paper elide-flows elide-ct"}
 OUT=${OUT:-$E2E_ROOT/results/bench/e2e}
 read -r -a SZ <<<"$SIZES"
 # Sizes as the controller reads them (experiments/units.py): 36M is
@@ -92,7 +94,11 @@ run_one() {
         e2e_flows_reset
         ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "priority=0,actions=NORMAL" || return 1
     else
-        e2e_ctl_start "$d" "$cfg" || return 1
+        case $cfg in
+        elide-flows) e2e_ctl_start "$d" elide --datapath flows || return 1 ;;
+        elide-ct) e2e_ctl_start "$d" elide --datapath conntrack || return 1 ;;
+        *) e2e_ctl_start "$d" "$cfg" || return 1 ;;
+        esac
     fi
     snoop_start "$d/snoop.txt"
     line=$(ip netns exec "$E2E_NS_CLI" env -u http_proxy -u HTTP_PROXY -u all_proxy \

@@ -85,7 +85,21 @@ entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
             e->fe &= ~bit;
             deleted = true;
         }
-        if (entry && flows_install(sw, slot, (enum conn_dir) d, out->kind[d])) {
+        unsigned k = (e->phase & MARK_KIND_MASK(d)) >> MARK_KIND_SHIFT(d);
+        if (!entry) {
+            continue;
+        }
+        if (!commit && e->committed && e->phase & MARK_DONE) {
+            continue;           /* the phase mirrors all */
+        }
+        if (!commit && e->committed && k != ENTRY_FWD) {
+            /* The committed phase ranks above flow entries and cannot
+             * change without a packet: it already mirrors, or it sends
+             * the direction here, where a packet will carry the change. */
+            if (k != out->kind[d]) {
+                conn_entry_not_installed(&e->c, (enum conn_dir) d);
+            }
+        } else if (flows_install(sw, slot, (enum conn_dir) d, out->kind[d])) {
             e->fe |= bit;
         }
     }

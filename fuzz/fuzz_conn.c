@@ -41,6 +41,8 @@
  *     controller before their head is parsed, a segment with a bad
  *     checksum, which is mirrored whole and never parsed);
  *  5. the controller's idea of its entries is the switch's.
+ * A bit of the input picks the realization: flows.c, or ct.c with the
+ * model switch routing by the connection's ct_mark (simsw_route()).
  * Mode elide-paper runs too, without the oracle (the 2016 algorithm is
  * known not to guarantee this), for memory safety only.
  *
@@ -54,6 +56,7 @@
 #include "conn.h"
 #include "hwalk.h"
 #include "pkt.h"
+#include "rules.h"
 #include "simswitch.h"
 #include "tcpframe.h"
 
@@ -395,9 +398,14 @@ static void
 check_entries(void)
 {
     for (int d = 0; d < 2; d++) {
-        if (m.sim.c->entry[d] != m.sim.ent[d].kind) {
+        /* ct.c: a closed or passthrough connection's phase is done. */
+        if (m.sim.ct && m.sim.committed && m.sim.mark & MARK_DONE) {
+            continue;
+        }
+        uint8_t k = simsw_kind(&m.sim, (enum conn_dir) d);
+        if (m.sim.c->entry[d] != k) {
             fail("the controller believes entry[%d] = %u, the switch has %u",
-                 d, m.sim.c->entry[d], m.sim.ent[d].kind);
+                 d, m.sim.c->entry[d], k);
         }
     }
     if (m.oracle && m.sim.c->pass
@@ -480,10 +488,20 @@ controller(const struct seg *sg)
 static void
 arrive(const struct seg *sg)
 {
-    bool trapped = (sg->frag && !m.paper)
-                   || simsw_trapped(&m.sim, sg->dir, sg->flags);
+    enum simsw_path path = sg->frag && !m.paper
+                           ? SIMSW_TO_CTL
+                           : simsw_route(&m.sim, sg->dir, sg->flags);
+    if (path == SIMSW_PHASE) {
+        /* ct.c: the connection's phase forwards and mirrors it. */
+        trace("  sw  %s flags %02x off %u len %u via phase 0x%08x\n",
+              sg->dir == C2S ? "c2s" : "s2c", sg->flags, sg->off, sg->len,
+              m.sim.mark);
+        log_mirror(sg->dir, sg->off, sg->data, sg->len);
+        receive(sg);
+        return;
+    }
     const struct simsw_entry *e = &m.sim.ent[sg->dir];
-    if (!trapped && e->kind) {
+    if (path == SIMSW_ENTRY) {
         simsw_forward(&m.sim, sg->dir, 54 + m.opt + sg->len);
         trace("  sw  %s flags %02x off %u len %u via %s entry\n",
               sg->dir == C2S ? "c2s" : "s2c", sg->flags, sg->off, sg->len,
@@ -651,6 +669,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .threshold = THRESHOLD, .entry_min = c0 & 2 ? 500 : 0,
         .idle_timeout = 10, .stats_interval_ms = 500,
         .probe_interval_ms = 5000, .max_conns = 4, .conn_idle_s = 300,
+        .datapath = c1 & 128 ? DP_CONNTRACK : DP_FLOWS,
     };
     m.oracle = !m.paper;
     m.s[C2S].last_copy = c0 & 4;
@@ -678,8 +697,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gen_response(&m.s[S2C], t, take(&in));
     }
     simsw_init(&m.sim, &cfg, on_event, sim_fail, CLI_IP, 40000, SRV_IP, 80);
-    trace("client %u bytes, server %u bytes, %s\n", m.s[C2S].out_len,
-          m.s[S2C].out_len, m.paper ? "elide-paper" : "elide");
+    trace("client %u bytes, server %u bytes, %s, %s\n", m.s[C2S].out_len,
+          m.s[S2C].out_len, m.paper ? "elide-paper" : "elide",
+          m.sim.ct ? "conntrack" : "flows");
     if (c2 & 2) {
         /* Mid-stream: the controller first sees the connection after its
          * handshake (it restarted, or the state was dropped). */

@@ -79,11 +79,13 @@ simsw_init(struct simsw *s, const struct ctl_cfg *cfg_in, conn_event_fn *event,
     check(s, ctl_init(&s->ctl, &cfg) == 0, "ctl_init failed");
     check(s, s->ctl.elides, "not an elide mode");
     s->ctl.conn_event = event;
-    s->base = &realize_flows;
+    s->ct = cfg.mode == MODE_ELIDE && cfg.datapath == DP_CONNTRACK;
+    s->base = s->ct ? &realize_ct : &realize_flows;
     s->rlz = *s->base;
     s->rlz.packet = rec_packet;
     struct sw *sw = sw_new(&s->ctl, 1, "sim");
     sw->rlz = &s->rlz;
+    sw->ct_gen = 0x5a;
     sw->state = SW_READY;
     sw->dpid = 1;
     sw->has_mirror = true;
@@ -103,6 +105,48 @@ simsw_fini(struct simsw *s)
 {
     ctl_fini(&s->ctl);
     time_stop_at(0);
+}
+
+static unsigned
+mark_kind(const struct simsw *s, enum conn_dir d)
+{
+    return (s->mark & MARK_KIND_MASK(d)) >> MARK_KIND_SHIFT(d);
+}
+
+enum simsw_path
+simsw_route(const struct simsw *s, enum conn_dir dir, uint8_t flags)
+{
+    if (s->ct && s->committed) {
+        if (s->mark & MARK_DONE) {
+            return SIMSW_PHASE;
+        }
+        if (dir == S2C && flags & TCP_SYN
+            && mark_kind(s, C2S) == ENTRY_FWD_MIRROR) {
+            return SIMSW_PHASE;
+        }
+        if (simsw_trapped(s, dir, flags)) {
+            return SIMSW_TO_CTL;
+        }
+        unsigned k = mark_kind(s, dir);
+        if (k == ENTRY_NONE) {
+            return SIMSW_TO_CTL;
+        }
+        if (k == ENTRY_FWD_MIRROR) {
+            return SIMSW_PHASE;
+        }
+    } else if (simsw_trapped(s, dir, flags)) {
+        return SIMSW_TO_CTL;
+    }
+    return s->ent[dir].kind ? SIMSW_ENTRY : SIMSW_TO_CTL;
+}
+
+uint8_t
+simsw_kind(const struct simsw *s, enum conn_dir d)
+{
+    if (s->ct && s->committed && mark_kind(s, d) != ENTRY_FWD) {
+        return (uint8_t) mark_kind(s, d);
+    }
+    return s->ent[d].kind;
 }
 
 bool
@@ -173,6 +217,8 @@ static void
 flow_mod(struct simsw *s, const struct ofp_flow_mod_spec *fm,
          const struct ofp_msg *m)
 {
+    check(s, fm->table_id == s->base->table, "connection entry in table %u",
+          fm->table_id);
     if (fm->command == OFPFC_ADD) {
         check(s, fm->priority == PRIO_CONN, "add at priority %u", fm->priority);
         check(s, CK_GET(CK_KIND, fm->cookie) == CK_CONN, "not a connection cookie");
@@ -227,6 +273,18 @@ packet_out(struct simsw *s, const struct ofp_packet_out_msg *po)
     uint32_t mirrored = 0;
     for (size_t i = 0; i < po->n_acts; i++) {
         const struct ofp_act *a = &po->acts[i];
+        if (a->kind == OFPACT_CT) {
+            check(s, s->ct, "ct() in a Packet-Out of flows.c");
+            check(s, i == 0, "ct() after an output");
+            check(s, a->ct_commit && a->ct_set_mark
+                  && a->ct_table == OFP_CT_NO_TABLE, "ct() that sets no mark");
+            check(s, a->ct_mark >> MARK_GEN_SHIFT == s->sw->ct_gen,
+                  "mark 0x%08x of another generation", a->ct_mark);
+            s->mark = a->ct_mark;
+            s->committed = true;
+            s->commits++;
+            continue;
+        }
         if (a->port == SIMSW_MIRROR_PORT) {
             mirrored = a->kind == OFPACT_OUTPUT_TRUNC
                        && a->max_len < po->data_len

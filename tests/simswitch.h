@@ -13,7 +13,12 @@
  * go back to the controller's handlers right after, as do flow-stats
  * replies.  Deletions take effect at once (the ideal switch: --settle-ms
  * covers Open vSwitch's lag); an add over an existing entry keeps its
- * counters (OpenFlow 1.3 6.4 without OFPFF_RESET_COUNTS). */
+ * counters (OpenFlow 1.3 6.4 without OFPFF_RESET_COUNTS).
+ *
+ * With --datapath conntrack (ct.c) the model also keeps the connection's
+ * ct_mark, set by the ct(commit) of a Packet-Out, and routes each packet
+ * as ct.c's base rules do (simsw_route()); connection entries must be in
+ * CT_TABLE. */
 #ifndef SIMSWITCH_H
 #define SIMSWITCH_H 1
 
@@ -66,6 +71,10 @@ struct simsw {
     struct simsw_entry ent[2];  /* C2S, S2C */
     struct simsw_entry ent_gone[2]; /* the last one removed, as it was */
     bool refuse_next;           /* the next add fails: OFPFMFC_TABLE_FULL */
+    bool ct;                    /* realization ct.c: */
+    bool committed;             /* a Packet-Out set the mark */
+    uint32_t mark;              /* the connection's ct_mark */
+    uint32_t commits;           /* Packet-Outs that changed it */
     void (*fail)(const char *msg);  /* a broken expectation; must not return */
 };
 
@@ -80,6 +89,18 @@ struct simsw *simsw_of(const void *sw);
 /* In mode elide, client PSH and every SYN, FIN and RST reach the
  * controller above the connection entries. */
 bool simsw_trapped(const struct simsw *, enum conn_dir, uint8_t tcp_flags);
+
+/* What the switch does with a packet of 'dir' with 'tcp_flags': */
+enum simsw_path {
+    SIMSW_TO_CTL,               /* to the controller (simsw_packet_in()) */
+    SIMSW_ENTRY,                /* through its connection entry (simsw_forward()) */
+    SIMSW_PHASE,                /* ct.c: forwarded and mirrored by its phase */
+};
+enum simsw_path simsw_route(const struct simsw *, enum conn_dir,
+                            uint8_t tcp_flags);
+/* The kind of forwarding the switch applies to 'dir' outside traps
+ * (a phase's, else the entry's): what the controller must believe. */
+uint8_t simsw_kind(const struct simsw *, enum conn_dir);
 
 /* A frame the controller gets as a Packet-In; the switch then runs until
  * it rests.  Returns the bytes of it on the mirror port; the verdict is in

@@ -219,6 +219,12 @@ want_cov_or_alert() {
 head_not_missing() { ! grep -q " dir=$1 offset=$2 " "$CASE_DIR/analyze.txt"; }
 want_head_mirrored() { expect "the $1 head at offset $2 mirrored" head_not_missing "$1" "$2"; }
 
+# The controller's realization on this case's switch (its switch_connected).
+realization() {
+    sed -n 's/.*"event":"switch_connected".*"datapath":"\([a-z]*\)".*/\1/p' \
+        "$CASE_DIR/events.jsonl" | head -n1
+}
+
 want_alert() { expect "alert $1 raised ($(alert_kinds))" [ "$(alert_count "$1")" -ge "${2:-1}" ]; }
 
 want_no_alert() { expect "no alert ($(alert_kinds))" [ "$(ev_count alert)" -eq 0 ]; }
@@ -404,18 +410,31 @@ case_raw_overlap_conflict() {
         [ $rc -eq 0 ]
 }
 
+# The request half of head_*: with --datapath conntrack, the client's
+# segments without PSH before its first request pass the switch mirrored
+# but unseen here (README "Datapaths"), so the oversized request head is
+# named by what the controller missed of it.
+want_request_head_alert() {
+    if [ "$(realization)" = conntrack ]; then
+        want_alert header_too_large 1
+        want_alert unseen_request_bytes 1
+    else
+        want_alert header_too_large 2
+    fi
+}
+
 case_head_too_large() {
     play head_too_large || return 1
     want_heads 4
     want_cov1
-    want_alert header_too_large 2
+    want_request_head_alert
     want_all_mirrored
 }
 
 case_head_endless() {
     play head_endless || return 1
     want_heads 1
-    want_alert header_too_large 2
+    want_request_head_alert
     want_all_mirrored
 }
 
@@ -959,10 +978,13 @@ case_fault_table_full() {
     # entries.
     expect "warm-up curl" e2e_fetch "$CASE_DIR" small.bin
     sleep 1
-    local n; n=$(e2e_flow_count)
+    # Connection entries go in table 0 (flows) or 1 (conntrack, rules.h).
+    local t=0 n
+    [ "$(realization)" = conntrack ] && t=1
+    n=$(ovs-ofctl -O OpenFlow13 dump-flows "$E2E_BR" table=$t | grep -c actions=)
     ovs-vsctl -- --id=@ft create Flow_Table flow_limit="$n" overflow_policy=refuse \
-        -- set Bridge "$E2E_BR" flow_tables:0=@ft >/dev/null
-    info "flow_limit=$n"
+        -- set Bridge "$E2E_BR" flow_tables:$t=@ft >/dev/null
+    info "flow_limit=$n table=$t"
     curl_bg f20m.bin
     curl_wait
     expect "transfer completed (curl rc $?)" [ $? -eq 0 ]
