@@ -76,9 +76,13 @@ unit-san: build/san/test-unit
 	    | tee build/log/unit-san.log
 	@! grep -E 'ERROR: (Leak|Address)Sanitizer|runtime error:' build/log/unit-san.log
 
+# Both realizations of elide (--datapath), each with both builds.
+DATAPATHS ?= flows conntrack
 e2e: build/elide-controller build/san/elide-controller
-	bash tests/e2e/run.sh
-	CONTROLLER=build/san/elide-controller bash tests/e2e/run.sh
+	set -e; for dp in $(DATAPATHS); do \
+	    E2E_CTL_DATAPATH=$$dp bash tests/e2e/run.sh; \
+	    E2E_CTL_DATAPATH=$$dp CONTROLLER=build/san/elide-controller bash tests/e2e/run.sh; \
+	done
 
 # Everything CI runs, fastest first.
 test: deps ovs
@@ -93,7 +97,9 @@ test: deps ovs
 
 # Hostile traffic and switch/controller faults on real Open vSwitch.
 test-hostile: build/elide-controller build/san/elide-controller build/mirror-analyze
-	bash tests/hostile/run.sh
+	set -e; for dp in $(DATAPATHS); do \
+	    E2E_CTL_DATAPATH=$$dp bash tests/hostile/run.sh; \
+	done
 
 clean:
 	rm -rf build

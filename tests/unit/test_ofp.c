@@ -2044,3 +2044,82 @@ Test(decode_sent, ct_round_trip)
     cr_assert_eq(ofp_decode_flow_mod(&m, &fm), OFPDEC_BAD_VALUE);
     buf_free(&b);
 }
+
+/* A phase rule of ct.c: table 1, forward and mirror by going on to table
+ * 2 (OFPIT_GOTO_TABLE after the apply-actions instruction). */
+#define FLOW_MOD_GOTO_HEX \
+    "04 0e 0078 00000023  e1de000000000000 0000000000000000 01 00" \
+    "  0000 0000 00fa ffffffff ffffffff ffffffff 0000 0000" \
+    "  0001 0021  80000a02 0800  80001401 06  80001c02 0050" \
+    "    0001d708 5a000008 ff00001c  00000000000000" \
+    "  0004 0018 00000000  0000 0010 00000003 0000 000000000000" \
+    "  0001 0008 02 000000"
+#define FLOW_MOD_GOTO_TXT \
+    "OFPT_FLOW_MOD (OF1.3) (xid=0x23): ADD table:1 priority=250," \
+    "ct_mark=0x5a000008/0xff00001c,tcp,tp_dst=80 " \
+    "cookie:0xe1de000000000000 actions=output:3,goto_table:2"
+
+Test(encode, flow_mod_goto_table)
+{
+    const struct ofp_act out = OFP_OUTPUT(3);
+    const struct ofp_flow_mod_spec fm = {
+        .cookie = 0xe1de000000000000ull, .table_id = 1, .command = OFPFC_ADD,
+        .priority = 250,
+        .match = { .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_TCP_DST
+                             | OFPM_CT_MARK,
+                   .eth_type = 0x0800, .ip_proto = 6, .tp_dst = 80,
+                   .ct_mark = 0x5a000008, .ct_mark_mask = 0xff00001c },
+        .acts = &out, .n_acts = 1, .goto_table = 2,
+    };
+    struct buf b;
+    buf_init(&b);
+    ofp_put_flow_mod(&b, 0x23, &fm);
+    assert_encoded(&b, FLOW_MOD_GOTO_HEX, FLOW_MOD_GOTO_TXT);
+    struct ofp_msg m;
+    decode_one(&b, &m);
+    struct ofp_flow_mod_msg d;
+    cr_assert_eq(ofp_decode_flow_mod(&m, &d), 0);
+    cr_assert_eq(d.spec.goto_table, 2);
+    cr_assert_eq(d.spec.n_acts, 1);
+    /* Going back (to a table at or before its own) is refused. */
+    b.data[b.len - 4] = 1;
+    cr_assert_eq(ofp_decode_flow_mod(&m, &d), OFPDEC_BAD_VALUE);
+    buf_free(&b);
+}
+
+/* What Open vSwitch 3.1 sends for a packet that went through ct():
+ * ct_state with a mask (NXM_NX_CT_STATE_W), ct_mark when not zero. */
+#define PACKET_IN_CT_HEX \
+    "04 0a 0064 00000005  ffffffff 002a 01 01 e1de000000000000" \
+    "  0001 0020 80000004 00000001 0001d308 00000022 000000ff" \
+    "    0001d604 5a000008  0000" \
+    "  ffffffffffff 00005e005301 0806 0001 0800 06 04 0001 00005e005301" \
+    "    c0000201 000000000000 c6336402"
+#define PACKET_IN_CT_TXT \
+    "OFPT_PACKET_IN (OF1.3) (xid=0x5): table_id=1 cookie=0xe1de000000000000 " \
+    "total_len=42 ct_state=est|trk,ct_mark=0x5a000008,in_port=1 (via action) " \
+    "data_len=42 (unbuffered)\n" \
+    "arp,vlan_tci=0x0000,dl_src=00:00:5e:00:53:01,dl_dst=ff:ff:ff:ff:ff:ff," \
+    "arp_spa=192.0.2.1,arp_tpa=198.51.100.2,arp_op=1," \
+    "arp_sha=00:00:5e:00:53:01,arp_tha=00:00:00:00:00:00"
+
+Test(decode, packet_in_ct_state_and_mark)
+{
+    assert_ofp_print(PACKET_IN_CT_HEX, PACKET_IN_CT_TXT);
+    size_t n;
+    uint8_t *raw = unhex(PACKET_IN_CT_HEX, &n);
+    struct ofp_msg m;
+    ofp_msg_init(&m, raw, n);
+    struct ofp_packet_in_msg pi;
+    cr_assert_eq(ofp_decode_packet_in(&m, &pi), 0);
+    cr_assert(pi.has_ct);
+    cr_assert_eq(pi.ct_state, OFP_CS_TRK | OFP_CS_EST);
+    cr_assert_eq(pi.ct_mark, 0x5a000008);
+    cr_assert_eq(pi.table_id, 1);
+    cr_assert_eq(pi.in_port, 1);
+    cr_assert_eq(pi.data_len, 42);
+    /* A ct_state of another length is malformed. */
+    raw[39] = 6;
+    cr_assert_eq(ofp_decode_packet_in(&m, &pi), OFPDEC_BAD_MATCH);
+    free(raw);
+}

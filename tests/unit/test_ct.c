@@ -1,0 +1,367 @@
+/* The conntrack realization (ct.c) through the model switch: which
+ * packets reach the controller in each phase, the marks its Packet-Outs
+ * commit, what stays on flow entries, and --datapath auto's probe. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller.h"
+#include "log.h"
+#include "ofp.h"
+#include "realize.h"
+#include "rules.h"
+#include "session.h"
+#include "simswitch.h"
+#include "tcpframe.h"
+
+#define CLI_IP 0x0a000001u
+#define SRV_IP 0x0a000002u
+#define CLI_PORT 40000
+#define SRV_PORT 80
+#define SYN TCP_SYN
+#define ACK TCP_ACK
+#define PSH TCP_PSH
+#define FIN TCP_FIN
+
+struct t {
+    struct simsw m;
+    uint32_t nxt[2];            /* next sequence number of each side */
+    unsigned pin;               /* Packet-Ins */
+    unsigned mirrored_pkts;     /* packets on the mirror port */
+    unsigned alerts;
+    const char *last_alert;
+};
+static struct t T;
+
+static void
+on_event(void *aux, const struct conn *c, const struct conn_event *e)
+{
+    (void) aux;
+    (void) c;
+    if (e->type == CE_ALERT) {
+        T.alerts++;
+        T.last_alert = e->kind;
+    }
+}
+
+static void
+sim_fail(const char *msg)
+{
+    cr_assert_fail("switch model: %s", msg);
+    abort();
+}
+
+static void
+setup_cfg(enum ctl_datapath dp, uint64_t threshold)
+{
+    memset(&T, 0, sizeof T);
+    struct ctl_cfg cfg = {
+        .mode = MODE_ELIDE, .datapath = dp, .threshold = threshold,
+        .entry_min = 65536, .idle_timeout = 10, .stats_interval_ms = 1000,
+        .probe_interval_ms = 5000, .max_conns = 4, .conn_idle_s = 300,
+    };
+    simsw_init(&T.m, &cfg, on_event, sim_fail, CLI_IP, CLI_PORT, SRV_IP,
+               SRV_PORT);
+    T.nxt[C2S] = 1000;
+    T.nxt[S2C] = 500000;
+}
+
+static void setup(void) { setup_cfg(DP_CONNTRACK, 1000000); }
+static void teardown(void) { simsw_fini(&T.m); }
+
+/* Side 'dir' sends 'len' bytes of 'data' with 'flags' (ACK of all the
+ * peer sent); the switch takes it as the model routes it.  Returns the
+ * path it took. */
+static enum simsw_path
+xmit(enum conn_dir dir, uint8_t flags, const char *data, size_t len)
+{
+    static const uint8_t cmac[6] = { 2, 0, 0, 0, 0, 1 };
+    static const uint8_t smac[6] = { 2, 0, 0, 0, 0, 2 };
+    struct tcpframe f = {
+        .src_mac = dir == C2S ? cmac : smac, .dst_mac = dir == C2S ? smac : cmac,
+        .src_ip = dir == C2S ? CLI_IP : SRV_IP,
+        .dst_ip = dir == C2S ? SRV_IP : CLI_IP,
+        .sport = dir == C2S ? CLI_PORT : SRV_PORT,
+        .dport = dir == C2S ? SRV_PORT : CLI_PORT,
+        .seq = T.nxt[dir], .ack = flags & ACK ? T.nxt[!dir] : 0,
+        .flags = flags, .payload = data, .len = len,
+    };
+    uint8_t buf[2048];
+    cr_assert(tcpframe_len(&f) <= sizeof buf);
+    size_t n = tcpframe_write(buf, &f);
+    enum simsw_path path = simsw_route(&T.m, dir, flags);
+    uint32_t mirrored;
+    if (path == SIMSW_TO_CTL) {
+        mirrored = simsw_packet_in(&T.m, dir, buf, n);
+        T.pin++;
+    } else if (path == SIMSW_ENTRY) {
+        mirrored = simsw_forward(&T.m, dir, n);
+    } else {
+        mirrored = (uint32_t) n;
+    }
+    if (mirrored) {
+        T.mirrored_pkts++;
+    }
+    T.nxt[dir] += (uint32_t) len + (flags & (SYN | FIN) ? 1 : 0);
+    return path;
+}
+
+static uint8_t
+phase(void)
+{
+    cr_assert(T.m.committed, "no mark committed");
+    return (uint8_t) T.m.mark;
+}
+
+#define KINDS(C, S) ((uint8_t) ((C) << MARK_KIND_SHIFT(C2S) | (S) << MARK_KIND_SHIFT(S2C)))
+
+static void
+handshake(void)
+{
+    cr_assert_eq(xmit(C2S, SYN, NULL, 0), SIMSW_TO_CTL);
+    cr_assert_eq(phase(), KINDS(ENTRY_FWD_MIRROR, ENTRY_NONE),
+                 "the SYN's Packet-Out commits the client's kind");
+    cr_assert_eq(T.m.mark >> MARK_GEN_SHIFT, T.m.sw->ct_gen);
+    cr_assert_eq(xmit(S2C, SYN | ACK, NULL, 0), SIMSW_PHASE,
+                 "the SYN-ACK stays in the switch");
+    cr_assert_eq(xmit(C2S, ACK, NULL, 0), SIMSW_PHASE,
+                 "so does the handshake's ACK");
+}
+
+static const char GET[] = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+static const char HEAD_SMALL[] = "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n";
+static const char HEAD_BIG[] = "HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n";
+
+TestSuite(ct, .init = setup, .fini = teardown);
+
+Test(ct, short_connection_costs_four_packet_ins_and_no_flow_mod)
+{
+    handshake();
+    cr_assert_eq(xmit(C2S, PSH | ACK, GET, strlen(GET)), SIMSW_TO_CTL);
+    cr_assert_eq(phase(), KINDS(ENTRY_NONE, ENTRY_NONE),
+                 "the request sends the server's next packet here");
+    cr_assert_eq(xmit(S2C, PSH | ACK, HEAD_SMALL, strlen(HEAD_SMALL)),
+                 SIMSW_TO_CTL);
+    cr_assert_eq(phase(), KINDS(ENTRY_FWD_MIRROR, ENTRY_FWD_MIRROR),
+                 "a small body is forwarded and mirrored by its phase");
+    static char body[1000];
+    cr_assert_eq(xmit(S2C, ACK, body, sizeof body), SIMSW_PHASE);
+    cr_assert_eq(xmit(S2C, PSH | ACK, body, sizeof body), SIMSW_PHASE,
+                 "server PSH is no trap");
+    cr_assert_eq(xmit(C2S, ACK, NULL, 0), SIMSW_PHASE);
+    cr_assert_eq(xmit(C2S, FIN | ACK, NULL, 0), SIMSW_TO_CTL);
+    cr_assert(phase() & MARK_DONE, "the first FIN ends the watch");
+    cr_assert_eq(xmit(S2C, FIN | ACK, NULL, 0), SIMSW_PHASE);
+    cr_assert_eq(xmit(C2S, ACK, NULL, 0), SIMSW_PHASE);
+    cr_assert_eq(T.pin, 4, "%u Packet-Ins", T.pin);
+    cr_assert_eq(T.m.ent[C2S].kind | T.m.ent[S2C].kind, ENTRY_NONE,
+                 "no connection entry");
+    cr_assert_eq(T.mirrored_pkts, 11, "every packet mirrored");
+    cr_assert_eq(T.alerts, 0);
+    cr_assert(T.m.c->closed);
+}
+
+Test(ct, keepalive_request_reopens_the_head_phase)
+{
+    handshake();
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(xmit(C2S, PSH | ACK, GET, strlen(GET)), SIMSW_TO_CTL);
+        cr_assert_eq(phase(), KINDS(ENTRY_NONE, ENTRY_NONE));
+        cr_assert_eq(xmit(S2C, PSH | ACK, HEAD_SMALL, strlen(HEAD_SMALL)),
+                     SIMSW_TO_CTL);
+        static char body[1000];
+        cr_assert_eq(xmit(S2C, ACK, body, sizeof body), SIMSW_PHASE);
+        cr_assert_eq(xmit(S2C, PSH | ACK, body, sizeof body), SIMSW_PHASE);
+        cr_assert_eq(xmit(C2S, ACK, NULL, 0), SIMSW_PHASE);
+    }
+    cr_assert_eq(T.pin, 1 + 3 * 2, "%u Packet-Ins", T.pin);
+    cr_assert_eq(T.alerts, 0);
+}
+
+Test(ct, elided_body_keeps_flow_entries_in_ct_table)
+{
+    handshake();
+    xmit(C2S, PSH | ACK, GET, strlen(GET));
+    cr_assert_eq(xmit(S2C, PSH | ACK, HEAD_BIG, strlen(HEAD_BIG)), SIMSW_TO_CTL);
+    /* The elision waits for the client's acknowledgment of the head. */
+    cr_assert_eq(xmit(C2S, ACK, NULL, 0), SIMSW_TO_CTL);
+    cr_assert_eq(phase(), KINDS(ENTRY_FWD, ENTRY_FWD),
+                 "forward-only kinds defer to the entries");
+    cr_assert_eq(T.m.ent[S2C].kind, ENTRY_FWD);
+    cr_assert_eq(T.m.ent[C2S].kind, ENTRY_FWD);
+    static char body[1448];
+    uint32_t before = T.mirrored_pkts;
+    for (int i = 0; i < 10; i++) {
+        cr_assert_eq(xmit(S2C, ACK, body, sizeof body), SIMSW_ENTRY);
+        cr_assert_eq(xmit(C2S, ACK, NULL, 0), SIMSW_ENTRY);
+    }
+    cr_assert_eq(T.mirrored_pkts, before, "the body bypassed the mirror");
+    /* A request during the body: its Packet-Out sends the server's next
+     * packets here at once (the phase ranks above the entries). */
+    cr_assert_eq(xmit(C2S, PSH | ACK, GET, strlen(GET)), SIMSW_TO_CTL);
+    cr_assert_eq(phase(), KINDS(ENTRY_NONE, ENTRY_NONE));
+    cr_assert_eq(T.m.ent[S2C].kind, ENTRY_NONE, "the elision entry went");
+    cr_assert_eq(xmit(S2C, ACK, body, sizeof body), SIMSW_TO_CTL);
+}
+
+Test(ct, syn_with_data_keeps_the_handshake_at_the_controller)
+{
+    cr_assert_eq(xmit(C2S, SYN, GET, strlen(GET)), SIMSW_TO_CTL);
+    cr_assert_eq(phase(), KINDS(ENTRY_NONE, ENTRY_NONE));
+    cr_assert_eq(xmit(S2C, SYN | ACK, NULL, 0), SIMSW_TO_CTL,
+                 "what the SYN-ACK acknowledges of the SYN's data matters");
+}
+
+Test(ct, passthrough_is_the_done_phase)
+{
+    handshake();
+    xmit(C2S, PSH | ACK, GET, strlen(GET));
+    static const char bad[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+                              "Content-Length: 7\r\n\r\n";
+    cr_assert_eq(xmit(S2C, PSH | ACK, bad, strlen(bad)), SIMSW_TO_CTL);
+    cr_assert(T.m.c->pass);
+    cr_assert(phase() & MARK_DONE);
+    cr_assert_eq(xmit(C2S, PSH | ACK, GET, strlen(GET)), SIMSW_PHASE,
+                 "nothing more reaches the controller");
+}
+
+Test(ct, invalid_syn_ack_notification_makes_passthrough)
+{
+    cr_assert_eq(xmit(C2S, SYN, NULL, 0), SIMSW_TO_CTL);
+    /* The switch's notification (CK_NOTIFY): the SYN-ACK was +inv. */
+    static const uint8_t cmac[6] = { 2, 0, 0, 0, 0, 1 };
+    static const uint8_t smac[6] = { 2, 0, 0, 0, 0, 2 };
+    struct tcpframe f = {
+        .src_mac = smac, .dst_mac = cmac, .src_ip = SRV_IP, .dst_ip = CLI_IP,
+        .sport = SRV_PORT, .dport = CLI_PORT, .seq = T.nxt[S2C],
+        .ack = T.nxt[C2S], .flags = SYN | ACK,
+    };
+    uint8_t buf[128];
+    size_t n = tcpframe_write(buf, &f);
+    struct ofp_packet_in_msg pi = {
+        .buffer_id = OFP_NO_BUFFER, .total_len = (uint16_t) n,
+        .table_id = CT_TABLE, .cookie = CK_NOTIFY, .in_port = SIMSW_SRV_PORT,
+        .data = buf, .data_len = n,
+    };
+    uint32_t po = T.m.po_count;
+    ctl_packet_in(T.m.sw, &pi);
+    simsw_pump(&T.m);
+    cr_assert_eq(T.m.po_count, po, "a notification is not sent again");
+    cr_assert(T.m.c->pass);
+    cr_assert_str_eq(T.last_alert, "conntrack_full");
+}
+
+/* ---- --datapath auto: the probe ---- */
+
+static struct ctl C;
+
+static void
+probe_setup(void)
+{
+    log_verbosity = LOG_ERR;
+    struct ctl_cfg cfg = {
+        .mode = MODE_ELIDE, .datapath = DP_AUTO, .mirror_port = 3,
+        .threshold = 1000000, .http_ports = { 80 }, .n_http_ports = 1,
+        .idle_timeout = 10, .stats_interval_ms = 500,
+        .probe_interval_ms = 5000, .max_conns = 4, .conn_idle_s = 300,
+    };
+    cr_assert_eq(ctl_init(&C, &cfg), 0);
+}
+
+static void probe_teardown(void) { ctl_fini(&C); }
+
+/* The messages in sw->tx: counts of FLOW_MODs in 'table', the xid of the
+ * last FLOW_MOD to PROBE_TABLE and of the last barrier. */
+static void
+scan(struct sw *sw, unsigned *in_table, uint8_t table, uint32_t *probe,
+     uint32_t *barrier)
+{
+    size_t ofs = 0;
+    *in_table = 0;
+    while (ofs < buf_avail(&sw->tx)) {
+        int len = ofp_frame(buf_head(&sw->tx) + ofs, buf_avail(&sw->tx) - ofs);
+        cr_assert_gt(len, 0);
+        struct ofp_msg m;
+        ofp_msg_init(&m, buf_head(&sw->tx) + ofs, (size_t) len);
+        if (m.type == OFPT_FLOW_MOD) {
+            struct ofp_flow_mod_msg fm;
+            cr_assert_eq(ofp_decode_flow_mod(&m, &fm), 0);
+            if (fm.spec.command == OFPFC_ADD && fm.spec.table_id == table) {
+                (*in_table)++;
+            }
+            if (fm.spec.table_id == PROBE_TABLE
+                && fm.spec.command == OFPFC_ADD) {
+                *probe = m.xid;
+            }
+        } else if (m.type == OFPT_BARRIER_REQUEST) {
+            *barrier = m.xid;
+        }
+        ofs += (size_t) len;
+    }
+    buf_clear(&sw->tx);
+}
+
+static struct sw *
+ready_switch(void)
+{
+    struct sw *sw = sw_new(&C, 1, "probe");
+    C.sws = sw;
+    sw->state = SW_READY;
+    sw->has_mirror = true;
+    ctl_switch_ready(sw);
+    return sw;
+}
+
+Test(probe, a_refused_ct_rule_means_flows, .init = probe_setup,
+     .fini = probe_teardown)
+{
+    struct sw *sw = ready_switch();
+    unsigned n;
+    uint32_t probe = 0, barrier = 0;
+    scan(sw, &n, CT_TABLE, &probe, &barrier);
+    cr_assert(probe && barrier, "a probe rule and its barrier");
+    cr_assert_null(sw->rlz, "no realization before the answer");
+    /* Open vSwitch without a tracker: NXBAC_CT_DATAPATH_SUPPORT. */
+    struct ofp_error e = { .xid = probe, .type = OFPET_EXPERIMENTER };
+    ctl_error(sw, &e);
+    ctl_barrier_reply(sw, barrier);
+    cr_assert_eq(sw->rlz, &realize_flows);
+    scan(sw, &n, 0, &probe, &barrier);
+    cr_assert_gt(n, 0, "flows.c's base rules in table 0");
+}
+
+Test(probe, an_accepted_ct_rule_means_conntrack, .init = probe_setup,
+     .fini = probe_teardown)
+{
+    struct sw *sw = ready_switch();
+    unsigned n;
+    uint32_t probe = 0, barrier = 0;
+    scan(sw, &n, CT_TABLE, &probe, &barrier);
+    ctl_barrier_reply(sw, barrier);
+    cr_assert_eq(sw->rlz, &realize_ct);
+    cr_assert_neq(sw->ct_gen, 0, "generation 0 is never used");
+    scan(sw, &n, CT_TABLE, &probe, &barrier);
+    cr_assert_gt(n, 10, "ct.c's rules in table %u (%u)", CT_TABLE, n);
+}
+
+Test(probe, generations_differ_per_session, .init = probe_setup,
+     .fini = probe_teardown)
+{
+    uint8_t g[300];
+    for (int i = 0; i < 300; i++) {
+        struct sw *sw = sw_new(&C, (uint32_t) i + 1, "gen");
+        sw->state = SW_READY;
+        sw->has_mirror = true;
+        ctl_switch_ready(sw);
+        unsigned n;
+        uint32_t probe = 0, barrier = 0;
+        scan(sw, &n, CT_TABLE, &probe, &barrier);
+        ctl_barrier_reply(sw, barrier);
+        g[i] = sw->ct_gen;
+        cr_assert_neq(g[i], 0);
+        if (i) {
+            cr_assert_neq(g[i], g[i - 1], "consecutive sessions share a generation");
+        }
+        sw_free(sw);
+    }
+}
