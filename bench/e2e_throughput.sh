@@ -11,6 +11,9 @@
 #                 build/elide-controller --mode MODE (default threshold 10M)
 #   elide-flows elide-ct
 #                 --mode elide --datapath flows / conntrack
+#   ct-only       no controller: "ip,actions=ct(table=1)" then NORMAL, the
+#                 cost of Open vSwitch's connection tracker alone (not in
+#                 the default CONFIGS)
 # Configurations are interleaved round-robin within each repetition (the
 # starting configuration rotates per repetition).  The mirror port is
 # uncapped (E2E_CAP=0); nothing captures on the monitor, the mirror copies
@@ -93,6 +96,11 @@ run_one() {
     if [ "$cfg" = nocontroller ]; then
         e2e_flows_reset
         ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "priority=0,actions=NORMAL" || return 1
+    elif [ "$cfg" = ct-only ]; then
+        e2e_flows_reset
+        ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "priority=1,ip,actions=ct(table=1)" || return 1
+        ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "priority=0,actions=NORMAL" || return 1
+        ovs-ofctl -O OpenFlow13 add-flow "$E2E_BR" "table=1,priority=0,actions=NORMAL" || return 1
     else
         case $cfg in
         elide-flows) e2e_ctl_start "$d" elide --datapath flows || return 1 ;;
@@ -108,7 +116,7 @@ run_one() {
     local crc=$?
     sleep 1
     snoop_stop
-    if [ "$cfg" != nocontroller ]; then
+    if [ "$cfg" != nocontroller ] && [ "$cfg" != ct-only ]; then
         cpu=$(ctl_cpu_ms "$E2E_CTL_PID")
         e2e_ctl_stop || e2e_log "controller $cfg exited non-zero"
     fi
