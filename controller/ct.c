@@ -10,19 +10,22 @@
  * Table 0:  watched TCP -> ct(table=CT_TABLE); IP fragments (ports 0) ->
  *           controller, as in flows.c.
  * CT_TABLE, by priority:
- *   PRIO_INVALID  +trk+inv -> mirror, forward (never dropped); a server
- *                 SYN the tracker calls invalid also notifies the
- *                 controller (the SYN's commit did not take: tracker full)
+ *   PRIO_INVALID+1  a server SYN the tracker calls invalid: mirror,
+ *                 forward, notify the controller (the SYN's commit did not
+ *                 take: tracker full)
+ *   PRIO_INVALID  +trk+inv -> mirror, forward (never dropped)
  *   PRIO_DONE     phase done (passthrough, closed) -> mirror, forward
- *   PRIO_HANDSHAKE  server SYN while the client's kind is forward-and-
+ *   PRIO_WATCH    to the direction's table (CT_C2S_TABLE, CT_S2C_TABLE)
+ * A direction's table, by priority:
+ *   PRIO_HANDSHAKE  (server) SYN while the client's kind is forward-and-
  *                 mirror (after its SYN) -> mirror, forward
  *   PRIO_TRAP     client PSH/SYN/FIN/RST, server SYN/FIN/RST -> controller
- *   PRIO_PHASE    per direction: kind none -> controller; kind forward-
- *                 and-mirror -> mirror, forward (kind forward-only has no
- *                 rule: the elided body's flow entry below acts)
+ *   PRIO_PHASE    kind none -> controller; kind forward-and-mirror ->
+ *                 mirror, forward (kind forward-only has no rule: the
+ *                 elided body's flow entry below acts)
  *   PRIO_CONN     elided bodies' flow entries (forward only, counted)
- *   PRIO_WATCH    everything else watched (mark 0: a connection this
- *                 session never committed; another generation) -> controller
+ *   PRIO_WATCH    everything else (mark 0: a connection this session never
+ *                 committed; another generation) -> controller
  * FWD_TABLE: the learning switch's eth_dst entries without mirroring; miss
  *           -> controller (forwarded, not mirrored again). */
 #include "realize.h"
@@ -177,76 +180,95 @@ ct_install_base(struct sw *sw)
     struct ofp_act to_ct = { .kind = OFPACT_CT, .ct_table = CT_TABLE };
     struct ofp_act notify[2] = { OFP_OUTPUT(cfg->mirror_port), OFP_TO_CONTROLLER };
     uint32_t gen = gen_bits(sw);
-    const uint32_t tcp = OFPM_ETH_TYPE | OFPM_IP_PROTO;
-    struct ofp_match_spec m = { .fields = tcp, .eth_type = 0x0800, .ip_proto = 6 };
+    const struct ofp_match_spec tcp = {
+        .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO, .eth_type = 0x0800,
+        .ip_proto = 6,
+    };
+    struct ofp_match_spec m;
 
     /* IP fragments: see flows.c. */
-    struct ofp_match_spec frag = m;
-    frag.fields |= OFPM_TCP_SRC | OFPM_TCP_DST;
-    add_rule(sw, 0, PRIO_TRAP, ck, &frag, &to_ctl, 1, false);
+    m = tcp;
+    m.fields |= OFPM_TCP_SRC | OFPM_TCP_DST;
+    add_rule(sw, 0, PRIO_TRAP, ck, &m, &to_ctl, 1, false);
 
-    /* Invalid packets, whatever their connection's phase. */
-    struct ofp_match_spec inv = m;
-    inv.fields |= OFPM_CT_STATE;
-    inv.ct_state = inv.ct_state_mask = OFP_CS_TRK | OFP_CS_INV;
-    add_rule(sw, CT_TABLE, PRIO_INVALID, ck, &inv, &mirror, 1, true);
-    struct ofp_match_spec done = m;
-    done.fields |= OFPM_CT_MARK;
-    done.ct_mark = gen | MARK_DONE;
-    done.ct_mark_mask = MARK_GEN_MASK | MARK_DONE;
-    add_rule(sw, CT_TABLE, PRIO_DONE, ck, &done, &mirror, 1, true);
+    /* CT_TABLE: invalid packets, whatever their phase; phase done. */
+    m = tcp;
+    m.fields |= OFPM_CT_STATE;
+    m.ct_state = m.ct_state_mask = OFP_CS_TRK | OFP_CS_INV;
+    add_rule(sw, CT_TABLE, PRIO_INVALID, ck, &m, &mirror, 1, true);
+    m = tcp;
+    m.fields |= OFPM_CT_MARK;
+    m.ct_mark = gen | MARK_DONE;
+    m.ct_mark_mask = MARK_GEN_MASK | MARK_DONE;
+    add_rule(sw, CT_TABLE, PRIO_DONE, ck, &m, &mirror, 1, true);
 
-    static const uint16_t c2s_traps[] = { TCP_PSH, TCP_SYN, TCP_FIN, TCP_RST };
     for (size_t i = 0; i < cfg->n_http_ports; i++) {
         for (int side = C2S; side <= S2C; side++) {
-            struct ofp_match_spec w = m;
+            struct ofp_match_spec w = tcp;
             w.fields |= side == C2S ? OFPM_TCP_DST : OFPM_TCP_SRC;
             w.tp_src = w.tp_dst = cfg->http_ports[i];
             add_rule(sw, 0, PRIO_WATCH, ck, &w, &to_ct, 1, false);
-            add_rule(sw, CT_TABLE, PRIO_WATCH, ck, &w, &to_ctl, 1, false);
-
-            struct ofp_match_spec t = w;
-            t.fields |= OFPM_TCP_FLAGS;
-            for (size_t k = (size_t) side; k < 4; k++) {
-                t.tcp_flags = t.tcp_flags_mask = c2s_traps[k];
-                add_rule(sw, CT_TABLE, PRIO_TRAP, ck, &t, &to_ctl, 1, false);
-            }
+            struct ofp_flow_mod_spec fm = {
+                .cookie = ck, .command = OFPFC_ADD, .table_id = CT_TABLE,
+                .priority = PRIO_WATCH, .match = w,
+                .goto_table = side == C2S ? CT_C2S_TABLE : CT_S2C_TABLE,
+            };
+            sw_flow_mod(sw, &fm);
             if (side == S2C) {
-                /* The SYN-ACK after the client's SYN: conn.c takes its ISN
-                 * from the client's acknowledgment (synack_unseen). */
-                struct ofp_match_spec h = t;
-                h.fields |= OFPM_CT_MARK;
-                h.tcp_flags = h.tcp_flags_mask = TCP_SYN;
-                h.ct_mark = gen | ENTRY_FWD_MIRROR << MARK_KIND_SHIFT(C2S);
-                h.ct_mark_mask = MARK_GEN_MASK | MARK_KIND_MASK(C2S);
-                add_rule(sw, CT_TABLE, PRIO_HANDSHAKE, ck, &h, &mirror, 1, true);
-                /* A SYN-ACK the tracker calls invalid: the client's SYN was
-                 * committed, so the tracker could not keep it. */
-                struct ofp_match_spec sa = h;
-                sa.fields = (sa.fields & ~OFPM_CT_MARK) | OFPM_CT_STATE;
-                sa.ct_state = sa.ct_state_mask = OFP_CS_TRK | OFP_CS_INV;
-                add_rule(sw, CT_TABLE, PRIO_INVALID + 1, CK_NOTIFY, &sa,
+                /* A SYN-ACK the tracker calls invalid: the client's SYN
+                 * was committed, so the tracker could not keep it. */
+                m = w;
+                m.fields |= OFPM_TCP_FLAGS | OFPM_CT_STATE;
+                m.tcp_flags = m.tcp_flags_mask = TCP_SYN;
+                m.ct_state = m.ct_state_mask = OFP_CS_TRK | OFP_CS_INV;
+                add_rule(sw, CT_TABLE, PRIO_INVALID + 1, CK_NOTIFY, &m,
                          notify, 2, true);
             }
-            /* Phases: kind none -> controller, forward-and-mirror ->
-             * mirror and forward. */
-            struct ofp_match_spec ph = w;
-            ph.fields |= OFPM_CT_MARK;
-            ph.ct_mark_mask = MARK_GEN_MASK | MARK_DONE | MARK_KIND_MASK(side);
-            ph.ct_mark = gen | ENTRY_NONE << MARK_KIND_SHIFT(side);
-            add_rule(sw, CT_TABLE, PRIO_PHASE, ck, &ph, &to_ctl, 1, false);
-            ph.ct_mark = gen | ENTRY_FWD_MIRROR << MARK_KIND_SHIFT(side);
-            add_rule(sw, CT_TABLE, PRIO_PHASE, ck, &ph, &mirror, 1, true);
         }
     }
-    struct ofp_match_spec any = { 0 };
-    add_rule(sw, CT_TABLE, PRIO_MISS, ck, &any, &to_ctl, 1, false);
-    add_rule(sw, FWD_TABLE, PRIO_MISS, ck, &any, &to_ctl, 1, false);
+    add_rule(sw, CT_TABLE, PRIO_MISS, ck, &(struct ofp_match_spec) { 0 },
+             &to_ctl, 1, false);
+
+    /* Each direction's table: traps, phases, then (PRIO_CONN) elided
+     * bodies' entries, then the controller. */
+    static const uint16_t traps[] = { TCP_PSH, TCP_SYN, TCP_FIN, TCP_RST };
+    for (int side = C2S; side <= S2C; side++) {
+        uint8_t table = side == C2S ? CT_C2S_TABLE : CT_S2C_TABLE;
+        m = tcp;
+        m.fields |= OFPM_TCP_FLAGS;
+        for (size_t k = (size_t) side; k < 4; k++) {
+            m.tcp_flags = m.tcp_flags_mask = traps[k];
+            add_rule(sw, table, PRIO_TRAP, ck, &m, &to_ctl, 1, false);
+        }
+        if (side == S2C) {
+            /* The SYN-ACK after the client's SYN: conn.c takes its ISN
+             * from the client's acknowledgment (synack_unseen). */
+            m.fields |= OFPM_CT_MARK;
+            m.tcp_flags = m.tcp_flags_mask = TCP_SYN;
+            m.ct_mark = gen | ENTRY_FWD_MIRROR << MARK_KIND_SHIFT(C2S);
+            m.ct_mark_mask = MARK_GEN_MASK | MARK_KIND_MASK(C2S);
+            add_rule(sw, table, PRIO_HANDSHAKE, ck, &m, &mirror, 1, true);
+        }
+        /* Phases: kind none -> controller, forward-and-mirror -> mirror
+         * and forward. */
+        m = tcp;
+        m.fields |= OFPM_CT_MARK;
+        m.ct_mark_mask = MARK_GEN_MASK | MARK_DONE | MARK_KIND_MASK(side);
+        m.ct_mark = gen | ENTRY_NONE << MARK_KIND_SHIFT(side);
+        add_rule(sw, table, PRIO_PHASE, ck, &m, &to_ctl, 1, false);
+        m.ct_mark = gen | ENTRY_FWD_MIRROR << MARK_KIND_SHIFT(side);
+        add_rule(sw, table, PRIO_PHASE, ck, &m, &mirror, 1, true);
+        add_rule(sw, table, PRIO_WATCH, ck, &tcp, &to_ctl, 1, false);
+        add_rule(sw, table, PRIO_MISS, ck, &(struct ofp_match_spec) { 0 },
+                 &to_ctl, 1, false);
+    }
+    add_rule(sw, FWD_TABLE, PRIO_MISS, ck, &(struct ofp_match_spec) { 0 },
+             &to_ctl, 1, false);
 }
 
 const struct realize realize_ct = {
     .name = "conntrack",
-    .table = CT_TABLE,
+    .table = { CT_C2S_TABLE, CT_S2C_TABLE }, .any_table = OFPTT_ALL,
     .tracker = true,
     .install_base = ct_install_base,
     .packet = ct_packet,

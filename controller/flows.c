@@ -83,7 +83,7 @@ flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
         .cookie = conntab_cookie(&sw->ctl->conns, slot)
                   | CK_PUT(CK_DIR, dir == S2C) | CK_PUT(CK_ELIDE, elides)
                   | CK_PUT(CK_ESEQ, eseq),
-        .table_id = sw->rlz->table, .command = OFPFC_ADD,
+        .table_id = sw->rlz->table[dir], .command = OFPFC_ADD,
         .idle_timeout = (uint16_t) sw->ctl->cfg.idle_timeout,
         .priority = PRIO_CONN, .flags = OFPFF_SEND_FLOW_REM,
         .match = entry_match(&e->c, dir),
@@ -98,7 +98,7 @@ flows_delete_dir(struct sw *sw, uint32_t slot, enum conn_dir dir)
 {
     struct ofp_flow_mod_spec fm = {
         .command = OFPFC_DELETE_STRICT, .priority = PRIO_CONN,
-        .table_id = sw->rlz->table,
+        .table_id = sw->rlz->table[dir],
         .match = entry_match(&centry_of(sw, slot)->c, dir),
     };
     sw_flow_mod(sw, &fm);
@@ -110,7 +110,7 @@ flows_delete_all(struct sw *sw, uint32_t slot)
     struct ofp_flow_mod_spec fm = {
         .cookie = conntab_cookie(&sw->ctl->conns, slot),
         .cookie_mask = CK_KIND_MASK_ALL | CK_MASK(CK_GEN) | CK_MASK(CK_SLOT),
-        .table_id = sw->rlz->table, .command = OFPFC_DELETE,
+        .table_id = sw->rlz->any_table, .command = OFPFC_DELETE,
     };
     sw_flow_mod(sw, &fm);
 }
@@ -478,7 +478,7 @@ poll_stats(struct sw *sw, uint64_t now)
     f->stats_xid = sw_next_xid(sw);
     uint64_t ck = CK_OF_KIND(CK_CONN) | CK_PUT(CK_DIR, 1) | CK_PUT(CK_ELIDE, 1);
     sw->n.stats_request++;
-    ofp_put_flow_stats_request(&sw->tx, f->stats_xid, sw->rlz->table, ck,
+    ofp_put_flow_stats_request(&sw->tx, f->stats_xid, sw->rlz->table[S2C], ck,
                                CK_KIND_MASK_ALL | CK_MASK(CK_DIR)
                                | CK_MASK(CK_ELIDE));
 }
@@ -496,7 +496,7 @@ flows_tick(struct sw *sw, uint64_t now)
 
 const struct realize realize_flows = {
     .name = "flows",
-    .table = 0,
+    .table = { 0, 0 }, .any_table = 0,
     .install_base = flows_install_base,
     .packet = flows_packet,
     .apply = apply,

@@ -24,7 +24,9 @@ struct sw;
 
 struct realize {
     const char *name;               /* "flows", "conntrack" */
-    uint8_t table;                  /* where connection entries go */
+    uint8_t table[2];               /* where connection entries go, per
+                                     * direction (C2S, S2C) */
+    uint8_t any_table;              /* all of them (deletes by cookie) */
     bool tracker;                   /* phases in the connection tracker */
     /* The switch is ready: rules that send watched TCP to the controller. */
     void (*install_base)(struct sw *);

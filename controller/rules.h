@@ -51,12 +51,19 @@ enum { CK_BASE = 0, CK_L2 = 1, CK_CONN = 2 };
 #define CK_NOTIFY (CK_OF_KIND(CK_BASE) | 1)
 
 /* Tables.  flows: everything in table 0.  conntrack (ct.c): table 0 sends
- * watched TCP through ct(table=CT_TABLE); CT_TABLE's rules act on the
- * connection's phase (its ct_mark); those that forward go on to
- * FWD_TABLE, the learning switch's entries without mirroring. */
+ * watched TCP through ct(table=CT_TABLE), which mirrors what the tracker
+ * calls invalid and what is done, and hands each direction to its own
+ * table, where the rules act on the connection's phase (its ct_mark):
+ * apart, a server packet is never matched against the client's PSH trap,
+ * so that Open vSwitch caches a server's head and its body segments in one
+ * datapath flow and sends them to the controller in order.  Rules that
+ * forward go on to FWD_TABLE, the learning switch's entries without
+ * mirroring (goto_table only goes forward, spec 5.1). */
 #define CT_TABLE       1
-#define FWD_TABLE      2
-#define PROBE_TABLE    3        /* --datapath auto: does the switch take ct? */
+#define CT_C2S_TABLE   2
+#define CT_S2C_TABLE   3
+#define FWD_TABLE      4
+#define PROBE_TABLE    5        /* --datapath auto: does the switch take ct? */
 
 /* ct_mark of a watched connection (ct.c):
  *   31..24  generation: the switch session's (a mark of another session

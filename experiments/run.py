@@ -75,6 +75,10 @@ def parse_args(argv):
     p.add_argument('--http-ports', default='80')
     p.add_argument('--select', default='tcp:80', help='selective mode filter')
     p.add_argument('--truncate-len', type=int, default=128)
+    p.add_argument('--datapath', default='flows',
+                   choices=('flows', 'conntrack', 'auto'),
+                   help="elide: the controller's --datapath (default flows: "
+                        "the committed results' realization)")
     p.add_argument('--ctl-args', default='',
                    help='extra controller arguments (one string)')
     p.add_argument('--controller', default=os.path.join(ROOT, 'build',
@@ -161,6 +165,8 @@ def mode_args(a, mode):
         # args.txt then hold the same number by construction.
         args += ['--threshold', str(a.threshold_bytes),
                  '--http-ports', a.http_ports]
+        if mode == 'elide':
+            args += ['--datapath', a.datapath]
     return args + a.ctl_args.split()
 
 

@@ -217,8 +217,13 @@ static void
 flow_mod(struct simsw *s, const struct ofp_flow_mod_spec *fm,
          const struct ofp_msg *m)
 {
-    check(s, fm->table_id == s->base->table, "connection entry in table %u",
-          fm->table_id);
+    if (fm->command == OFPFC_DELETE) {
+        check(s, fm->table_id == s->base->any_table, "delete in table %u",
+              fm->table_id);
+    } else {
+        check(s, fm->table_id == s->base->table[match_dir(s, &fm->match)],
+              "connection entry in table %u", fm->table_id);
+    }
     if (fm->command == OFPFC_ADD) {
         check(s, fm->priority == PRIO_CONN, "add at priority %u", fm->priority);
         check(s, CK_GET(CK_KIND, fm->cookie) == CK_CONN, "not a connection cookie");

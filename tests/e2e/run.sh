@@ -367,11 +367,13 @@ case_rules_elide() {
     expect "what the monitor sends is dropped ($a)" [ "$a" = drop ]
 }
 
-# The CT_TABLE rule (priority) that a packet of a phase meets: ofproto/trace
-# with the tracker's answer (--ct-next) and the connection's ct_mark.
+# The rule (table.priority) that decides a packet of a phase in ct.c's
+# tables (CT_TABLE, then the direction's table): ofproto/trace with the
+# tracker's answer (--ct-next) and the connection's ct_mark.  The last
+# rule before the learning switch's table (4) decides.
 ct_prio() {  # ct_prio FLOW CT_STATE
     ovs-appctl ofproto/trace "$E2E_BR" "$1" --ct-next "$2" 2>&1 \
-        | sed -n 's/^ *1\. .*, priority \([0-9]*\),.*/\1/p' | head -1
+        | sed -n 's/^ *\([1-3]\)\. .*, priority \([0-9]*\),.*/\1.\2/p' | tail -1
 }
 
 case_rules_conntrack() {
@@ -388,28 +390,29 @@ case_rules_conntrack() {
     mk() { printf 'ct_mark=0x%x' $(( (${2:-$g} << 24) | $1 )); }
     c="in_port=1,tcp,nw_src=$CLI,nw_dst=$SRV,tp_src=40000,tp_dst=80"
     s="in_port=2,tcp,nw_src=$SRV,nw_dst=$CLI,tp_src=80,tp_dst=40000"
+    # Tables (rules.h): 1 CT_TABLE, 2 client to server, 3 server to client.
     p=$(ct_prio "$c,tcp_flags=syn" trk,new)
-    expect "client SYN: trap to the controller (prio $p)" [ "$p" = 300 ]
+    expect "client SYN: trap to the controller ($p)" [ "$p" = 2.300 ]
     p=$(ct_prio "$s,tcp_flags=syn|ack,$(mk 0x8)" trk,est,rpl)
-    expect "SYN-ACK after the SYN: mirrored in the switch (prio $p)" [ "$p" = 350 ]
+    expect "SYN-ACK after the SYN: mirrored in the switch ($p)" [ "$p" = 3.350 ]
     p=$(ct_prio "$c,tcp_flags=ack,$(mk 0x8)" trk,est)
-    expect "client ACK before its request: mirrored in the switch (prio $p)" [ "$p" = 250 ]
+    expect "client ACK before its request: mirrored in the switch ($p)" [ "$p" = 2.250 ]
     p=$(ct_prio "$c,tcp_flags=psh|ack,$(mk 0xa)" trk,est)
-    expect "client PSH in any phase: trap (prio $p)" [ "$p" = 300 ]
+    expect "client PSH in any phase: trap ($p)" [ "$p" = 2.300 ]
     p=$(ct_prio "$s,tcp_flags=ack,$(mk 0x0)" trk,est,rpl)
-    expect "server data awaiting a head: controller (prio $p)" [ "$p" = 250 ]
+    expect "server data awaiting a head: controller ($p)" [ "$p" = 3.250 ]
     p=$(ct_prio "$s,tcp_flags=ack,$(mk 0xa)" trk,est,rpl)
-    expect "server data of a small body: mirrored in the switch (prio $p)" [ "$p" = 250 ]
+    expect "server data of a small body: mirrored in the switch ($p)" [ "$p" = 3.250 ]
     p=$(ct_prio "$s,tcp_flags=ack,$(mk 0x5)" trk,est,rpl)
-    expect "elided phase without its entry: controller (prio $p)" [ "$p" = 100 ]
+    expect "elided phase without its entry: controller ($p)" [ "$p" = 3.100 ]
     p=$(ct_prio "$s,tcp_flags=fin|ack,$(mk 0x10)" trk,est,rpl)
-    expect "phase done: mirrored in the switch, FIN too (prio $p)" [ "$p" = 900 ]
+    expect "phase done: mirrored in the switch, FIN too ($p)" [ "$p" = 1.900 ]
     p=$(ct_prio "$s,tcp_flags=ack,$(mk 0xa $(( g % 255 + 1 )))" trk,est,rpl)
-    expect "another generation's mark: controller (prio $p)" [ "$p" = 100 ]
+    expect "another generation's mark: controller ($p)" [ "$p" = 3.100 ]
     p=$(ct_prio "$c,tcp_flags=psh|ack,$(mk 0x10)" trk,inv)
-    expect "invalid: mirrored, never dropped (prio $p)" [ "$p" = 950 ]
+    expect "invalid: mirrored, never dropped ($p)" [ "$p" = 1.950 ]
     p=$(ct_prio "$s,tcp_flags=syn|ack,$(mk 0x0 0)" trk,inv)
-    expect "invalid SYN-ACK (tracker full): mirrored and notified (prio $p)" [ "$p" = 951 ]
+    expect "invalid SYN-ACK (tracker full): mirrored and notified ($p)" [ "$p" = 1.951 ]
     local a
     a=$(trace_actions "in_port=3,tcp,nw_src=$CLI,nw_dst=$SRV,tp_src=40000,tp_dst=80")
     expect "what the monitor sends is dropped ($a)" [ "$a" = drop ]

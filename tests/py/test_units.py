@@ -174,7 +174,8 @@ class RunOptions(unittest.TestCase):
                                  '--sizes', '1K,64Ki,,3Mi')
         self.assertEqual((rc, err), (0, ''))
         self.assertEqual(out, "64Ki 65536 1073741824 [1000, 65536, 3145728] "
-                         "['--threshold', '65536', '--http-ports', '80']\n")
+                         "['--threshold', '65536', '--http-ports', '80', "
+                         "'--datapath', 'flows']\n")
 
     def test_defaults(self):
         sys.path.insert(0, EXP)
@@ -182,7 +183,7 @@ class RunOptions(unittest.TestCase):
         rc, out, err = parse_run()
         self.assertEqual((rc, err), (0, ''))
         self.assertEqual(out, "10M 10000000 40000000 %s ['--threshold', "
-                         "'10000000', '--http-ports', '80']\n"
+                         "'10000000', '--http-ports', '80', '--datapath', 'flows']\n"
                          % workloads.SIZES)
 
     def test_rejects_with_the_controllers_message(self):
