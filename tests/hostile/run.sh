@@ -69,7 +69,7 @@ for c in "${TRAFFIC[@]}"; do
     case $NO_LOSS in *" $c "*) ;; *) LOSSY+=("loss_$c") ;; esac
 done
 FAULTS=(fault_switch_reconnect fault_switch_retarget fault_controller_kill
-        fault_table_full)
+        fault_table_full fault_conntrack_full)
 CASES=("${TRAFFIC[@]}" "${LOSSY[@]}" "${FAULTS[@]}")
 
 # ------------------------------------------------------------ case helpers
@@ -972,15 +972,51 @@ ctl_kill() {
     E2E_CTL_PID=""
 }
 
+# A full connection tracker (ct-set-maxconns at its current count: the
+# next connection cannot be committed).  The limit is the host's (every
+# netdev bridge shares one tracker) and is restored at once.  conntrack:
+# the SYN-ACK is +inv, the controller is notified (conntrack_full) and
+# mirrors the connection in full; flows: unaffected, the body elided.
+case_fault_conntrack_full() {
+    start_case || return 1
+    expect "warm-up curl" e2e_fetch "$CASE_DIR" small.bin
+    local old n
+    old=$(ovs-appctl dpctl/ct-get-maxconns) || return 1
+    n=$(ovs-appctl dpctl/ct-get-nconns) || return 1
+    ovs-appctl dpctl/ct-set-maxconns "$n" >/dev/null || return 1
+    info "maxconns=$n (was $old)"
+    curl_bg f20m.bin
+    curl_wait
+    local rc=$?
+    ovs-appctl dpctl/ct-set-maxconns "$old" >/dev/null
+    expect "maxconns restored ($(ovs-appctl dpctl/ct-get-maxconns))" \
+        [ "$(ovs-appctl dpctl/ct-get-maxconns)" = "$old" ]
+    expect "transfer completed (curl rc $rc)" [ $rc -eq 0 ]
+    expect "f20m.bin sha256" e2e_sha_ok "$CASE_DIR/f20m.bin.bg.out" f20m.bin
+    stop_captures
+    analyze
+    want_cov1
+    if [ "$(realization)" = conntrack ]; then
+        want_alert conntrack_full
+        want_passthrough conntrack_full
+        expect "body mirrored in full (not mirrored: $AN_elided_body_bytes)" \
+            [ "$AN_elided_body_bytes" -eq 0 ]
+    else
+        want_no_alert
+        want_elided 1 10000000
+    fi
+}
+
 case_fault_table_full() {
     start_case || return 1
     # Warm up (learning entries), then leave no room for per-connection
     # entries.
     expect "warm-up curl" e2e_fetch "$CASE_DIR" small.bin
     sleep 1
-    # Connection entries go in table 0 (flows) or 1 (conntrack, rules.h).
+    # The elision entry goes in table 0 (flows) or 3 (conntrack: the
+    # server-to-client table, rules.h).
     local t=0 n
-    [ "$(realization)" = conntrack ] && t=1
+    [ "$(realization)" = conntrack ] && t=3
     n=$(ovs-ofctl -O OpenFlow13 dump-flows "$E2E_BR" table=$t | grep -c actions=)
     ovs-vsctl -- --id=@ft create Flow_Table flow_limit="$n" overflow_policy=refuse \
         -- set Bridge "$E2E_BR" flow_tables:$t=@ft >/dev/null
