@@ -34,7 +34,7 @@ done
 for mode in $MODES; do
     case $mode in
     none) traffic=l2; args=(--mode none) ;;
-    elide) traffic=http; args=(--mode elide --mirror-port 9) ;;
+    elide) traffic=http; args=(--mode elide --datapath flows --mirror-port 9) ;;
     *) echo "profile: unknown mode $mode" >&2; exit 2 ;;
     esac
     report=$OUT/profile-$mode.txt

@@ -92,7 +92,7 @@ start_ctl() {
             --listen "127.0.0.1:$port" "$@" 2>"$work/ctl.err" &
         ;;
     elide)
-        taskset -c "$CTL_CPU" "$CONTROLLER" --mode elide \
+        taskset -c "$CTL_CPU" "$CONTROLLER" --mode elide --datapath flows \
             --mirror-port "$MIRROR" --listen "127.0.0.1:$port" "$@" \
             2>"$work/ctl.err" &
         ;;

@@ -104,7 +104,7 @@ port=$(pick_port "$BASE_PORT")
 ctl_log=$work/controller.log
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-    "$CONTROLLER" --listen "127.0.0.1:$port" --mode elide \
+    "$CONTROLLER" --listen "127.0.0.1:$port" --mode elide --datapath flows \
     --mirror-port "$MIRROR" --event-log "$work/events.jsonl" 2>"$ctl_log" &
 ctl=$!
 pids+=("$ctl")
@@ -239,7 +239,7 @@ held_run() {
     hport=$(pick_port "$3")
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-        "$hctl" --listen "127.0.0.1:$hport" --mode elide \
+        "$hctl" --listen "127.0.0.1:$hport" --mode elide --datapath flows \
         --mirror-port "$MIRROR" --settle-ms "$settle" 2>"$log" &
     pid=$!
     pids+=("$pid")
@@ -284,7 +284,7 @@ fi
 if selected memory-flood; then
     mport=$(pick_port $((port + 1)))
     mlog=$work/controller-mem.log
-    "$MEM_CONTROLLER" --listen "127.0.0.1:$mport" --mode elide \
+    "$MEM_CONTROLLER" --listen "127.0.0.1:$mport" --mode elide --datapath flows \
         --mirror-port "$MIRROR" --max-conns "$MEM_MAX" 2>"$mlog" &
     mctl=$!
     pids+=("$mctl")

@@ -131,10 +131,41 @@ fsw_next_xid(struct fsw *s)
     return s->xid;
 }
 
+/* A FLOW_MOD whose match holds a field outside OpenFlow basic and the ONF
+ * experimenter class (Open vSwitch's NXM ct_state, ct_mark): an OpenFlow
+ * 1.3 switch without those extensions refuses it, OFPBMC_BAD_FIELD (spec
+ * 7.4.4), which is how --datapath auto learns that it has no tracker. */
+static bool
+foreign_match(const struct ofp_msg *m)
+{
+    const size_t at = 40;           /* struct ofp_match in the body */
+    if (m->body_len < at + 4) {
+        return false;
+    }
+    size_t mlen = get_be16(m->body + at + 2);
+    if (mlen < 4 || at + mlen > m->body_len) {
+        return false;
+    }
+    for (size_t o = 4; o + 4 <= mlen; o += 4u + m->body[at + o + 3]) {
+        uint16_t class = get_be16(m->body + at + o);
+        if (class != 0x8000 && class != 0xffff) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 answer(struct fsw *s, const struct ofp_msg *m)
 {
     switch (m->type) {
+    case OFPT_FLOW_MOD:
+        if (foreign_match(m)) {
+            size_t n = OFP_HEADER_LEN + m->body_len;
+            ofp_put_error(&s->tx, m->xid, OFPET_BAD_MATCH, 6 /* BAD_FIELD */,
+                          m->body - OFP_HEADER_LEN, n < 64 ? n : 64);
+        }
+        break;
     case OFPT_HELLO:
         s->hello_rcvd = true;
         break;
