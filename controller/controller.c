@@ -158,8 +158,11 @@ tracker_lost(struct sw *sw, const struct pkt *p)
     uint32_t idx = conntab_find(&ctl->conns, sw->id, get_be32(p->ip_dst),
                                 p->dport, get_be32(p->ip_src), p->sport);
     if (!idx) {
-        VLOG_RL(LOG_WARN, "%s: the connection tracker refused a connection "
-                "the controller does not follow", sw->name);
+        VLOG_RL(LOG_WARN, "%s: the connection tracker called a SYN-ACK "
+                "invalid on a connection the controller does not follow (its "
+                "SYN was invalid too: the tracker still holds an older "
+                "connection on that 4-tuple, or is full); the switch mirrors "
+                "it", sw->name);
         return;
     }
     struct centry *e = &ctl->conns.ce[idx - 1];

@@ -549,11 +549,15 @@ def run_server(convs, d):
 
 def raw_port(i):
     """The raw client's source port for the i-th connection of a case:
-    one per tenth of a second, so none comes back within 100 s.  A random
-    one could meet a server socket still in FIN-WAIT-2 from an earlier case
+    one per tenth of a second, so none comes back within 1,000 s (longer
+    than `make test`'s hostile runs of both realizations).  A random one
+    could meet a server socket still in FIN-WAIT-2 from an earlier case
     (nopsh_quiet leaves one for 60 s), which answers the new SYN with an
-    ACK of the old connection instead of a SYN-ACK."""
-    return 41000 + (int(time.time() * 10) + i) % 1000
+    ACK of the old connection instead of a SYN-ACK; a port used again
+    within the run could meet Open vSwitch's tracker still holding the
+    old connection as established (a raw connection may end unseen by it),
+    which calls the new SYN invalid (README "Datapaths")."""
+    return 41000 + (int(time.time() * 10) + i) % 10000
 
 
 def run_client(convs, d):
