@@ -24,8 +24,9 @@ requests without PSH) use the raw endpoint of rawtcp.py.
 Each side writes what it sent and what it received, over all connections
 in order, to DIR/{srv,cli}.{sent,recv}; the test compares them (sha256).
 The server answers on 10.0.0.2:8080 (kernel) and :8081 (raw); the raw
-client uses source ports 41000-41999.  Exit status 0 means every step
-happened (the conversation is complete), 1 a timeout or a reset.
+client uses source ports 20000-29999 (below the kernel's ephemeral
+range).  Exit status 0 means every step happened (the conversation is
+complete), 1 a timeout or a reset.
 """
 import os
 import random
@@ -557,7 +558,7 @@ def raw_port(i):
     within the run could meet Open vSwitch's tracker still holding the
     old connection as established (a raw connection may end unseen by it),
     which calls the new SYN invalid (README "Datapaths")."""
-    return 41000 + (int(time.time() * 10) + i) % 10000
+    return 20000 + (int(time.time() * 10) + i) % 10000
 
 
 def run_client(convs, d):

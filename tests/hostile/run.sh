@@ -125,7 +125,7 @@ RAW_MARK=0x4057
 raw_rules() {
     ns_ipt "$E2E_NS_SRV" -A OUTPUT -p tcp --sport 8081 --tcp-flags RST RST \
         -m mark ! --mark "$RAW_MARK" -m comment --comment hostile-raw -j DROP || return 1
-    ns_ipt "$E2E_NS_CLI" -A OUTPUT -p tcp --sport 41000:41999 \
+    ns_ipt "$E2E_NS_CLI" -A OUTPUT -p tcp --sport 20000:29999 \
         --tcp-flags RST RST -m mark ! --mark "$RAW_MARK" \
         -m comment --comment hostile-raw -j DROP
 }
