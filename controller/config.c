@@ -18,16 +18,27 @@ ctl_mode_str(enum ctl_mode m)
     return mode_names[m];
 }
 
+/* The index of 's' in names[0..n), or -1. */
+static int
+name_index(const char *s, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(s, names[i])) {
+            return (int) i;
+        }
+    }
+    return -1;
+}
+
 int
 ctl_mode_parse(const char *s, enum ctl_mode *m)
 {
-    for (size_t i = 0; i < sizeof mode_names / sizeof *mode_names; i++) {
-        if (!strcmp(s, mode_names[i])) {
-            *m = (enum ctl_mode) i;
-            return 0;
-        }
+    int i = name_index(s, mode_names, sizeof mode_names / sizeof *mode_names);
+    if (i < 0) {
+        return EINVAL;
     }
-    return EINVAL;
+    *m = (enum ctl_mode) i;
+    return 0;
 }
 
 static const char *const datapath_names[] = { "auto", "flows", "conntrack" };
@@ -41,13 +52,13 @@ ctl_datapath_str(enum ctl_datapath d)
 int
 ctl_datapath_parse(const char *s, enum ctl_datapath *d)
 {
-    for (size_t i = 0; i < sizeof datapath_names / sizeof *datapath_names; i++) {
-        if (!strcmp(s, datapath_names[i])) {
-            *d = (enum ctl_datapath) i;
-            return 0;
-        }
+    int i = name_index(s, datapath_names,
+                       sizeof datapath_names / sizeof *datapath_names);
+    if (i < 0) {
+        return EINVAL;
     }
-    return EINVAL;
+    *d = (enum ctl_datapath) i;
+    return 0;
 }
 
 /* "tcp:80,443,udp:53": a protocol applies to the ports after it. */

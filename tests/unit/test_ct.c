@@ -302,10 +302,9 @@ scan(struct sw *sw, unsigned *in_table, uint8_t table, uint32_t *probe,
 }
 
 static struct sw *
-ready_switch(void)
+ready_switch(uint32_t id)
 {
-    struct sw *sw = sw_new(&C, 1, "probe");
-    C.sws = sw;
+    struct sw *sw = sw_new(&C, id, "probe");
     sw->state = SW_READY;
     sw->has_mirror = true;
     ctl_switch_ready(sw);
@@ -315,7 +314,8 @@ ready_switch(void)
 Test(probe, a_refused_ct_rule_means_flows, .init = probe_setup,
      .fini = probe_teardown)
 {
-    struct sw *sw = ready_switch();
+    struct sw *sw = ready_switch(1);
+    C.sws = sw;
     unsigned n;
     uint32_t probe = 0, barrier = 0;
     scan(sw, &n, CT_TABLE, &probe, &barrier);
@@ -333,7 +333,8 @@ Test(probe, a_refused_ct_rule_means_flows, .init = probe_setup,
 Test(probe, an_accepted_ct_rule_means_conntrack, .init = probe_setup,
      .fini = probe_teardown)
 {
-    struct sw *sw = ready_switch();
+    struct sw *sw = ready_switch(1);
+    C.sws = sw;
     unsigned n;
     uint32_t probe = 0, barrier = 0;
     scan(sw, &n, CT_TABLE, &probe, &barrier);
@@ -349,10 +350,7 @@ Test(probe, generations_differ_per_session, .init = probe_setup,
 {
     uint8_t g[300];
     for (int i = 0; i < 300; i++) {
-        struct sw *sw = sw_new(&C, (uint32_t) i + 1, "gen");
-        sw->state = SW_READY;
-        sw->has_mirror = true;
-        ctl_switch_ready(sw);
+        struct sw *sw = ready_switch((uint32_t) i + 1);
         unsigned n;
         uint32_t probe = 0, barrier = 0;
         scan(sw, &n, CT_TABLE, &probe, &barrier);
