@@ -276,6 +276,48 @@ parse_l4(const uint8_t *f, size_t len, size_t ofs, size_t end, struct pkt *p)
     return PKT_OK;
 }
 
+int
+pkt_tcp_sack(const struct pkt *p, uint32_t blocks[4][2])
+{
+    if (!(p->layers & PKT_L4) || p->ip_proto != IPPROTO_TCP
+        || p->tcp_hdr_len <= TCP_MIN_HLEN) {
+        return 0;
+    }
+    /* pkt_parse() checked that the whole header is in the buffer, and the
+     * payload starts right after it. */
+    const uint8_t *o = p->payload - (p->tcp_hdr_len - TCP_MIN_HLEN);
+    size_t n = p->tcp_hdr_len - TCP_MIN_HLEN, i = 0;
+    while (i < n) {
+        uint8_t kind = o[i];
+        if (kind == 0) {                        /* end of option list */
+            break;
+        }
+        if (kind == 1) {                        /* no-operation */
+            i++;
+            continue;
+        }
+        if (i + 1 >= n || o[i + 1] < 2 || o[i + 1] > n - i) {
+            return 0;                           /* malformed */
+        }
+        uint8_t olen = o[i + 1];
+        if (kind == 5) {
+            /* RFC 2018 3: length 8n + 2, n blocks of two 32-bit edges. */
+            if ((olen - 2) % 8 || olen < 10) {
+                return 0;
+            }
+            int nb = (olen - 2) / 8;
+            nb = nb > 4 ? 4 : nb;
+            for (int b = 0; b < nb; b++) {
+                blocks[b][0] = be32(o + i + 2 + 8 * b);
+                blocks[b][1] = be32(o + i + 6 + 8 * b);
+            }
+            return nb;
+        }
+        i += olen;
+    }
+    return 0;
+}
+
 enum pkt_result
 pkt_parse(const uint8_t *frame, size_t len, struct pkt *p)
 {

@@ -99,6 +99,12 @@ void pkt_verify_csum(const uint8_t *frame, size_t len, struct pkt *p);
 uint32_t pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n);
 uint16_t pkt_csum_fold(uint32_t sum);
 
+/* The SACK blocks (RFC 2018 3) of the TCP segment 'p' was parsed from, as
+ * [left, right) sequence number pairs into 'blocks' (at most 4, the most an
+ * option holds).  Returns how many; 0 for no option, a malformed option
+ * list, or a packet that is not a whole TCP header. */
+int pkt_tcp_sack(const struct pkt *p, uint32_t blocks[4][2]);
+
 /* "a.b.c.d" or RFC 5952 IPv6 text for p->ip_src/ip_dst, into 'buf'
  * (>= 46 bytes).  Returns buf. */
 const char *pkt_ip_str(const struct pkt *p, const uint8_t *addr, char *buf);

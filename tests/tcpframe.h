@@ -12,6 +12,7 @@
 #include "pkt.h"
 
 #define TCPFRAME_TS_OPT 12      /* NOP, NOP, timestamps (RFC 7323) */
+#define TCPFRAME_SACK_OPT 12    /* NOP, NOP, one SACK block (RFC 2018) */
 
 struct tcpframe {
     const uint8_t *src_mac, *dst_mac;
@@ -19,7 +20,8 @@ struct tcpframe {
     uint16_t sport, dport;
     uint32_t seq, ack;
     uint8_t flags;
-    size_t opt;                 /* 0 or TCPFRAME_TS_OPT */
+    size_t opt;                 /* 0, TCPFRAME_TS_OPT or TCPFRAME_SACK_OPT */
+    uint32_t sack[2];           /* with TCPFRAME_SACK_OPT: [left, right) */
     const void *payload;
     size_t len;
 };
@@ -71,7 +73,14 @@ tcpframe_write(uint8_t *f, const struct tcpframe *t)
     h[12] = (uint8_t) (((20 + t->opt) / 4) << 4);
     h[13] = t->flags;
     tcpframe_put16(h + 14, 65535);
-    if (t->opt) {
+    if (t->opt && t->sack[0] != t->sack[1]) {
+        h[20] = 1;
+        h[21] = 1;
+        h[22] = 5;
+        h[23] = 10;
+        tcpframe_put32(h + 24, t->sack[0]);
+        tcpframe_put32(h + 28, t->sack[1]);
+    } else if (t->opt) {
         h[20] = 1;
         h[21] = 1;
         h[22] = 8;

@@ -823,3 +823,50 @@ Test(pkt, csum_add_matches_rfc1071)
         }
     }
 }
+
+/* SACK blocks (RFC 2018 3) after other options; a malformed option list
+ * yields none. */
+Test(pkt, tcp_sack_blocks)
+{
+    uint8_t f[14 + 20 + 40] = { 0 };
+    f[12] = 0x08;
+    uint8_t *ip = f + 14, *h = ip + 20;
+    ip[0] = 0x45;
+    ip[3] = 20 + 40;
+    ip[8] = 64;
+    ip[9] = 6;
+    h[12] = 10 << 4;                            /* 40-byte header */
+    h[13] = 0x10;
+    static const uint8_t opt[20] = {
+        1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2,    /* NOP NOP timestamps */
+        1, 1, 5, 18,                            /* SACK, two blocks ... */
+    };
+    memcpy(h + 20, opt, sizeof opt);
+    static const uint8_t blk[16] = { 0, 0, 0x10, 0, 0, 0, 0x20, 0,
+                                     0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0x10 };
+    memcpy(h + 36, blk, 4);                     /* ... truncated by hlen */
+    struct pkt p;
+    uint32_t b[4][2];
+    cr_assert_eq(pkt_parse(f, sizeof f, &p), PKT_OK);
+    cr_assert_eq(pkt_tcp_sack(&p, b), 0, "an option past the header");
+    /* One block fits: SACK length 10 at offset 12. */
+    h[35] = 10;
+    cr_assert_eq(pkt_tcp_sack(&p, b), 0, "a header too short for it");
+    h[12] = 15 << 4;                            /* 60 bytes */
+    uint8_t g[14 + 20 + 40 + 20] = { 0 };
+    memcpy(g, f, sizeof f);
+    g[14 + 3] = 20 + 60;
+    h = g + 34;
+    h[35] = 18;
+    memcpy(h + 36, blk, sizeof blk);
+    cr_assert_eq(pkt_parse(g, sizeof g, &p), PKT_OK);
+    cr_assert_eq(pkt_tcp_sack(&p, b), 2);
+    cr_assert_eq(b[0][0], 0x1000);
+    cr_assert_eq(b[0][1], 0x2000);
+    cr_assert_eq(b[1][0], 0xfffffff0u);
+    cr_assert_eq(b[1][1], 0x10);
+    h[35] = 17;                                 /* not 8n + 2 */
+    cr_assert_eq(pkt_tcp_sack(&p, b), 0);
+    h[35] = 1;                                  /* below 2 */
+    cr_assert_eq(pkt_tcp_sack(&p, b), 0);
+}
