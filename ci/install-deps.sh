@@ -15,6 +15,8 @@ PACKAGES=(
     # other two parsers of fuzz_http_diff and test-http-diff
     libhtp-dev libhttp-parser-dev
     openssl procps util-linux
+    # TLS and SSH elision tests: sshd runs in a test namespace only
+    openssh-server openssh-client
 )
 # `make bench` also profiles (bench/profile.sh) and runs an os-ken learning
 # switch (bench/osken_l2.py): EXTRA_PACKAGES="valgrind linux-perf python3-os-ken".
@@ -45,6 +47,14 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer before installing.
 echo "wireshark-common wireshark-common/install-setuid boolean false" \
     | debconf-set-selections
+# Packages' services (sshd) are not started: the tests start their own.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get update
 apt-get install -y --no-install-recommends "${missing[@]}"
 echo "install-deps: done"

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn.h"
+
 enum ctl_mode {
     MODE_NONE, MODE_PLAIN, MODE_SELECTIVE, MODE_TRUNCATE, MODE_ELIDE_PAPER,
     MODE_ELIDE,
@@ -34,6 +36,11 @@ struct ctl_cfg {
     uint32_t truncate_len;
     uint16_t http_ports[CTL_MAX_HTTP_PORTS];
     size_t n_http_ports;
+    uint16_t tls_ports[CTL_MAX_HTTP_PORTS];     /* elide only */
+    size_t n_tls_ports;
+    uint16_t ssh_ports[CTL_MAX_HTTP_PORTS];     /* elide only */
+    size_t n_ssh_ports;
+    enum enc_mode tls_mode;         /* --tls: after TLS and SSH handshakes */
     unsigned idle_timeout;          /* seconds, flow entries */
     unsigned stats_interval_ms;
     unsigned settle_ms;             /* barrier reply -> held request */
@@ -49,9 +56,20 @@ const char *ctl_datapath_str(enum ctl_datapath);
 int ctl_datapath_parse(const char *, enum ctl_datapath *);
 int ctl_parse_filters(const char *, struct ctl_cfg *);
 int ctl_parse_ports(const char *, struct ctl_cfg *);
+/* --http-ports, --tls-ports, --ssh-ports: the list of 'proto'. */
+int ctl_parse_proto_ports(const char *, struct ctl_cfg *, enum conn_proto);
+int ctl_tls_mode_parse(const char *, enum enc_mode *);
+const char *ctl_tls_mode_str(enum enc_mode);
 
 /* Modes that follow connections (elide, elide-paper). */
 bool ctl_cfg_elides(const struct ctl_cfg *);
 bool ctl_cfg_http_port(const struct ctl_cfg *, uint16_t port);
+
+/* The watched server ports: HTTP's, and in elide TLS's and SSH's. */
+struct ctl_watch { uint16_t port; uint8_t proto; };   /* enum conn_proto */
+#define CTL_MAX_WATCH (3 * CTL_MAX_HTTP_PORTS)
+size_t ctl_cfg_watch_list(const struct ctl_cfg *, struct ctl_watch *);
+/* The protocol of a watched server port, or -1. */
+int ctl_cfg_port_proto(const struct ctl_cfg *, uint16_t port);
 
 #endif

@@ -8,12 +8,29 @@
 #include "buf.h"
 #include "http.h"
 #include "reasm.h"
+#include "ssh.h"
+#include "tls.h"
 
 struct conn_aux {
     struct reasm *ra[2];            /* head reassembly, C2S and S2C */
     struct hcopy *hc[2];            /* parsed heads not yet acknowledged */
     uint64_t dropped_lo[2], dropped_hi[2];  /* bytes not kept for parsing */
     uint64_t ooo_lo, ooo_hi;        /* client bytes seen past a hole in hi */
+    struct enc_walk *enc;           /* TLS/SSH handshake being followed */
+};
+
+/* A TLS or SSH handshake, both directions: each is reassembled in ra[]
+ * from its first byte on (bytes stay until the handshake is over, so a
+ * retransmission with other content is a conflict) and walked in order. */
+struct enc_walk {
+    uint64_t walked[2];             /* bytes of each direction walked */
+    bool done[2];                   /* the direction's handshake is over */
+    bool client_hello, retry;       /* a ClientHello seen; a HelloRetry-
+                                     * Request allows one more */
+    union {
+        struct tls_dir tls[2];
+        struct ssh_dir ssh[2];
+    };
 };
 
 _Static_assert(CONN_MAX_PENDING == 32, "pend_head and pend_n are 5 and 6 bits");
@@ -40,6 +57,7 @@ aux_gc(struct conn *c)
 {
     struct conn_aux *x = c->aux;
     if (x && !x->ra[C2S] && !x->ra[S2C] && !x->hc[C2S] && !x->hc[S2C]
+        && !x->enc
         && x->dropped_hi[C2S] <= x->dropped_lo[C2S]
         && x->dropped_hi[S2C] <= x->dropped_lo[S2C]
         && x->ooo_hi <= x->ooo_lo) {
@@ -60,6 +78,20 @@ conn_init(struct conn *c, uint32_t cli_ip, uint16_t cli_port,
     c->rs = RS_HEAD;
 }
 
+static void
+enc_free(struct conn *c)
+{
+    struct conn_aux *x = c->aux;
+    if (x && x->enc) {
+        if (c->proto == PROTO_TLS) {
+            tls_dir_free(&x->enc->tls[C2S]);
+            tls_dir_free(&x->enc->tls[S2C]);
+        }
+        free(x->enc);
+        x->enc = NULL;
+    }
+}
+
 void
 conn_free(struct conn *c)
 {
@@ -69,6 +101,7 @@ conn_free(struct conn *c)
             reasm_free(&x->ra[d]);
             hcopy_free(&x->hc[d]);
         }
+        enc_free(c);
         free(x);
         c->aux = NULL;
     }
@@ -96,14 +129,10 @@ static void report_open(struct conn *, const struct conn_env *);
 
 /* Stop parsing this connection: from now on everything is mirrored.  No
  * check runs after this, so whatever is still open is reported first. */
+/* From now on everything is mirrored, by forward-and-mirror entries. */
 static void
-go_pass(struct conn *c, const struct conn_env *env, const char *reason,
-        struct conn_out *out)
+mirror_all(struct conn *c, const struct conn_env *env, struct conn_out *out)
 {
-    if (c->pass) {
-        return;
-    }
-    report_open(c, env);
     c->pass = true;
     c->rs = RS_PASS;
     if (c->aux) {
@@ -111,9 +140,8 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
             reasm_free(&c->aux->ra[d]);
             hcopy_free(&c->aux->hc[d]);
         }
+        enc_free(c);
     }
-    struct conn_event e = { .type = CE_PASSTHROUGH, .kind = reason };
-    emit(env, c, &e);
     /* A connection that is over gets no entries: they could outlive it
      * and meet the next connection on the same 4-tuple. */
     if (!env->cfg->paper && !c->no_entries && !c->closed) {
@@ -131,6 +159,21 @@ go_pass(struct conn *c, const struct conn_env *env, const char *reason,
         c->entry[S2C] = c->entry[C2S] = ENTRY_FWD_MIRROR;
         c->s2c_elides = false;
     }
+}
+
+/* Stop parsing this connection: from now on everything is mirrored.  No
+ * check runs after this, so whatever is still open is reported first. */
+static void
+go_pass(struct conn *c, const struct conn_env *env, const char *reason,
+        struct conn_out *out)
+{
+    if (c->pass) {
+        return;
+    }
+    report_open(c, env);
+    struct conn_event e = { .type = CE_PASSTHROUGH, .kind = reason };
+    emit(env, c, &e);
+    mirror_all(c, env, out);
 }
 
 static const char *
@@ -1012,6 +1055,287 @@ unseen_check(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     return unseen;
 }
 
+static uint64_t counted_payload(const struct conn *, enum conn_dir,
+                                uint64_t packets, uint64_t bytes);
+
+/* ---- TLS and SSH ----
+ *
+ * Every packet of the connection comes here until both directions'
+ * handshakes are over (tls.c, ssh.c: what "over" means); all of it is
+ * mirrored.  Then entries take both directions: forward only, with SYN,
+ * FIN and RST still coming here (the switch's traps) to be mirrored
+ * (ENC_ELIDE); forward and mirror a slice of each packet (ENC_SLICE); or
+ * forward and mirror (ENC_OFF).  What breaks the walk (not TLS or SSH,
+ * broken framing, an alert, a second handshake, a retransmission with
+ * other content, a handshake over the reassembly bound) is passthrough. */
+
+uint32_t
+conn_slice_len(const struct conn *c, enum conn_dir dir)
+{
+    return c->hdr_len[dir] + SLICE_PAYLOAD;
+}
+
+static const char *
+proto_name(const struct conn *c)
+{
+    return c->proto == PROTO_TLS ? "tls" : "ssh";
+}
+
+/* Both directions' handshakes are over. */
+static void
+enc_over(struct conn *c, const struct conn_env *env, struct conn_out *out)
+{
+    const struct enc_walk *w = c->aux->enc;
+    uint64_t hs = w->walked[C2S] + w->walked[S2C];
+    enc_free(c);
+    for (int d = 0; d < 2; d++) {
+        reasm_free(&c->aux->ra[d]);
+    }
+    c->enc_done = true;
+    if (env->cfg->enc_mode == ENC_OFF) {
+        mirror_all(c, env, out);
+        return;
+    }
+    struct conn_event e = { .type = CE_ELIDE_START, .proto = proto_name(c),
+                            .bytes = hs };
+    emit(env, c, &e);
+}
+
+/* A hello is whole: its event, and what it allows next. */
+static const char *
+tls_hello(struct conn *c, const struct conn_env *env, struct enc_walk *w,
+          const struct tls_event *ev)
+{
+    struct tls_hello h;
+    const char *bad = ev->hs_type == 1
+                      ? tls_parse_client_hello(ev->msg, ev->msg_len, &h)
+                      : tls_parse_server_hello(ev->msg, ev->msg_len, &h);
+    if (bad) {
+        alert(c, env, "tls_framing", 0, bad);
+        return "tls_framing";
+    }
+    if (ev->hs_type == 1) {
+        if (w->client_hello && !w->retry) {
+            alert(c, env, "tls_second_hello", 0,
+                  "a second ClientHello without a HelloRetryRequest");
+            return "tls_second_hello";
+        }
+        w->retry = false;
+        w->client_hello = true;
+    } else {
+        w->retry = h.hrr;
+        if (h.version == 0x0304) {
+            /* TLS 1.3: ChangeCipherSpec is for middleboxes only (RFC 8446
+             * D.4) and encrypts nothing; application_data records do. */
+            w->tls[C2S].tls13 = w->tls[S2C].tls13 = true;
+        }
+    }
+    struct conn_event e = { .type = ev->hs_type == 1 ? CE_TLS_CLIENT_HELLO
+                                                      : CE_TLS_SERVER_HELLO,
+                            .hello = &h };
+    emit(env, c, &e);
+    return NULL;
+}
+
+/* Walks what is contiguous of 'dir' past what was walked.  Returns a
+ * passthrough reason, or NULL. */
+static const char *
+enc_walk_dir(struct conn *c, const struct conn_env *env, enum conn_dir dir)
+{
+    struct enc_walk *w = c->aux->enc;
+    struct reasm *ra = c->aux->ra[dir];
+    while (!w->done[dir] && w->walked[dir] < ra->start + ra->contig) {
+        const uint8_t *b = NULL;
+        size_t n = reasm_peek(ra, w->walked[dir], &b);
+        const char *why = NULL;
+        if (c->proto == PROTO_TLS) {
+            struct tls_event ev;
+            w->walked[dir] += tls_walk(&w->tls[dir], b, n, &ev);
+            switch (ev.note) {
+            case TLS_MORE:
+                break;
+            case TLS_HELLO:
+                why = tls_hello(c, env, w, &ev);
+                break;
+            case TLS_ALERT:
+                why = "tls_alert";
+                break;
+            case TLS_DONE:
+                w->done[dir] = true;
+                break;
+            case TLS_BAD:
+                alert(c, env, ev.reason, 0, ev.detail);
+                why = ev.reason;
+                break;
+            }
+        } else {
+            struct ssh_event ev;
+            w->walked[dir] += ssh_walk(&w->ssh[dir], b, n, &ev);
+            if (ev.note == SSH_VERSION) {
+                struct conn_event e = {
+                    .type = CE_SSH_VERSION, .text = ev.version,
+                    .kind = dir == C2S ? "client" : "server",
+                };
+                emit(env, c, &e);
+            } else if (ev.note == SSH_DONE) {
+                w->done[dir] = true;
+            } else if (ev.note == SSH_BAD) {
+                alert(c, env, ev.reason, 0, ev.detail);
+                why = ev.reason;
+            }
+        }
+        if (why) {
+            return why;
+        }
+    }
+    return NULL;
+}
+
+/* Payload of 'dir' at stream offset 'off' during the handshake. */
+static void
+enc_bytes(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+          uint64_t off, const uint8_t *data, size_t len, struct conn_out *out)
+{
+    struct conn_aux *x = aux_of(c);
+    if (!x->enc) {
+        x->enc = xcalloc(1, sizeof *x->enc);
+        if (c->proto == PROTO_TLS) {
+            tls_dir_init(&x->enc->tls[C2S], true);
+            tls_dir_init(&x->enc->tls[S2C], false);
+        } else {
+            ssh_dir_init(&x->enc->ssh[C2S], true);
+            ssh_dir_init(&x->enc->ssh[S2C], false);
+        }
+    }
+    if (!x->ra[dir]) {
+        x->ra[dir] = reasm_new(0);
+    }
+    bool conflict = false;
+    size_t dropped = reasm_add(x->ra[dir], off, data, len, &conflict);
+    const char *why = NULL;
+    if (conflict) {
+        alert(c, env, "handshake_conflict", len,
+              "handshake bytes sent again with other content");
+        why = "handshake_conflict";
+    } else if (dropped) {
+        alert(c, env, "handshake_too_large", dropped,
+              "a handshake longer than the reassembly bound");
+        why = "handshake_too_large";
+    } else {
+        why = enc_walk_dir(c, env, dir);
+    }
+    if (why) {
+        go_pass(c, env, why, out);
+    } else if (x->enc->done[C2S] && x->enc->done[S2C]) {
+        enc_over(c, env, out);
+    }
+}
+
+/* The entries of a connection past its handshake, asked for again by any
+ * packet that finds one missing (idled out, or not installed yet). */
+static void
+enc_entries(struct conn *c, const struct conn_env *env, struct conn_out *out)
+{
+    uint8_t kind = env->cfg->enc_mode == ENC_SLICE ? ENTRY_FWD_SLICE
+                                                    : ENTRY_FWD;
+    for (int d = C2S; d <= S2C; d++) {
+        if (c->entry[d] == ENTRY_NONE && !c->no_entries && !c->closed) {
+            out->ops |= d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
+            out->kind[d] = c->entry[d] = kind;
+            c->fwd_ever |= 1u << d;
+        }
+    }
+}
+
+static void
+enc_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
+           const struct pkt *p, uint64_t off, const uint8_t *data, size_t len,
+           struct conn_out *out)
+{
+    uint8_t fl = p->tcp_flags;
+    uint32_t hdr = p->l4_ofs + p->tcp_hdr_len;
+    if (!c->pass && !c->enc_done) {
+        out->mirror_len = MIRROR_FULL;
+        if (len) {
+            enc_bytes(c, env, dir, off, data, len, out);
+        }
+        if (c->enc_done && !c->pass) {
+            enc_entries(c, env, out);
+        }
+    } else if (!c->pass) {
+        /* Past the handshake: in flight before the entries, or trapped. */
+        if (env->cfg->enc_mode == ENC_SLICE) {
+            out->mirror_len = conn_slice_len(c, dir);
+        } else {
+            out->mirror_len = fl & (TCP_SYN | TCP_FIN | TCP_RST) ? hdr : 0;
+        }
+        if (p->payload_len > SLICE_PAYLOAD || !out->mirror_len) {
+            c->elided_pkts_ctl++;
+            c->elided_bytes_ctl += out->mirror_len ? p->payload_len
+                                                     - SLICE_PAYLOAD
+                                                   : p->payload_len;
+        }
+        enc_entries(c, env, out);
+    }
+    if (c->pass && !c->no_entries && !c->closed) {
+        for (int d = C2S; d <= S2C; d++) {
+            if (c->entry[d] == ENTRY_NONE) {
+                out->ops |= d == C2S ? CONN_OP_INSTALL_C2S
+                                     : CONN_OP_INSTALL_S2C;
+                out->kind[d] = c->entry[d] = ENTRY_FWD_MIRROR;
+            }
+        }
+    }
+    if (!c->enc_done) {
+        advance(c, dir, off, off + len + ((fl & TCP_FIN) ? 1 : 0));
+    }
+    /* The entries stay through a FIN (a half-closed connection may carry
+     * bulk the other way).  At the connection's end, entries past the
+     * handshake are left to idle out: their removal then reports counters
+     * that cover every packet (Open vSwitch refreshes a rule's counters
+     * about every 0.5 s, so a deletion right after the last packets
+     * reports fewer), and the connection waits for it (conn_lingers());
+     * a new SYN on the 4-tuple comes here first and removes them. */
+    if (fl & TCP_RST || (c->h[C2S].fin && c->h[S2C].fin)) {
+        out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);
+        if (!c->closed) {
+            c->closed = true;
+            if (!conn_lingers(c)) {
+                out->ops |= CONN_OP_CLOSE;
+                c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
+            }
+        }
+    }
+    aux_gc(c);
+}
+
+bool
+conn_lingers(const struct conn *c)
+{
+    return c->proto != PROTO_HTTP && c->enc_done && !c->pass && c->closed
+           && (c->entry[C2S] || c->entry[S2C]);
+}
+
+/* An entry past the handshake went: its counters are elided bytes, and
+ * once both directions' entries have gone, elide_end says how many. */
+static void
+enc_entry_removed(struct conn *c, const struct conn_env *env,
+                  enum conn_dir dir, const char *reason, uint64_t packets,
+                  uint64_t bytes)
+{
+    c->elided_pkts += packets;
+    c->elided_bytes += counted_payload(c, dir, packets, bytes);
+    c->enc_removed |= 1u << dir;
+    if (c->enc_removed == 3 && c->closed && !c->body_reported) {
+        c->body_reported = true;
+        struct conn_event e = { .type = CE_ELIDE_END, .kind = reason,
+                                .proto = proto_name(c),
+                                .packets = c->elided_pkts + c->elided_pkts_ctl,
+                                .bytes = c->elided_bytes + c->elided_bytes_ctl };
+        emit(env, c, &e);
+    }
+}
+
 void
 conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             const struct pkt *p, struct conn_out *out)
@@ -1086,7 +1410,8 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     int64_t soff = unwrap(h, p->tcp_seq + (fl & TCP_SYN ? 1 : 0));
     const uint8_t *data = p->payload;
     size_t len = p->payload_caplen;
-    if (!c->pass && (soff < 0 || (uint64_t) soff + DESYNC < h->ref)) {
+    if (!c->pass && !c->enc_done
+        && (soff < 0 || (uint64_t) soff + DESYNC < h->ref)) {
         /* Before the stream's start, or further behind than a window:
          * see unseen_check(). */
         alert(c, env, "sequence_desync", 0,
@@ -1103,6 +1428,13 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     bool flags = fl & (TCP_SYN | TCP_FIN | TCP_RST);
     if (fl & TCP_SYN && len && off == 0) {
         c->syn_data |= 1u << dir;
+    }
+    if (c->proto != PROTO_HTTP) {
+        /* Past the handshake the controller sees few packets of the
+         * connection and numbers none of them (the entries carried the
+         * rest): no sequence checks. */
+        enc_packet(c, env, dir, p, off, data, len, out);
+        return;
     }
 
     bool take_down = false;
@@ -1288,6 +1620,12 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
             c->s2c_elides = false;
         }
     }
+    if (c->proto != PROTO_HTTP) {
+        if (c->enc_done && !c->pass && elides) {
+            enc_entry_removed(c, env, dir, reason, packets, bytes);
+        }
+        return;
+    }
     if (!env->cfg->paper && elides && dir == C2S && !c->pass
         && !(c->fin_acked & (1u << C2S))) {
         /* The client's forwarding-only entry (current or not: payload is
@@ -1342,7 +1680,7 @@ conn_stats(struct conn *c, const struct conn_env *env, uint64_t packets,
            struct conn_out *out)
 {
     memset(out, 0, sizeof *out);
-    if (c->entry[S2C] != ENTRY_FWD || !c->s2c_elides) {
+    if (c->entry[S2C] != ENTRY_FWD || !c->s2c_elides || c->proto != PROTO_HTTP) {
         return;
     }
     uint64_t rate = 0;       /* bytes per ms over the last interval */
@@ -1454,6 +1792,20 @@ conn_fragment(struct conn *c, const struct conn_env *env, struct conn_out *out)
 void
 conn_finish(struct conn *c, const struct conn_env *env)
 {
+    if (c->proto != PROTO_HTTP) {
+        if (c->enc_done && !c->pass && !c->body_reported) {
+            /* Entries that never reported (the switch went, or they are
+             * still in place): what the controller knows. */
+            c->body_reported = true;
+            struct conn_event e = {
+                .type = CE_ELIDE_END, .kind = "finish", .proto = proto_name(c),
+                .packets = c->elided_pkts + c->elided_pkts_ctl,
+                .bytes = c->elided_bytes + c->elided_bytes_ctl,
+            };
+            emit(env, c, &e);
+        }
+        return;
+    }
     if (!env->cfg->paper && !c->pass) {
         report_open(c, env);
     }

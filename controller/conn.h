@@ -22,8 +22,20 @@
 
 enum conn_dir { C2S = 0, S2C = 1 };
 
-/* What a connection entry on the switch does with matching packets. */
-enum entry_kind { ENTRY_NONE = 0, ENTRY_FWD = 1, ENTRY_FWD_MIRROR = 2 };
+/* What a connection entry on the switch does with matching packets.
+ * SLICE: forward, and mirror the first conn_slice_len() bytes. */
+enum entry_kind { ENTRY_NONE = 0, ENTRY_FWD = 1, ENTRY_FWD_MIRROR = 2,
+                  ENTRY_FWD_SLICE = 3 };
+
+/* What a watched connection carries (from its server port): HTTP heads
+ * and bodies, or a TLS or SSH handshake followed by encrypted bytes. */
+enum conn_proto { PROTO_HTTP = 0, PROTO_TLS = 1, PROTO_SSH = 2 };
+
+/* After a TLS or SSH handshake (--tls): forward without mirroring but
+ * SYN, FIN and RST; mirror every packet cut to its headers and the first
+ * SLICE_PAYLOAD payload bytes (a TLS record header); or mirror all. */
+enum enc_mode { ENC_ELIDE = 0, ENC_SLICE = 1, ENC_OFF = 2 };
+#define SLICE_PAYLOAD 5
 
 struct conn_cfg {
     uint64_t threshold;     /* bodies of at least this many bytes are elided */
@@ -44,6 +56,7 @@ struct conn_cfg {
                              * the connection here and the switch forwards
                              * and mirrors the rest (a tracker's mark ends
                              * with its connection; no deletion to race) */
+    enum enc_mode enc_mode; /* TLS and SSH connections */
 };
 
 /* Reassembly of one HTTP head that arrives in pieces. */
@@ -135,6 +148,11 @@ struct conn {
                                      * controller accounted for */
     bool surplus_ended : 1;         /* the body s2c_unacked is about ended
                                      * at prev_elided_end */
+    uint8_t proto : 2;              /* enum conn_proto (set by the owner) */
+    bool enc_done : 1;              /* TLS/SSH: the handshake is over */
+    uint8_t enc_removed : 2;        /* TLS/SSH: bit per direction, its
+                                     * entry after the handshake reported
+                                     * its removal */
 };
 
 #define PEND_HEAD    0x01
@@ -160,8 +178,11 @@ struct conn_out {
 
 enum conn_event_type {
     CE_HTTP_REQUEST, CE_HTTP_RESPONSE, CE_ELIDE_START, CE_ELIDE_END,
-    CE_ALERT, CE_PASSTHROUGH,
+    CE_ALERT, CE_PASSTHROUGH, CE_TLS_CLIENT_HELLO, CE_TLS_SERVER_HELLO,
+    CE_SSH_VERSION,
 };
+
+struct tls_hello;
 
 struct conn_event {
     enum conn_event_type type;
@@ -173,6 +194,10 @@ struct conn_event {
     uint64_t content_length;
     uint64_t bytes, packets;    /* ALERT: unseen bytes; ELIDE_*: sizes */
     const char *detail;
+    const struct tls_hello *hello;  /* TLS_*_HELLO */
+    const char *text;               /* SSH_VERSION: the version line */
+    const char *proto;              /* ELIDE_START/END: "tls", "ssh"; NULL
+                                     * for an HTTP body */
 };
 
 typedef void conn_event_fn(void *aux, const struct conn *,
@@ -186,6 +211,11 @@ struct conn_env {
 
 void conn_init(struct conn *, uint32_t cli_ip, uint16_t cli_port,
                uint32_t srv_ip, uint16_t srv_port);
+
+/* Bytes of each frame of 'dir' an ENTRY_FWD_SLICE entry mirrors: the
+ * L2-L4 headers of the direction's last segment seen here, and
+ * SLICE_PAYLOAD payload bytes. */
+uint32_t conn_slice_len(const struct conn *, enum conn_dir);
 void conn_free(struct conn *);
 
 /* A packet of this connection reached the controller.  'p' has PKT_L4;
@@ -241,6 +271,12 @@ void conn_table_full(struct conn *, const struct conn_env *);
 void conn_stats(struct conn *, const struct conn_env *, uint64_t packets,
                 uint64_t bytes, uint64_t now_ms, uint64_t interval_ms,
                 struct conn_out *);
+
+/* A closed TLS or SSH connection whose entries past the handshake are
+ * left to idle out, for their removal to report every elided byte: the
+ * owner keeps it until they have (or for the idle timeout and a margin),
+ * then releases it (which deletes what is left). */
+bool conn_lingers(const struct conn *);
 
 /* The controller drops the connection's state (closed, idle, evicted,
  * replaced by a new SYN, switch gone).  Bytes that may have passed an

@@ -89,6 +89,7 @@ add_connection(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
     }
     uint32_t slot = conntab_insert(&ctl->conns, sw->id, cip, cp, sip, sp);
     ctl->conns.ce[slot].ct = sw_tracker(sw);
+    ctl->conns.ce[slot].c.proto = (uint8_t) ctl_cfg_port_proto(&ctl->cfg, sp);
     ev_conn_open(sw->dpid, &ctl->conns.ce[slot].c);
     return slot;
 }
@@ -208,8 +209,8 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
     if (sw->rlz && sw->has_mirror && p.layers & PKT_L4
         && p.ip_version == 4 && p.ip_proto == 6
         && (!p.ip_frag || cfg->mode == MODE_ELIDE)
-        && ((to_server = ctl_cfg_http_port(cfg, p.dport))
-            || ctl_cfg_http_port(cfg, p.sport))) {
+        && ((to_server = ctl_cfg_port_proto(cfg, p.dport) >= 0)
+            || ctl_cfg_port_proto(cfg, p.sport) >= 0)) {
         pkt_verify_csum(pi->data, pi->data_len, &p);
         if (log_verbosity >= LOG_DBG) {
             const uint8_t *a = p.ip_src, *b = p.ip_dst;
@@ -445,6 +446,10 @@ expire_conns(struct ctl *ctl, uint64_t now)
         if (age < LINGER_MS) {
             break;
         }
+        if (e->c.closed && conn_lingers(&e->c)
+            && age < ((uint64_t) ctl->cfg.idle_timeout + 2) * 1000) {
+            continue;           /* its entries' removal is coming */
+        }
         if (e->c.closed) {
             release_connection(ctl, i, "closed");
         } else if (age >= idle_ms) {
@@ -534,6 +539,7 @@ ctl_init(struct ctl *ctl, const struct ctl_cfg *cfg)
     ctl->ccfg.threshold = cfg->threshold;
     ctl->ccfg.entry_min = cfg->entry_min;
     ctl->ccfg.paper = cfg->mode == MODE_ELIDE_PAPER;
+    ctl->ccfg.enc_mode = cfg->tls_mode;
     /* A phase in a mark costs the switch nothing: entries for every
      * response; the handshake and the teardown stay in the switch. */
     ctl->ccfg_ct = ctl->ccfg;

@@ -68,6 +68,14 @@ target_phase(const struct conn *c)
  * only; conn.c checks their counters) always, forward-and-mirror ones when
  * no packet carries the phase ('commit' false).  A flow entry that a
  * phase replaces goes (its removal reports the counters). */
+/* Kinds that flow entries realize (below the phases); the others are in
+ * the mark. */
+static bool
+in_flows(uint8_t kind)
+{
+    return kind == ENTRY_FWD || kind == ENTRY_FWD_SLICE;
+}
+
 static void
 entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
 {
@@ -82,7 +90,7 @@ entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
         unsigned bit = 1u << d;
         unsigned del = d == C2S ? CONN_OP_DELETE_C2S : CONN_OP_DELETE_S2C;
         unsigned ins = d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
-        bool entry = out->ops & ins && (out->kind[d] == ENTRY_FWD || !commit);
+        bool entry = out->ops & ins && (in_flows(out->kind[d]) || !commit);
         if (e->fe & bit && (out->ops & del || (out->ops & ins && !entry))) {
             flows_delete_dir(sw, slot, (enum conn_dir) d);
             e->fe &= ~bit;
@@ -95,7 +103,7 @@ entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
         if (!commit && e->committed && e->phase & MARK_DONE) {
             continue;           /* the phase mirrors all */
         }
-        if (!commit && e->committed && k != ENTRY_FWD) {
+        if (!commit && e->committed && !in_flows((uint8_t) k)) {
             /* The committed phase ranks above flow entries and cannot
              * change without a packet: it already mirrors, or it sends
              * the direction here, where a packet will carry the change. */
@@ -202,11 +210,13 @@ ct_install_base(struct sw *sw)
     m.ct_mark_mask = MARK_GEN_MASK | MARK_DONE;
     add_rule(sw, CT_TABLE, PRIO_DONE, ck, &m, &mirror, 1, true);
 
-    for (size_t i = 0; i < cfg->n_http_ports; i++) {
+    struct ctl_watch wl[CTL_MAX_WATCH];
+    size_t nw = ctl_cfg_watch_list(cfg, wl);
+    for (size_t i = 0; i < nw; i++) {
         for (int side = C2S; side <= S2C; side++) {
             struct ofp_match_spec w = tcp;
             w.fields |= side == C2S ? OFPM_TCP_DST : OFPM_TCP_SRC;
-            w.tp_src = w.tp_dst = cfg->http_ports[i];
+            w.tp_src = w.tp_dst = wl[i].port;
             add_rule(sw, 0, PRIO_WATCH, ck, &w, &to_ct, 1, false);
             struct ofp_flow_mod_spec fm = {
                 .cookie = ck, .command = OFPFC_ADD, .table_id = CT_TABLE,
@@ -236,9 +246,20 @@ ct_install_base(struct sw *sw)
         uint8_t table = side == C2S ? CT_C2S_TABLE : CT_S2C_TABLE;
         m = tcp;
         m.fields |= OFPM_TCP_FLAGS;
-        for (size_t k = (size_t) side; k < 4; k++) {
+        for (size_t k = 1; k < 4; k++) {
             m.tcp_flags = m.tcp_flags_mask = traps[k];
             add_rule(sw, table, PRIO_TRAP, ck, &m, &to_ctl, 1, false);
+        }
+        /* The client's PSH on HTTP ports only (TLS and SSH entries carry
+         * encrypted bytes either way). */
+        for (size_t i = 0; i < nw && side == C2S; i++) {
+            if (wl[i].proto == PROTO_HTTP) {
+                m.fields |= OFPM_TCP_DST;
+                m.tp_dst = wl[i].port;
+                m.tcp_flags = m.tcp_flags_mask = TCP_PSH;
+                add_rule(sw, table, PRIO_TRAP, ck, &m, &to_ctl, 1, false);
+                m.fields &= ~(uint32_t) OFPM_TCP_DST;
+            }
         }
         if (side == S2C) {
             /* The SYN-ACK after the client's SYN: conn.c takes its ISN

@@ -7,6 +7,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "tls.h"
 #include "ofp.h"
 
 void
@@ -122,7 +123,12 @@ emit_elide_start(uint64_t dpid, const struct conn *c,
                  const struct conn_event *e)
 {
     if (begin_conn(dpid, "elide_start", c)) {
-        ev_u64("content_length", e->content_length);
+        if (e->proto) {
+            ev_str("proto", e->proto);
+            ev_u64("handshake_bytes", e->bytes);
+        } else {
+            ev_u64("content_length", e->content_length);
+        }
         ev_end();
     }
 }
@@ -131,6 +137,9 @@ static void
 emit_elide_end(uint64_t dpid, const struct conn *c, const struct conn_event *e)
 {
     if (begin_conn(dpid, "elide_end", c)) {
+        if (e->proto) {
+            ev_str("proto", e->proto);
+        }
         ev_str("reason", e->kind);
         ev_u64("bytes", e->bytes);
         ev_u64("packets", e->packets);
@@ -159,6 +168,46 @@ emit_passthrough(uint64_t dpid, const struct conn *c,
     }
 }
 
+static void
+emit_tls_client_hello(uint64_t dpid, const struct conn *c,
+                      const struct conn_event *e)
+{
+    if (begin_conn(dpid, "tls_client_hello", c)) {
+        ev_str("sni", e->hello->sni);
+        ev_str("alpn", e->hello->alpn);
+        ev_str("versions", e->hello->versions);
+        ev_str("ja3", e->hello->ja3);
+        ev_end();
+    }
+}
+
+static void
+emit_tls_server_hello(uint64_t dpid, const struct conn *c,
+                      const struct conn_event *e)
+{
+    char v[8];
+    if (begin_conn(dpid, "tls_server_hello", c)) {
+        ev_str("version", tls_version_str(e->hello->version, v));
+        ev_u64("cipher", e->hello->cipher);
+        ev_str("ja3s", e->hello->ja3);
+        if (e->hello->hrr) {
+            ev_str("retry", "true");
+        }
+        ev_end();
+    }
+}
+
+static void
+emit_ssh_version(uint64_t dpid, const struct conn *c,
+                 const struct conn_event *e)
+{
+    if (begin_conn(dpid, "ssh_version", c)) {
+        ev_str("side", e->kind);
+        ev_str("version", e->text);
+        ev_end();
+    }
+}
+
 void
 ev_conn_event(uint64_t dpid, const char *name, const struct conn *c,
               const struct conn_event *e)
@@ -171,6 +220,9 @@ ev_conn_event(uint64_t dpid, const char *name, const struct conn *c,
         [CE_ELIDE_END] = emit_elide_end,
         [CE_ALERT] = emit_alert,
         [CE_PASSTHROUGH] = emit_passthrough,
+        [CE_TLS_CLIENT_HELLO] = emit_tls_client_hello,
+        [CE_TLS_SERVER_HELLO] = emit_tls_server_hello,
+        [CE_SSH_VERSION] = emit_ssh_version,
     };
     if (e->type == CE_ALERT) {
         char s[64];

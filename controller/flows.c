@@ -76,9 +76,13 @@ flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
     e->installed = true;
     unsigned eseq = centry_next_eseq(e, dir);
     /* Its removal's counters are checked (conn_entry_removed()). */
-    bool elides = kind == ENTRY_FWD;
-    struct ofp_act acts[2] = { OFP_OUTPUT(out),
-                               OFP_OUTPUT(sw->ctl->cfg.mirror_port) };
+    bool elides = kind == ENTRY_FWD || kind == ENTRY_FWD_SLICE;
+    uint32_t mp = sw->ctl->cfg.mirror_port;
+    struct ofp_act acts[2] = {
+        OFP_OUTPUT(out),
+        kind == ENTRY_FWD_SLICE ? OFP_OUTPUT_TRUNC(mp, conn_slice_len(&e->c, dir))
+                                : OFP_OUTPUT(mp),
+    };
     struct ofp_flow_mod_spec fm = {
         .cookie = conntab_cookie(&sw->ctl->conns, slot)
                   | CK_PUT(CK_DIR, dir == S2C) | CK_PUT(CK_ELIDE, elides)
@@ -87,7 +91,7 @@ flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
         .idle_timeout = (uint16_t) sw->ctl->cfg.idle_timeout,
         .priority = PRIO_CONN, .flags = OFPFF_SEND_FLOW_REM,
         .match = entry_match(&e->c, dir),
-        .acts = acts, .n_acts = kind == ENTRY_FWD_MIRROR ? 2 : 1,
+        .acts = acts, .n_acts = kind == ENTRY_FWD ? 1 : 2,
     };
     sw_flow_mod(sw, &fm);
     return true;
@@ -426,22 +430,27 @@ flows_install_base(struct sw *sw)
         .match = { .eth_type = 0x0800, .ip_proto = 6 },
     };
     static const uint16_t c2s_traps[] = { TCP_PSH, TCP_SYN, TCP_FIN, TCP_RST };
-    for (size_t i = 0; i < cfg->n_http_ports; i++) {
+    struct ctl_watch w[CTL_MAX_WATCH];
+    size_t nw = ctl_cfg_watch_list(cfg, w);
+    for (size_t i = 0; i < nw; i++) {
         for (int side = 0; side < 2; side++) {
             uint32_t tp = side ? OFPM_TCP_SRC : OFPM_TCP_DST;
             fm.priority = PRIO_WATCH;
             fm.match.fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | tp;
-            fm.match.tp_src = fm.match.tp_dst = cfg->http_ports[i];
+            fm.match.tp_src = fm.match.tp_dst = w[i].port;
             sw_flow_mod(sw, &fm);
             if (cfg->mode != MODE_ELIDE) {
                 continue;
             }
             /* Packets that may carry a request, and every SYN, FIN and
              * RST, always reach the controller, above connection entries.
-             * Server PSH is not trapped: body segments carry it too. */
+             * Server PSH is not trapped: body segments carry it too; nor
+             * is PSH on TLS and SSH ports, whose entries carry encrypted
+             * bytes either way. */
             fm.priority = PRIO_TRAP;
             fm.match.fields |= OFPM_TCP_FLAGS;
-            for (size_t k = (size_t) side; k < 4; k++) {
+            size_t k0 = side || w[i].proto != PROTO_HTTP ? 1 : 0;
+            for (size_t k = k0; k < 4; k++) {
                 fm.match.tcp_flags = fm.match.tcp_flags_mask = c2s_traps[k];
                 sw_flow_mod(sw, &fm);
             }

@@ -45,6 +45,13 @@ usage(FILE *f)
 "  --select FILTER        selective mode: e.g. tcp:80  tcp:80,443  udp:53\n"
 "  --truncate-len N       truncate mode: bytes kept per mirror copy (default 128)\n"
 "  --http-ports LIST      TCP server ports treated as HTTP (default 80)\n"
+"  --tls-ports LIST       elide: TCP server ports treated as TLS (default 443)\n"
+"  --ssh-ports LIST       elide: TCP server ports treated as SSH (default 22)\n"
+"  --tls MODE             elide: after a TLS or SSH handshake (mirrored in\n"
+"                         full): elide (forward the rest unmirrored but SYN,\n"
+"                         FIN, RST; default), slice (mirror each packet cut\n"
+"                         to its headers and 5 payload bytes), off (mirror\n"
+"                         all)\n"
 "  --idle-timeout S       idle timeout of flow entries (default 10)\n"
 "  --conn-idle-timeout S  forget a connection without packets or entries\n"
 "                         after S seconds (default 300: longer than servers'\n"
@@ -92,7 +99,9 @@ main(int argc, char *argv[])
 {
     struct ctl_cfg cfg = {
         .mode = MODE_ELIDE, .threshold = 10000000, .entry_min = 65536, .truncate_len = 128,
-        .http_ports = { 80 }, .n_http_ports = 1, .idle_timeout = 10,
+        .http_ports = { 80 }, .n_http_ports = 1, .tls_ports = { 443 },
+        .n_tls_ports = 1, .ssh_ports = { 22 }, .n_ssh_ports = 1,
+        .idle_timeout = 10,
         .stats_interval_ms = 500, .settle_ms = 20, .probe_interval_ms = 5000,
         .max_conns = 1048576, .conn_idle_s = 300,
     };
@@ -100,7 +109,8 @@ main(int argc, char *argv[])
     const char *event_log = NULL;
     bool have_mirror = false, have_select = false;
     enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_ENTRY_MIN, O_SELECT, O_TRUNC,
-           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE, O_CONN_IDLE, O_DATAPATH };
+           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE, O_CONN_IDLE, O_DATAPATH,
+           O_TLS_PORTS, O_SSH_PORTS, O_TLS };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "mode", required_argument, NULL, O_MODE },
@@ -110,6 +120,9 @@ main(int argc, char *argv[])
         { "select", required_argument, NULL, O_SELECT },
         { "truncate-len", required_argument, NULL, O_TRUNC },
         { "http-ports", required_argument, NULL, O_HTTP },
+        { "tls-ports", required_argument, NULL, O_TLS_PORTS },
+        { "ssh-ports", required_argument, NULL, O_SSH_PORTS },
+        { "tls", required_argument, NULL, O_TLS },
         { "idle-timeout", required_argument, NULL, O_IDLE },
         { "conn-idle-timeout", required_argument, NULL, O_CONN_IDLE },
         { "stats-interval", required_argument, NULL, O_STATS },
@@ -171,6 +184,21 @@ main(int argc, char *argv[])
                 return bad("--http-ports", optarg);
             }
             break;
+        case O_TLS_PORTS:
+            if (ctl_parse_proto_ports(optarg, &cfg, PROTO_TLS)) {
+                return bad("--tls-ports", optarg);
+            }
+            break;
+        case O_SSH_PORTS:
+            if (ctl_parse_proto_ports(optarg, &cfg, PROTO_SSH)) {
+                return bad("--ssh-ports", optarg);
+            }
+            break;
+        case O_TLS:
+            if (ctl_tls_mode_parse(optarg, &cfg.tls_mode)) {
+                return bad("--tls (elide, slice, off)", optarg);
+            }
+            break;
         case O_IDLE:
             if (parse_uint(optarg, 65535, &v) || !v) {
                 return bad("--idle-timeout (1..65535 s)", optarg);
@@ -230,6 +258,17 @@ main(int argc, char *argv[])
         fprintf(stderr, "elide-controller: --mode %s needs --mirror-port\n",
                 ctl_mode_str(cfg.mode));
         return 2;
+    }
+    struct ctl_watch w[CTL_MAX_WATCH];
+    size_t nw = ctl_cfg_watch_list(&cfg, w);
+    for (size_t i = 0; i < nw; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (w[i].port == w[j].port) {
+                fprintf(stderr, "elide-controller: port %u is in two of "
+                        "--http-ports, --tls-ports, --ssh-ports\n", w[i].port);
+                return 2;
+            }
+        }
     }
     if (cfg.mode == MODE_SELECTIVE && !have_select) {
         fprintf(stderr, "elide-controller: --mode selective needs --select\n");

@@ -98,6 +98,18 @@ reasm_add(struct reasm *ra, uint64_t off, const uint8_t *data, size_t len,
     return dropped;
 }
 
+size_t
+reasm_peek(const struct reasm *ra, uint64_t off, const uint8_t **p)
+{
+    if (off < ra->start || off - ra->start >= ra->contig) {
+        return 0;
+    }
+    uint32_t pos = (uint32_t) (off - ra->start);
+    uint32_t chunk_end = (pos / REASM_CHUNK + 1) * REASM_CHUNK;
+    *p = &ra->ch[pos / REASM_CHUNK]->data[pos % REASM_CHUNK];
+    return (ra->contig < chunk_end ? ra->contig : chunk_end) - pos;
+}
+
 void
 reasm_rebase(struct reasm **rap, uint64_t start)
 {

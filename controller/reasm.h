@@ -52,6 +52,10 @@ size_t reasm_add(struct reasm *, uint64_t off, const uint8_t *data, size_t len,
  * held from there on; frees it when none remain. */
 void reasm_rebase(struct reasm **, uint64_t start);
 
+/* The bytes held contiguously from stream offset 'off' within one chunk
+ * (pointing *p at them): 0 if 'off' is not in [start, start + contig). */
+size_t reasm_peek(const struct reasm *, uint64_t off, const uint8_t **p);
+
 /* Length of the complete head at the window's start (pointing *head at
  * it), 0 if incomplete, -1 if the bound is full without an end. */
 long reasm_head(struct reasm *, const uint8_t **head);

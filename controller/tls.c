@@ -136,7 +136,7 @@ record_end(struct tls_dir *w, struct tls_event *ev)
     if (w->type == TLS_CT_APPDATA || (w->ccs && w->type != TLS_CT_CCS)) {
         w->done = true;
         ev->note = TLS_DONE;
-    } else if (w->type == TLS_CT_CCS) {
+    } else if (w->type == TLS_CT_CCS && !w->tls13) {
         w->ccs = true;
     } else if (w->type == TLS_CT_ALERT && !w->ccs) {
         w->done = true;

@@ -69,6 +69,10 @@ struct tls_dir {
     bool client;                /* client-to-server direction */
     bool started;               /* a whole record header was read */
     bool ccs;                   /* ChangeCipherSpec seen: records opaque */
+    bool tls13;                 /* set by the caller once the ServerHello
+                                 * chose TLS 1.3: ChangeCipherSpec records
+                                 * are then ignored (RFC 8446 D.4), only
+                                 * application_data ends the handshake */
     bool done;
     bool hs_any;                /* a handshake message was begun */
     uint8_t *msg;               /* hello being held, TLS_HELLO_MAX */

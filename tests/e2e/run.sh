@@ -20,7 +20,8 @@ set -u -o pipefail
 
 CASES=(none_small plain_small selective_small truncate_small
        elide_36m elide_keepalive elide_pipeline elide_paper_36m plain_36m
-       rules_elide rules_conntrack)
+       rules_elide rules_conntrack tls13_36m tls12_36m tls_slice tls_off
+       not_tls ssh_scp)
 
 SRV=$E2E_SRV_IP
 CLI=$E2E_CLI_IP
@@ -409,6 +410,8 @@ case_rules_conntrack() {
     expect "phase done: mirrored in the switch, FIN too ($p)" [ "$p" = 1.900 ]
     p=$(ct_prio "$s,tcp_flags=ack,$(mk 0xa $(( g % 255 + 1 )))" trk,est,rpl)
     expect "another generation's mark: controller ($p)" [ "$p" = 3.100 ]
+    p=$(ct_prio "${c/tp_dst=80/tp_dst=443},tcp_flags=psh|ack,$(mk 0x5)" trk,est)
+    expect "client PSH to a TLS port past the handshake: its entry, no trap ($p)" [ "$p" = 2.100 ]
     p=$(ct_prio "$c,tcp_flags=psh|ack,$(mk 0x10)" trk,inv)
     expect "invalid: mirrored, never dropped ($p)" [ "$p" = 1.950 ]
     p=$(ct_prio "$s,tcp_flags=syn|ack,$(mk 0x0 0)" trk,inv)
@@ -416,6 +419,188 @@ case_rules_conntrack() {
     local a
     a=$(trace_actions "in_port=3,tcp,nw_src=$CLI,nw_dst=$SRV,tp_src=40000,tp_dst=80")
     expect "what the monitor sends is dropped ($a)" [ "$a" = drop ]
+}
+
+# ------------------------------------------------------------ TLS and SSH
+
+# tlsview tls|ssh PORT: sets TV_* from tlsview.py (what the monitor got of
+# each handshake, against the truth; see there).
+tlsview() {
+    local line kv
+    "$PY" "$E2E_DIR/tlsview.py" "$1" "$CASE_DIR/cli.pcap" "$CASE_DIR/mon.pcap" \
+        "$2" >"$CASE_DIR/tlsview.txt" 2>&1
+    TV_rc=$?
+    line=$(tail -n 1 "$CASE_DIR/tlsview.txt")
+    for kv in $line; do printf -v "TV_${kv%%=*}" '%s' "${kv#*=}"; done
+    info "${line% mon_payload*} mon=${TV_mon_payload:-?}B/${TV_truth_payload:-?}B"
+}
+
+# ev_field EVENT FIELD: the string FIELD of the first EVENT in the log.
+ev_field() {
+    grep "\"event\":\"$1\"" "$E2E_CTL_EVENTS" | head -n 1 \
+        | sed -n "s/.*\"$2\":\"\\([^\"]*\\)\".*/\\1/p"
+}
+
+# Waits (up to 5 s) for N events of TYPE: the removals that report
+# elide_end follow the connection's end.
+wait_events() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [ "$(e2e_events "$1")" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+ja3_is_tsharks() {
+    local ja3
+    ja3=$(tshark -r "$CASE_DIR/cli.pcap" -Y 'tls.handshake.type == 1' \
+              -T fields -e tls.handshake.ja3_full 2>/dev/null | head -n 1)
+    [ -n "$ja3" ] && [ "$(ev_field tls_client_hello ja3)" = "$ja3" ]
+}
+
+# tls_download VERSION MODE: one 36 MB HTTPS download (curl, nginx, TLS
+# VERSION), uncapped mirror; the checks every --tls MODE shares.
+tls_download() {
+    local v=$1 mode=$2 sni ver b
+    CASE_ALERTS_MUST_BE_ZERO=1
+    # Entries idle out 1 s after the transfer, with counters that cover it.
+    start_case uncapped elide --http-ports 80 --tls-ports 443 --tls "$mode" \
+        --idle-timeout 1 || return 1
+    expect "curl https big.bin" e2e_fetch_tls "$CASE_DIR" "$v" big.bin
+    stop_captures
+    note_time
+    expect "big.bin sha256" sha_ok big.bin
+    tlsview tls 443
+    expect "the truth holds a whole handshake (tlsview rc $TV_rc)" [ "$TV_rc" -eq 0 ]
+    expect "every ClientHello at the monitor ($TV_client_hello)" [ "$TV_client_hello" = 1/1 ]
+    expect "every ServerHello at the monitor ($TV_server_hello)" [ "$TV_server_hello" = 1/1 ]
+    if [ "$v" = 1.2 ]; then
+        expect "the Certificate at the monitor ($TV_cert)" [ "$TV_cert" = 1/1 ]
+    fi
+    expect "tls_client_hello's JA3 is tshark's ($(ev_field tls_client_hello ja3))" ja3_is_tsharks
+    sni=$(ev_field tls_client_hello sni)
+    expect "tls_client_hello sni ($sni)" [ "$sni" = "$E2E_TLS_NAME" ]
+    ver=$(ev_field tls_server_hello version)
+    expect "tls_server_hello version ($ver)" [ "$ver" = "TLS $v" ]
+    expect "SYN, FIN and RST after the handshake mirrored ($TV_late_flags)" \
+        [ "${TV_late_flags%/*}" = "${TV_late_flags#*/}" ]
+    if [ "$mode" != off ]; then
+        expect "elide_start" [ "$(e2e_events elide_start)" -eq 1 ]
+        expect "elide_end" wait_events elide_end 1
+        b=$(grep '"event":"elide_end"' "$E2E_CTL_EVENTS" \
+                | sed -n 's/.*"bytes":\([0-9]*\).*/\1/p')
+        info "elided=${b:-0}B"
+        expect "elide_end counts the body (${b:-0} >= 36000000)" [ "${b:-0}" -ge 36000000 ]
+    fi
+}
+
+case_tls13_36m() {
+    tls_download 1.3 elide || return 1
+    expect "nothing after the handshake mirrored but SYN/FIN/RST ($TV_late)" [ "$TV_late" -eq 0 ]
+    expect "< 20 KB mirrored ($TV_mon_payload)" [ "$TV_mon_payload" -lt 20000 ]
+}
+
+case_tls12_36m() {
+    local n
+    tls_download 1.2 elide || return 1
+    expect "nothing after the handshake mirrored but SYN/FIN/RST ($TV_late)" [ "$TV_late" -eq 0 ]
+    n=$(tshark -r "$CASE_DIR/mon.pcap" -Y 'tls.record.content_type == 23' 2>/dev/null | wc -l)
+    expect "no application_data record at the monitor ($n)" [ "$n" -eq 0 ]
+    expect "< 20 KB mirrored ($TV_mon_payload)" [ "$TV_mon_payload" -lt 20000 ]
+}
+
+# slice: every later packet at the monitor, cut to headers + 5 bytes.
+case_tls_slice() {
+    tls_download 1.3 slice || return 1
+    expect "later packets mirrored ($TV_late)" [ "$TV_late" -gt 20000 ]
+    expect "each cut to at most 5 payload bytes ($TV_late_long longer)" [ "$TV_late_long" -eq 0 ]
+    expect "< 1 MB mirrored ($TV_mon_payload)" [ "$TV_mon_payload" -lt 1000000 ]
+}
+
+case_tls_off() {
+    tls_download 1.3 off || return 1
+    expect "everything mirrored ($TV_mon_payload of $TV_truth_payload)" \
+        [ "$TV_mon_payload" -eq "$TV_truth_payload" ]
+}
+
+# Cleartext HTTP on the TLS port: not_tls, passthrough, all mirrored.
+case_not_tls() {
+    local n m t
+    start_case uncapped elide --http-ports 80 --tls-ports 443 || return 1
+    ip netns exec "$E2E_NS_CLI" curl -s --max-time 10 -o "$CASE_DIR/resp.out" \
+        "http://$SRV:443/small.bin" 2>"$CASE_DIR/curl.err"
+    stop_captures
+    n=$(grep -c '"kind":"not_tls"' "$E2E_CTL_EVENTS")
+    expect "alert not_tls ($n)" [ "$n" -eq 1 ]
+    expect "passthrough not_tls" \
+        grep -q '"event":"passthrough".*"reason":"not_tls"' "$E2E_CTL_EVENTS"
+    expect "nginx answered 400 (HTTP on its HTTPS port)" grep -q "400" "$CASE_DIR/resp.out"
+    m=$(count mon "tcp port 443"); t=$(count truth "tcp port 443")
+    expect "every packet mirrored (${m% *} of ${t% *})" [ "${m% *}" = "${t% *}" ]
+}
+
+SSHD_PID=""
+
+# sshd in the server's namespace, root login by a key made now.
+sshd_start() {
+    local d=$E2E_TMP/ssh i
+    mkdir -p "$d" /run/sshd || return 1
+    rm -f "$d/host" "$d/client"
+    ssh-keygen -q -t ed25519 -N '' -f "$d/host" || return 1
+    ssh-keygen -q -t ed25519 -N '' -f "$d/client" || return 1
+    cp "$d/client.pub" "$d/authorized_keys"
+    printf '%s\n' "ListenAddress $SRV:22" "HostKey $d/host" "PidFile $d/sshd.pid" \
+        "AuthorizedKeysFile $d/authorized_keys" "PermitRootLogin prohibit-password" \
+        "PasswordAuthentication no" "KbdInteractiveAuthentication no" "UsePAM no" \
+        "StrictModes no" "Subsystem sftp /usr/lib/openssh/sftp-server" \
+        >"$d/sshd_config"
+    ip netns exec "$E2E_NS_SRV" /usr/sbin/sshd -D -e -f "$d/sshd_config" \
+        >"$d/sshd.log" 2>&1 &
+    SSHD_PID=$!
+    e2e_track "$SSHD_PID"
+    for ((i = 0; i < 50; i++)); do
+        ip netns exec "$E2E_NS_SRV" ss -Hltn "src $SRV:22" 2>/dev/null \
+            | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    e2e_err "sshd did not start:"; cat "$d/sshd.log" >&2
+    return 1
+}
+
+sshd_stop() {
+    [ -n "$SSHD_PID" ] || return 0
+    e2e_kill_wait "$SSHD_PID" 5 TERM
+    e2e_untrack "$SSHD_PID"
+    SSHD_PID=""
+}
+
+# scp of the 36 MB file from the server: banners and key exchange at the
+# monitor, the encrypted rest not.
+case_ssh_scp() {
+    local d=$E2E_TMP/ssh n
+    CASE_ALERTS_MUST_BE_ZERO=1
+    sshd_start || return 1
+    start_case uncapped elide --http-ports 80 --ssh-ports 22 --idle-timeout 1 \
+        || { sshd_stop; return 1; }
+    expect "scp big.bin" ip netns exec "$E2E_NS_CLI" scp -q -i "$d/client" \
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+        "root@$SRV:$E2E_TMP/www/big.bin" "$CASE_DIR/big.bin.out"
+    stop_captures
+    sshd_stop
+    expect "big.bin sha256" sha_ok big.bin
+    tlsview ssh 22
+    expect "the truth holds a whole key exchange (tlsview rc $TV_rc)" [ "$TV_rc" -eq 0 ]
+    expect "both version lines at the monitor ($TV_versions)" [ "$TV_versions" = 2/2 ]
+    expect "the client's KEXINIT at the monitor ($TV_client_hello)" [ "$TV_client_hello" = 1/1 ]
+    expect "the server's KEXINIT at the monitor ($TV_server_hello)" [ "$TV_server_hello" = 1/1 ]
+    expect "nothing after NEWKEYS mirrored but SYN/FIN/RST ($TV_late)" [ "$TV_late" -eq 0 ]
+    expect "SYN, FIN and RST after it mirrored ($TV_late_flags)" \
+        [ "${TV_late_flags%/*}" = "${TV_late_flags#*/}" ]
+    expect "< 20 KB mirrored ($TV_mon_payload)" [ "$TV_mon_payload" -lt 20000 ]
+    n=$(grep -c '"event":"ssh_version"' "$E2E_CTL_EVENTS")
+    expect "ssh_version events ($n)" [ "$n" -eq 2 ]
+    expect "elide_start" [ "$(e2e_events elide_start)" -eq 1 ]
 }
 
 run_case() {
