@@ -39,8 +39,10 @@ check_header(struct tls_dir *w, const char **reason)
     uint8_t type = w->hdr[0];
     uint32_t len = (uint32_t) w->hdr[3] << 8 | w->hdr[4];
     *reason = w->started ? "tls_framing" : "not_tls";
-    if (!w->started && type != TLS_CT_HANDSHAKE) {
-        /* The first record of either side is a hello (RFC 8446 4.1). */
+    if (!w->started && type != TLS_CT_HANDSHAKE
+        && (w->client || type != TLS_CT_ALERT)) {
+        /* The first record of either side is a hello (RFC 8446 4.1), or
+         * the server's refusal. */
         return "the first record is not a handshake record";
     }
     if (type < TLS_CT_CCS || type > TLS_CT_HEARTBEAT) {
@@ -159,7 +161,8 @@ tls_walk(struct tls_dir *w, const uint8_t *b, size_t n, struct tls_event *ev)
         if (!w->left && w->hdr_n < 5) {
             w->hdr[w->hdr_n++] = b[i++];
             w->pos++;
-            if (w->hdr_n == 1 && !w->started && b[i - 1] != TLS_CT_HANDSHAKE) {
+            if (w->hdr_n == 1 && !w->started && b[i - 1] != TLS_CT_HANDSHAKE
+                && (w->client || b[i - 1] != TLS_CT_ALERT)) {
                 return stop(w, ev, "not_tls",
                             "the first record is not a handshake record", i);
             }

@@ -70,8 +70,10 @@ simsw_init(struct simsw *s, const struct ctl_cfg *cfg_in, conn_event_fn *event,
     time_stop_at(1);
     struct ctl_cfg cfg = *cfg_in;
     cfg.mirror_port = SIMSW_MIRROR_PORT;
-    cfg.http_ports[0] = srv_port;
-    cfg.n_http_ports = 1;
+    if (ctl_cfg_port_proto(&cfg, srv_port) < 0) {
+        cfg.http_ports[0] = srv_port;
+        cfg.n_http_ports = 1;
+    }
     cfg.settle_ms = 0;
     if (!cfg.max_conns) {
         cfg.max_conns = 4;
@@ -98,6 +100,7 @@ simsw_init(struct simsw *s, const struct ctl_cfg *cfg_in, conn_event_fn *event,
     uint32_t slot = conntab_insert(&s->ctl.conns, sw->id, cli_ip, cli_port,
                                    srv_ip, srv_port);
     s->c = &s->ctl.conns.ce[slot].c;
+    s->c->proto = (uint8_t) ctl_cfg_port_proto(&cfg, srv_port);
 }
 
 void
@@ -155,8 +158,10 @@ simsw_trapped(const struct simsw *s, enum conn_dir dir, uint8_t flags)
     if (s->ctl.cfg.mode != MODE_ELIDE) {
         return false;
     }
-    uint8_t traps = dir == C2S ? TCP_PSH | TCP_SYN | TCP_FIN | TCP_RST
-                               : TCP_SYN | TCP_FIN | TCP_RST;
+    /* The client's PSH on HTTP ports only (flows.c, ct.c). */
+    bool http = ctl_cfg_port_proto(&s->ctl.cfg, s->srv_port) == PROTO_HTTP;
+    uint8_t traps = dir == C2S && http ? TCP_PSH | TCP_SYN | TCP_FIN | TCP_RST
+                                       : TCP_SYN | TCP_FIN | TCP_RST;
     return flags & traps;
 }
 
@@ -234,15 +239,22 @@ flow_mod(struct simsw *s, const struct ofp_flow_mod_spec *fm,
         check(s, fm->n_acts >= 1 && fm->acts[0].kind == OFPACT_OUTPUT
               && fm->acts[0].port == out, "entry forwards elsewhere");
         uint8_t kind = ENTRY_FWD;
-        if (fm->n_acts == 2) {
+        uint32_t slice = 0;
+        if (fm->n_acts == 2 && fm->acts[1].kind == OFPACT_OUTPUT_TRUNC) {
+            check(s, fm->acts[1].port == SIMSW_MIRROR_PORT, "slice elsewhere");
+            kind = ENTRY_FWD_SLICE;
+            slice = fm->acts[1].max_len;
+        } else if (fm->n_acts == 2) {
             check(s, fm->acts[1].kind == OFPACT_OUTPUT
                   && fm->acts[1].port == SIMSW_MIRROR_PORT, "second action");
             kind = ENTRY_FWD_MIRROR;
         } else {
             check(s, fm->n_acts == 1, "%zu actions", fm->n_acts);
         }
-        check(s, CK_GET(CK_ELIDE, fm->cookie) == (kind == ENTRY_FWD),
+        check(s, CK_GET(CK_ELIDE, fm->cookie)
+                 == (kind == ENTRY_FWD || kind == ENTRY_FWD_SLICE),
               "cookie elide bit");
+        s->ent[d].slice = slice;
         if (s->refuse_next) {
             /* OFPFMFC_TABLE_FULL, with the start of the request (7.5.4). */
             s->refuse_next = false;
@@ -381,7 +393,10 @@ simsw_forward(struct simsw *s, enum conn_dir dir, size_t len)
     check(s, e->kind != ENTRY_NONE, "no entry forwards it");
     e->packets++;
     e->bytes += len;
-    return e->kind == ENTRY_FWD_MIRROR ? (uint32_t) len : 0;
+    return e->kind == ENTRY_FWD_MIRROR ? (uint32_t) len
+           : e->kind == ENTRY_FWD_SLICE ? (uint32_t) (len < e->slice ? len
+                                                                     : e->slice)
+           : 0;
 }
 
 void

@@ -39,6 +39,7 @@ struct simsw_entry {
     uint8_t kind;               /* enum entry_kind; ENTRY_NONE: absent */
     uint64_t cookie;            /* as the controller sent it */
     uint64_t packets, bytes;    /* the switch's counters */
+    uint32_t slice;             /* ENTRY_FWD_SLICE: bytes mirrored */
 };
 
 /* A message of the switch waiting to be delivered to the controller. */

@@ -108,7 +108,7 @@ class Conv:
 
     def c(self, data, wait=True, **opts):
         self.cli.append(("send", data, opts))
-        self.c2s += len(data)
+        self.c2s += len(data) if "plan" not in opts else _plan_len(opts["plan"])
         if wait:
             self.srv.append(("wait", self.c2s))
         return self
@@ -407,6 +407,56 @@ def case_connect_204():
                 % (SRV_IP, SRV_IP)).encode())
             .s(resp("204 No Content") + _fake_http())
             .c(req("GET", "/in-tunnel"))]
+
+
+# ---- TLS (run.sh declares the kernel server's port KPORT a TLS port) ----
+#
+# The client and the server replay a real handshake (curl and openssl
+# s_server, tests/fixtures/tls; the controller checks framing, not
+# cryptography), then bulk: what the controller follows is the framing.
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "..", "fixtures", "tls")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        return f.read()
+
+
+def _tls_parts(name="curl13-pq"):
+    c, s = fixture(name + ".c2s"), fixture(name + ".s2c")
+    ch = 5 + int.from_bytes(c[3:5], "big")
+    return c[:ch], s, c[ch:]
+
+
+def case_tls_1byte_ooo():
+    # The post-quantum ClientHello (1,900 bytes) in 1-byte segments, out of
+    # order, some twice; then the server's flight, the client's Finished,
+    # and 2 MB the entries carry.
+    ch, srv, rest = _tls_parts()
+    return [Conv(raw_client=True).c(b"", plan=_head_plan(ch, 3, []))
+            .s(srv).c(rest).s(body(BIG, 1))]
+
+
+def case_tls_conflict():
+    # Bytes of the ClientHello sent again with other content, while it is
+    # still incomplete (the SNI's first letter among them).
+    ch, srv, rest = _tls_parts()
+    sni = ch.index(b"curl.example.org")
+    return [Conv(raw_client=True)
+            .c(b"", plan=_head_plan(ch, 4, [sni, sni + 5, 40], inorder=10))
+            .s(srv).c(rest).s(body(BIG, 1))]
+
+
+def case_tls_fake_cleartext():
+    # A handshake, then cleartext HTTP both ways: elided like encrypted
+    # bytes (the evasion README "TLS and SSH" documents; with --tls slice
+    # the first bytes of each packet stay visible).
+    ch, srv, rest = _tls_parts("curl13")
+    return [Conv(raw_client=True).c(ch).s(srv).c(rest)
+            .c(req("GET", "/exfiltrate")).s(resp("200 OK", "Content-Length: %d" % BIG)
+                                            + body(BIG, 2))]
 
 
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}

@@ -55,14 +55,17 @@ TRAFFIC=(cl_larger_close cl_larger_keepalive cl_smaller cl_te cl_conflict
          connect_204 raw_1byte_ooo raw_overlap_conflict head_too_large
          head_endless pipeline_during_elided nopsh_request_raw frag_request
          nopsh_request_large nopsh_quiet nopsh_quiet_idle nopsh_rst
-         badcsum_insert tfo_accepted tfo_refused tfo_raw_conflict)
+         badcsum_insert tfo_accepted tfo_refused tfo_raw_conflict
+         tls_1byte_ooo tls_conflict tls_fake_cleartext)
 # Traffic cases whose point random loss would take away or make a matter
 # of chance: a lost SYN is retransmitted without its data (tfo_*); a lost
 # RST is never retransmitted, and the server would wait for it
 # (nopsh_rst); the client is gone, so a lost server segment would be
 # retransmitted all through the wait and the connection never idle
 # (nopsh_quiet_idle).
-NO_LOSS=" tfo_accepted tfo_refused tfo_raw_conflict nopsh_rst nopsh_quiet_idle frag_request "
+# The TLS cases check framing, which loss does not touch.
+NO_LOSS=" tfo_accepted tfo_refused tfo_raw_conflict nopsh_rst nopsh_quiet_idle frag_request
+          tls_1byte_ooo tls_conflict tls_fake_cleartext "
 # The other traffic cases again under loss.
 LOSSY=()
 for c in "${TRAFFIC[@]}"; do
@@ -80,6 +83,7 @@ MON_PID="" GT_PID=""
 # between the client's end and the wait for the server, and commands
 # run_case runs after the case (undoing its changes to the namespaces).
 CTL_EXTRA=() PLAY_HOOK="" CASE_CLEANUP=()
+HTTP_PORTS=""       # per case: --http-ports, if not $PORTS
 
 expect() {
     local what=$1; shift
@@ -135,7 +139,7 @@ raw_rules() {
 start_case() {
     e2e_mirror_uncap
     e2e_ctl_start "$CASE_DIR" elide --threshold "$THRESHOLD" \
-        --http-ports "$PORTS" "${CTL_EXTRA[@]}" || return 1
+        --http-ports "${HTTP_PORTS:-$PORTS}" "${CTL_EXTRA[@]}" || return 1
     e2e_capture_start "$E2E_NS_MON" "$CASE_DIR/mon.pcap" || return 1
     MON_PID=$E2E_CAP_PID
     e2e_capture_start "$E2E_NS_CLI" "$CASE_DIR/cli.pcap" || return 1
@@ -157,7 +161,7 @@ analyze() {
     AN_coverage=0 AN_heads=0 AN_heads_covered=0 AN_elided_body_bytes=0
     AN_elided_other_bytes=0 AN_leaked_body_bytes=0
     "$ANALYZE" --truth "$CASE_DIR/cli.pcap" --mirror "$CASE_DIR/mon.pcap" \
-        --http-ports "$PORTS" --threshold "$THRESHOLD" --summary --missing \
+        --http-ports "${HTTP_PORTS:-$PORTS}" --threshold "$THRESHOLD" --summary --missing \
         >"$CASE_DIR/analyze.txt" 2>"$CASE_DIR/analyze.err"
     AN_rc=$?
     line=$(grep '^mirror_packets=' "$CASE_DIR/analyze.txt")
@@ -487,6 +491,78 @@ case_nopsh_request_large() {
     want_head_mirrored s2c 3001085
     want_cov_or_alert unseen_request_bytes unseen_response_bytes
     info "alerts: $(alert_kinds)"
+}
+
+# ------------------------------------------------ TLS: hostile handshakes
+#
+# The kernel server's port (8080) is a TLS port here; the client replays
+# real handshakes (hostile.py: curl's, openssl s_server's) in hostile
+# segmentations.  The analyzer does not read TLS: the checks count what the
+# monitor got on the port against the truth.
+
+tls_port_case() {
+    HTTP_PORTS=80,8081
+    CTL_EXTRA=(--tls-ports 8080 --idle-timeout 2 "$@")
+}
+
+# port_payload pcap DIR: TCP payload bytes of direction DIR (c2s, s2c) on
+# port 8080 that the capture holds.
+port_payload() {
+    local f=$CASE_DIR/$1.pcap filt="tcp.dstport == 8080"
+    [ "$2" = s2c ] && filt="tcp.srcport == 8080"
+    tshark -r "$f" -Y "$filt" -T fields -e frame.cap_len -e ip.hdr_len \
+        -e tcp.hdr_len -e tcp.len 2>/dev/null \
+        | awk '{ c = $1 - 14 - $2 - $3; if (c > $4) c = $4; if (c > 0) s += c }
+               END { print s + 0 }'
+}
+
+tls_ja3_is() {
+    [ "$(events_all | grep '"event":"tls_client_hello"' | head -n 1 \
+        | sed -n 's/.*"ja3":"\([^"]*\)".*/\1/p')" = "$1" ]
+}
+
+CURL13_JA3="771,4866-4867-4865-49196-49200-159-52393-52392-52394-49195-49199-158-49188-49192-107-49187-49191-103-49162-49172-57-49161-49171-51-157-156-61-60-53-47-255,0-11-10-16-22-23-49-13-43-45-51-21,29-23-30-25-24-256-257-258-259-260,0-1-2"
+
+case_tls_1byte_ooo() {
+    tls_port_case
+    play tls_1byte_ooo || return 1
+    local c m
+    c=$(port_payload mon c2s) m=$(port_payload mon s2c)
+    info "mon c2s=${c}B s2c=${m}B"
+    expect "one tls_client_hello ($(ev_count tls_client_hello))" [ "$(ev_count tls_client_hello)" -eq 1 ]
+    expect "its JA3 is the replayed hello's" tls_ja3_is "$CURL13_JA3"
+    expect "every ClientHello byte mirrored (c2s ${c}B >= 1948)" [ "$c" -ge 1948 ]
+    expect "elision after the handshake ($(ev_count elide_start))" [ "$(ev_count elide_start)" -eq 1 ]
+    expect "the 2 MB the server sent after it not mirrored (s2c ${m}B < 100000)" [ "$m" -lt 100000 ]
+    want_no_alert
+}
+
+case_tls_conflict() {
+    tls_port_case
+    ANY_VERSION=1
+    play tls_conflict || return 1
+    local t m
+    expect "alert handshake_conflict ($(alert_kinds))" [ "$(alert_count handshake_conflict)" -eq 1 ]
+    want_passthrough handshake_conflict
+    t=$(e2e_pcap_count "$CASE_DIR/cli.pcap" "tcp port 8080")
+    m=$(e2e_pcap_count "$CASE_DIR/mon.pcap" "tcp port 8080")
+    expect "every packet mirrored (${m% *} of ${t% *})" [ "${m% *}" = "${t% *}" ]
+    expect "no elision" [ "$(ev_count elide_start)" -eq 0 ]
+}
+
+# The evasion: after a handshake, cleartext is elided like ciphertext;
+# --tls slice keeps each packet's first 5 bytes ("GET /") at the monitor.
+case_tls_fake_cleartext() {
+    tls_port_case --tls slice
+    play tls_fake_cleartext || return 1
+    local n x
+    n=$(tshark -r "$CASE_DIR/mon.pcap" -Y 'frame contains "GET /"' 2>/dev/null | wc -l)
+    x=$(tshark -r "$CASE_DIR/mon.pcap" -Y 'frame contains "exfiltrate"' 2>/dev/null | wc -l)
+    info "slices with 'GET /': $n; with the path: $x"
+    expect "elided after the handshake ($(ev_count elide_start))" [ "$(ev_count elide_start)" -eq 1 ]
+    expect "the request's first 5 bytes at the monitor ($n)" [ "$n" -ge 1 ]
+    expect "not the rest of it: elided as documented ($x)" [ "$x" -eq 0 ]
+    want_no_alert
 }
 
 # ------------------------------------- issue 9: heads the mirror must see
@@ -1055,7 +1131,7 @@ no_sanitizer_report() {
 
 run_case() {
     CASE=$1 CASE_FAILS=0 CASE_INFO=() LOSS=0 ANY_VERSION=0
-    MON_PID="" GT_PID="" CTL_EXTRA=() PLAY_HOOK="" CASE_CLEANUP=()
+    MON_PID="" GT_PID="" CTL_EXTRA=() PLAY_HOOK="" CASE_CLEANUP=() HTTP_PORTS=""
     # A case named twice gets a directory per run.
     CASE_DIR=$E2E_TMP/cases/$1
     local n=1
