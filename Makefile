@@ -154,7 +154,7 @@ test-analysis: build/mirror-analyze build/san/mirror-analyze \
 # long runs); corpora grow in build/fuzz/corpus-NAME, seeded from
 # fuzz/corpus/NAME.  `make fuzz-smoke` (part of `make test`) replays the
 # seeds and fuzzes briefly, so a regression in a parser shows up in CI.
-FUZZERS   := ofp pkt http conn
+FUZZERS   := ofp pkt http conn enc
 FUZZ_TIME ?= 300
 FUZZ_CC   ?= clang
 FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Icontroller \

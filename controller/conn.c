@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "addr6.h"
 #include "reasm.h"
 #include "ssh.h"
 #include "tls.h"
@@ -95,6 +96,12 @@ enc_free(struct conn *c)
 void
 conn_free(struct conn *c)
 {
+    if (c->v6) {
+        addr6_unref(c->cli_ip);
+        addr6_unref(c->srv_ip);
+        c->v6 = false;
+        c->cli_ip = c->srv_ip = 0;
+    }
     struct conn_aux *x = c->aux;
     if (x) {
         for (int d = 0; d < 2; d++) {

@@ -118,7 +118,8 @@ struct conn {
                                      * accounted for by the client's */
 
     /* Identity (set by the owner). */
-    uint32_t cli_ip, srv_ip;        /* host order */
+    uint32_t cli_ip, srv_ip;        /* IPv4, host order; IPv6 (v6): the
+                                     * handles of addr6.h */
     uint16_t cli_port, srv_port;
 
     uint8_t hdr_len[2];             /* L2-L4 header bytes of each side's
@@ -149,6 +150,7 @@ struct conn {
     bool surplus_ended : 1;         /* the body s2c_unacked is about ended
                                      * at prev_elided_end */
     uint8_t proto : 2;              /* enum conn_proto (set by the owner) */
+    bool v6 : 1;                    /* cli_ip, srv_ip are addr6.h handles */
     bool enc_done : 1;              /* TLS/SSH: the handshake is over */
     uint8_t enc_removed : 2;        /* TLS/SSH: bit per direction, its
                                      * entry after the handshake reported

@@ -6,9 +6,10 @@
 #include <string.h>
 
 static uint32_t
-hash5(uint32_t sw_id, uint32_t cip, uint16_t cp, uint32_t sip, uint16_t sp)
+hash5(uint32_t sw_id, bool v6, uint32_t cip, uint16_t cp, uint32_t sip,
+      uint16_t sp)
 {
-    uint64_t h = sw_id * 0x9e3779b97f4a7c15ull;
+    uint64_t h = (sw_id * 2ull + v6) * 0x9e3779b97f4a7c15ull;
     h ^= ((uint64_t) cip << 32 | sip) * 0xbf58476d1ce4e5b9ull;
     h ^= ((uint64_t) cp << 16 | sp) * 0x94d049bb133111ebull;
     h ^= h >> 31;
@@ -18,7 +19,7 @@ hash5(uint32_t sw_id, uint32_t cip, uint16_t cp, uint32_t sip, uint16_t sp)
 static size_t
 bucket_of(const struct conntab *t, const struct centry *e)
 {
-    return hash5(e->sw_id, e->c.cli_ip, e->c.cli_port, e->c.srv_ip,
+    return hash5(e->sw_id, e->c.v6, e->c.cli_ip, e->c.cli_port, e->c.srv_ip,
                  e->c.srv_port) & (t->n_buckets - 1);
 }
 
@@ -85,16 +86,17 @@ lru_push(struct conntab *t, uint32_t i)
 }
 
 uint32_t
-conntab_find(const struct conntab *t, uint32_t sw_id, uint32_t cip,
+conntab_find(const struct conntab *t, uint32_t sw_id, bool v6, uint32_t cip,
              uint16_t cp, uint32_t sip, uint16_t sp)
 {
     if (!t->n_buckets) {
         return 0;
     }
-    size_t b = hash5(sw_id, cip, cp, sip, sp) & (t->n_buckets - 1);
+    size_t b = hash5(sw_id, v6, cip, cp, sip, sp) & (t->n_buckets - 1);
     for (uint32_t i = t->buckets[b]; i; i = t->ce[i - 1].hnext) {
         const struct centry *e = &t->ce[i - 1];
-        if (e->sw_id == sw_id && e->c.cli_ip == cip && e->c.cli_port == cp
+        if (e->sw_id == sw_id && e->c.v6 == v6 && e->c.cli_ip == cip
+            && e->c.cli_port == cp
             && e->c.srv_ip == sip && e->c.srv_port == sp) {
             return i;
         }
@@ -109,8 +111,8 @@ conntab_full(const struct conntab *t)
 }
 
 uint32_t
-conntab_insert(struct conntab *t, uint32_t sw_id, uint32_t cip, uint16_t cp,
-               uint32_t sip, uint16_t sp)
+conntab_insert(struct conntab *t, uint32_t sw_id, bool v6, uint32_t cip,
+               uint16_t cp, uint32_t sip, uint16_t sp)
 {
     uint32_t i;
     if (t->free_head) {
@@ -126,6 +128,7 @@ conntab_insert(struct conntab *t, uint32_t sw_id, uint32_t cip, uint16_t cp,
     e->used = true;
     e->sw_id = sw_id;
     conn_init(&e->c, cip, cp, sip, sp);
+    e->c.v6 = v6;
     size_t b = bucket_of(t, e);
     e->hnext = t->buckets[b];
     t->buckets[b] = i + 1;

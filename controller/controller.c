@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr6.h"
 #include "events.h"
 #include "l2.h"
 #include "log.h"
@@ -74,24 +75,57 @@ release_connection(struct ctl *ctl, uint32_t slot, const char *why)
     conntab_remove(&ctl->conns, slot);
 }
 
+/* 'cip', 'sip': IPv4 addresses, or with 'v6' addr6.h handles whose
+ * references the connection takes over. */
 static uint32_t
-add_connection(struct sw *sw, uint32_t cip, uint16_t cp, uint32_t sip,
-            uint16_t sp)
+add_connection(struct sw *sw, bool v6, uint32_t cip, uint16_t cp, uint32_t sip,
+               uint16_t sp)
 {
     struct ctl *ctl = sw->ctl;
     if (conntab_full(&ctl->conns)) {
         uint32_t old = conntab_oldest(&ctl->conns) - 1;
-        char s[64];
+        char s[128];
         ev_conn_str(&ctl->conns.ce[old].c, s, sizeof s);
         VLOG_RL(LOG_WARN, "connection table full (%zu): evicting %s",
                 ctl->conns.max, s);
         release_connection(ctl, old, "evicted");
     }
-    uint32_t slot = conntab_insert(&ctl->conns, sw->id, cip, cp, sip, sp);
+    uint32_t slot = conntab_insert(&ctl->conns, sw->id, v6, cip, cp, sip, sp);
     ctl->conns.ce[slot].ct = sw_tracker(sw);
     ctl->conns.ce[slot].c.proto = (uint8_t) ctl_cfg_port_proto(&ctl->cfg, sp);
     ev_conn_open(sw->dpid, &ctl->conns.ce[slot].c);
     return slot;
+}
+
+/* The table's key of the packet's addresses ('to_server': the source is
+ * the client).  IPv6: the handles of connections that hold them, or 0
+ * (then no connection has them). */
+static void
+conn_addrs(const struct pkt *p, bool to_server, uint32_t *cip, uint32_t *sip)
+{
+    const uint8_t *c = to_server ? p->ip_src : p->ip_dst;
+    const uint8_t *s = to_server ? p->ip_dst : p->ip_src;
+    if (p->ip_version == 6) {
+        *cip = addr6_find(c);
+        *sip = addr6_find(s);
+    } else {
+        *cip = get_be32(c);
+        *sip = get_be32(s);
+    }
+}
+
+static uint32_t
+find_connection(struct sw *sw, const struct pkt *p, bool to_server)
+{
+    uint32_t cip, sip;
+    conn_addrs(p, to_server, &cip, &sip);
+    bool v6 = p->ip_version == 6;
+    if (v6 && (!cip || !sip)) {
+        return 0;
+    }
+    return conntab_find(&sw->ctl->conns, sw->id, v6, cip,
+                        to_server ? p->sport : p->dport, sip,
+                        to_server ? p->dport : p->sport);
 }
 
 /* A TCP segment (or the first fragment of one) of a watched connection;
@@ -101,19 +135,30 @@ watched_packet_in(struct sw *sw, uint32_t in_port, bool to_server,
                   const struct pkt *p, const uint8_t *data, size_t len)
 {
     struct ctl *ctl = sw->ctl;
-    uint32_t src = get_be32(p->ip_src), dst = get_be32(p->ip_dst);
-    uint32_t cip = to_server ? src : dst, sip = to_server ? dst : src;
     uint16_t cp = to_server ? p->sport : p->dport;
     uint16_t sp = to_server ? p->dport : p->sport;
     enum conn_dir dir = to_server ? C2S : S2C;
 
-    uint32_t idx = conntab_find(&ctl->conns, sw->id, cip, cp, sip, sp);
+    uint32_t idx = find_connection(sw, p, to_server);
     if (idx && !p->ip_frag && conn_new_syn(&ctl->conns.ce[idx - 1].c, dir, p)) {
         /* A new connection on this 4-tuple: the old one is over. */
         release_connection(ctl, idx - 1, "new_syn");
         idx = 0;
     }
-    uint32_t slot = idx ? idx - 1 : add_connection(sw, cip, cp, sip, sp);
+    uint32_t slot;
+    if (idx) {
+        slot = idx - 1;
+    } else {
+        bool v6 = p->ip_version == 6;
+        uint32_t cip, sip;
+        if (v6) {
+            cip = addr6_ref(to_server ? p->ip_src : p->ip_dst);
+            sip = addr6_ref(to_server ? p->ip_dst : p->ip_src);
+        } else {
+            conn_addrs(p, to_server, &cip, &sip);
+        }
+        slot = add_connection(sw, v6, cip, cp, sip, sp);
+    }
     struct centry *e = &ctl->conns.ce[slot];
     uint16_t ofport = in_port < 0xff00 ? (uint16_t) in_port : 0;
     if (dir == C2S) {
@@ -156,8 +201,7 @@ static void
 tracker_lost(struct sw *sw, const struct pkt *p)
 {
     struct ctl *ctl = sw->ctl;
-    uint32_t idx = conntab_find(&ctl->conns, sw->id, get_be32(p->ip_dst),
-                                p->dport, get_be32(p->ip_src), p->sport);
+    uint32_t idx = find_connection(sw, p, false);
     if (!idx) {
         VLOG_RL(LOG_WARN, "%s: the connection tracker called a SYN-ACK "
                 "invalid on a connection the controller does not follow (its "
@@ -197,7 +241,7 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
             return;
         }
         if (pi->cookie == CK_NOTIFY) {
-            if (p.layers & PKT_L4 && p.ip_version == 4 && p.ip_proto == 6) {
+            if (p.layers & PKT_L4 && p.ip_proto == 6) {
                 tracker_lost(sw, &p);
             }
             return;
@@ -207,18 +251,18 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
      * passthrough; later ones go the L2 way (forwarded, mirrored). */
     bool to_server = false;
     if (sw->rlz && sw->has_mirror && p.layers & PKT_L4
-        && p.ip_version == 4 && p.ip_proto == 6
+        && (p.ip_version == 4 || p.ip_version == 6) && p.ip_proto == 6
         && (!p.ip_frag || cfg->mode == MODE_ELIDE)
         && ((to_server = ctl_cfg_port_proto(cfg, p.dport) >= 0)
             || ctl_cfg_port_proto(cfg, p.sport) >= 0)) {
         pkt_verify_csum(pi->data, pi->data_len, &p);
         if (log_verbosity >= LOG_DBG) {
-            const uint8_t *a = p.ip_src, *b = p.ip_dst;
-            vlog(LOG_DBG, "%s: packet-in table %u port %u %u.%u.%u.%u:%u > "
-                 "%u.%u.%u.%u:%u flags 0x%02x seq %" PRIu32 " len %u ct_state "
-                 "0x%02" PRIx32 " ct_mark 0x%08" PRIx32, sw->name,
-                 pi->table_id, pi->in_port, a[0], a[1], a[2], a[3], p.sport,
-                 b[0], b[1], b[2], b[3], p.dport, p.tcp_flags, p.tcp_seq,
+            char a[46], b[46];
+            vlog(LOG_DBG, "%s: packet-in table %u port %u %s:%u > %s:%u flags "
+                 "0x%02x seq %" PRIu32 " len %u ct_state 0x%02" PRIx32
+                 " ct_mark 0x%08" PRIx32, sw->name, pi->table_id, pi->in_port,
+                 pkt_ip_str(&p, p.ip_src, a), p.sport,
+                 pkt_ip_str(&p, p.ip_dst, b), p.dport, p.tcp_flags, p.tcp_seq,
                  (unsigned) p.payload_len, pi->ct_state, pi->ct_mark);
         }
         watched_packet_in(sw, pi->in_port, to_server, &p, pi->data,

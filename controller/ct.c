@@ -178,8 +178,10 @@ add_rule(struct sw *sw, uint8_t table, uint16_t prio, uint64_t cookie,
     sw_flow_mod(sw, &fm);
 }
 
+/* The base rules of one family (eth_type 0x0800 or 0x86dd); the table-
+ * miss rules are the same for both (an identical add replaces). */
 static void
-ct_install_base(struct sw *sw)
+ct_base_family(struct sw *sw, uint16_t eth_type)
 {
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
     uint64_t ck = CK_OF_KIND(CK_BASE);
@@ -189,7 +191,7 @@ ct_install_base(struct sw *sw)
     struct ofp_act notify[2] = { OFP_OUTPUT(cfg->mirror_port), OFP_TO_CONTROLLER };
     uint32_t gen = gen_bits(sw);
     const struct ofp_match_spec tcp = {
-        .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO, .eth_type = 0x0800,
+        .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO, .eth_type = eth_type,
         .ip_proto = 6,
     };
     struct ofp_match_spec m;
@@ -285,6 +287,13 @@ ct_install_base(struct sw *sw)
     }
     add_rule(sw, FWD_TABLE, PRIO_MISS, ck, &(struct ofp_match_spec) { 0 },
              &to_ctl, 1, false);
+}
+
+static void
+ct_install_base(struct sw *sw)
+{
+    ct_base_family(sw, 0x0800);
+    ct_base_family(sw, 0x86dd);
 }
 
 const struct realize realize_ct = {

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "addr6.h"
 #include "conn.h"
 #include "log.h"
 #include "tls.h"
@@ -50,6 +53,13 @@ ev_openflow_error(uint64_t dpid, uint32_t xid, uint16_t type, uint16_t code,
 void
 ev_conn_str(const struct conn *c, char *buf, size_t n)
 {
+    if (c->v6) {
+        char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, addr6_get(c->cli_ip), a, sizeof a);
+        inet_ntop(AF_INET6, addr6_get(c->srv_ip), b, sizeof b);
+        snprintf(buf, n, "[%s]:%u-[%s]:%u", a, c->cli_port, b, c->srv_port);
+        return;
+    }
     snprintf(buf, n, "%u.%u.%u.%u:%u-%u.%u.%u.%u:%u",
              c->cli_ip >> 24, c->cli_ip >> 16 & 255, c->cli_ip >> 8 & 255,
              c->cli_ip & 255, c->cli_port,
@@ -64,7 +74,7 @@ begin_conn(uint64_t dpid, const char *event, const struct conn *c)
     if (!evlog_enabled()) {
         return false;
     }
-    char s[64];
+    char s[128];
     ev_conn_str(c, s, sizeof s);
     ev_begin(dpid, event);
     ev_str("conn", s);
@@ -225,7 +235,7 @@ ev_conn_event(uint64_t dpid, const char *name, const struct conn *c,
         [CE_SSH_VERSION] = emit_ssh_version,
     };
     if (e->type == CE_ALERT) {
-        char s[64];
+        char s[128];
         ev_conn_str(c, s, sizeof s);
         VLOG_RL(LOG_WARN, "%s: alert %s on %s: %s (%" PRIu64 " bytes)",
                 name, e->kind, s, e->detail ? e->detail : "", e->bytes);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr6.h"
 #include "controller.h"
 #include "log.h"
 #include "pkt.h"
@@ -53,7 +54,7 @@ centry_of(struct sw *sw, uint32_t slot)
 static struct ofp_match_spec
 entry_match(const struct conn *c, enum conn_dir dir)
 {
-    return (struct ofp_match_spec) {
+    struct ofp_match_spec m = {
         .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV4_SRC
                   | OFPM_IPV4_DST | OFPM_TCP_SRC | OFPM_TCP_DST,
         .eth_type = 0x0800, .ip_proto = 6,
@@ -62,6 +63,15 @@ entry_match(const struct conn *c, enum conn_dir dir)
         .tp_src = dir == C2S ? c->cli_port : c->srv_port,
         .tp_dst = dir == C2S ? c->srv_port : c->cli_port,
     };
+    if (c->v6) {
+        m.fields ^= OFPM_IPV4_SRC | OFPM_IPV4_DST | OFPM_IPV6_SRC
+                    | OFPM_IPV6_DST;
+        m.eth_type = 0x86dd;
+        m.ipv4_src = m.ipv4_dst = 0;
+        memcpy(m.ipv6_src, addr6_get(dir == C2S ? c->cli_ip : c->srv_ip), 16);
+        memcpy(m.ipv6_dst, addr6_get(dir == C2S ? c->srv_ip : c->cli_ip), 16);
+    }
+    return m;
 }
 
 bool
@@ -419,15 +429,16 @@ flows_error(struct sw *sw, const struct ofp_error *e)
 
 /* ---- Base rules and timers ---- */
 
+/* The base rules of one family (eth_type 0x0800 or 0x86dd). */
 static void
-flows_install_base(struct sw *sw)
+install_base_family(struct sw *sw, uint16_t eth_type)
 {
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
     struct ofp_act to_ctl = OFP_TO_CONTROLLER;
     struct ofp_flow_mod_spec fm = {
         .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
         .acts = &to_ctl, .n_acts = 1,
-        .match = { .eth_type = 0x0800, .ip_proto = 6 },
+        .match = { .eth_type = eth_type, .ip_proto = 6 },
     };
     static const uint16_t c2s_traps[] = { TCP_PSH, TCP_SYN, TCP_FIN, TCP_RST };
     struct ctl_watch w[CTL_MAX_WATCH];
@@ -459,8 +470,8 @@ flows_install_base(struct sw *sw)
     if (cfg->mode == MODE_ELIDE) {
         /* IP fragments: a switch looks them up with TCP ports 0 (OpenFlow
          * 1.0 figure 3, which Open vSwitch keeps for every version in its
-         * "normal" fragment handling), so no connection entry matches
-         * them; they come here, where a first fragment makes its
+         * "normal" fragment handling, IPv6 too), so no connection entry
+         * matches them; they come here, where a first fragment makes its
          * connection passthrough (conn_fragment()). */
         fm.priority = PRIO_TRAP;
         fm.match.fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_TCP_SRC
@@ -468,6 +479,13 @@ flows_install_base(struct sw *sw)
         fm.match.tp_src = fm.match.tp_dst = 0;
         sw_flow_mod(sw, &fm);
     }
+}
+
+static void
+flows_install_base(struct sw *sw)
+{
+    install_base_family(sw, 0x0800);
+    install_base_family(sw, 0x86dd);
 }
 
 /* Elided bodies' counters: one flow-stats request for every forwarding-

@@ -22,6 +22,7 @@ enum {
     OXM_IN_PORT = 0, OXM_ETH_DST = 3, OXM_ETH_SRC = 4, OXM_ETH_TYPE = 5,
     OXM_IP_PROTO = 10, OXM_IPV4_SRC = 11, OXM_IPV4_DST = 12,
     OXM_TCP_SRC = 13, OXM_TCP_DST = 14, OXM_UDP_SRC = 15, OXM_UDP_DST = 16,
+    OXM_IPV6_SRC = 26, OXM_IPV6_DST = 27,
 };
 
 
@@ -148,6 +149,14 @@ put_match(struct buf *b, const struct ofp_match_spec *m)
     }
     if (f & OFPM_IPV4_DST) {
         put_oxm32(b, OXM_IPV4_DST, m->ipv4_dst);
+    }
+    if (f & OFPM_IPV6_SRC) {
+        put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, OXM_IPV6_SRC, false, 16);
+        buf_put(b, m->ipv6_src, 16);
+    }
+    if (f & OFPM_IPV6_DST) {
+        put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, OXM_IPV6_DST, false, 16);
+        buf_put(b, m->ipv6_dst, 16);
     }
     if (f & OFPM_TCP_SRC) {
         put_oxm16(b, OXM_TCP_SRC, m->tp_src);
@@ -713,6 +722,7 @@ spec_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
         { OXM_IPV4_SRC, 4, OFPM_IPV4_SRC }, { OXM_IPV4_DST, 4, OFPM_IPV4_DST },
         { OXM_TCP_SRC, 2, OFPM_TCP_SRC }, { OXM_TCP_DST, 2, OFPM_TCP_DST },
         { OXM_UDP_SRC, 2, OFPM_UDP_SRC }, { OXM_UDP_DST, 2, OFPM_UDP_DST },
+        { OXM_IPV6_SRC, 16, OFPM_IPV6_SRC }, { OXM_IPV6_DST, 16, OFPM_IPV6_DST },
     };
     size_t k = 0;
     while (k < sizeof oxms / sizeof *oxms && oxms[k].field != field) {
@@ -730,6 +740,8 @@ spec_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
     case OXM_IP_PROTO: m->ip_proto = v[0]; break;
     case OXM_IPV4_SRC: m->ipv4_src = get_be32(v); break;
     case OXM_IPV4_DST: m->ipv4_dst = get_be32(v); break;
+    case OXM_IPV6_SRC: memcpy(m->ipv6_src, v, 16); break;
+    case OXM_IPV6_DST: memcpy(m->ipv6_dst, v, 16); break;
     case OXM_TCP_SRC: case OXM_UDP_SRC: m->tp_src = get_be16(v); break;
     default: m->tp_dst = get_be16(v); break;
     }

@@ -337,6 +337,8 @@ OFP_ASSERT(sizeof(struct ofp_error_msg) == 12);
 #define OFPM_TCP_FLAGS 0x0800   /* ONF extension, value/mask */
 #define OFPM_CT_STATE  0x1000   /* Nicira NXM_NX_CT_STATE, value/mask */
 #define OFPM_CT_MARK   0x2000   /* Nicira NXM_NX_CT_MARK, value/mask */
+#define OFPM_IPV6_SRC  0x4000
+#define OFPM_IPV6_DST  0x8000
 
 /* ct_state bits (Open vSwitch, lib/packets.h CS_*). */
 #define OFP_CS_NEW 0x01
@@ -355,6 +357,7 @@ struct ofp_match_spec {
     uint16_t eth_type;
     uint8_t ip_proto;
     uint32_t ipv4_src, ipv4_dst;    /* host order */
+    uint8_t ipv6_src[16], ipv6_dst[16];
     uint16_t tp_src, tp_dst;        /* TCP or UDP, per the flags */
     uint16_t tcp_flags, tcp_flags_mask;
     uint32_t ct_state, ct_state_mask;

@@ -49,7 +49,7 @@ rec_packet(struct sw *sw, uint32_t slot, const struct conn_out *out,
 static uint32_t
 slot_of(const struct simsw *s)
 {
-    uint32_t idx = conntab_find(&s->ctl.conns, s->sw->id, s->cli_ip,
+    uint32_t idx = conntab_find(&s->ctl.conns, s->sw->id, false, s->cli_ip,
                                 s->cli_port, s->srv_ip, s->srv_port);
     check(s, idx != 0, "the connection is not in the controller's table");
     return idx - 1;
@@ -97,7 +97,7 @@ simsw_init(struct simsw *s, const struct ctl_cfg *cfg_in, conn_event_fn *event,
     sw->ports[sw->n_ports++] = SIMSW_SRV_PORT;
     sw->ports[sw->n_ports++] = SIMSW_MIRROR_PORT;
     s->ctl.sws = s->sw = sw;
-    uint32_t slot = conntab_insert(&s->ctl.conns, sw->id, cli_ip, cli_port,
+    uint32_t slot = conntab_insert(&s->ctl.conns, sw->id, false, cli_ip, cli_port,
                                    srv_ip, srv_port);
     s->c = &s->ctl.conns.ce[slot].c;
     s->c->proto = (uint8_t) ctl_cfg_port_proto(&cfg, srv_port);

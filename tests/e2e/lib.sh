@@ -21,6 +21,8 @@ E2E_CTL_DATAPATH=${E2E_CTL_DATAPATH:-auto}  # the controller's --datapath (flows
 E2E_CLI_IP=${E2E_CLI_IP:-10.0.0.1}
 E2E_SRV_IP=${E2E_SRV_IP:-10.0.0.2}
 E2E_MON_IP=${E2E_MON_IP:-10.0.0.3}         # assigned to nobody; see topo_up
+E2E_CLI_IP6=${E2E_CLI_IP6:-fd00:e2e::1}     # IPv6 cases only (e2e_ipv6_on)
+E2E_SRV_IP6=${E2E_SRV_IP6:-fd00:e2e::2}
 E2E_CLI_PORT=1                              # OpenFlow port numbers
 E2E_SRV_PORT=2
 E2E_MON_PORT=3
@@ -398,14 +400,47 @@ e2e_sha_of() {  # served sha256 of file NAME
     awk -v n="$1" '$2 == n || $2 == "*"n { print $1 }' "$E2E_TMP/www.sha256"
 }
 
+# e2e_ipv6_on: IPv6 on the client's and the server's eth0 for one case
+# (off otherwise: no ND, MLD or RS in the other cases' captures), with
+# static neighbours, so that no Neighbour Discovery precedes a transfer;
+# e2e_ipv6_off takes it away again (addresses go with it).
+e2e_ipv6_on() {
+    local ns ip peer mac
+    while read -r ns ip peer mac; do
+        e2e_ns_sysctl "$ns" net.ipv6.conf.eth0.accept_ra=0 || return 1
+        e2e_ns_sysctl "$ns" net.ipv6.conf.eth0.router_solicitations=0 || return 1
+        e2e_ns_sysctl "$ns" net.ipv6.conf.eth0.disable_ipv6=0 || return 1
+        e2e_ns_sysctl "$ns" net.ipv6.conf.all.disable_ipv6=0 || return 1
+        ip -n "$ns" -6 addr add "$ip/64" dev eth0 nodad || return 1
+        ip -n "$ns" -6 neigh replace "$peer" lladdr "$mac" dev eth0 nud permanent \
+            || return 1
+    done <<EOF
+$E2E_NS_CLI $E2E_CLI_IP6 $E2E_SRV_IP6 02:e2:e0:00:00:02
+$E2E_NS_SRV $E2E_SRV_IP6 $E2E_CLI_IP6 02:e2:e0:00:00:01
+EOF
+}
+
+e2e_ipv6_off() {
+    local ns
+    for ns in "$E2E_NS_CLI" "$E2E_NS_SRV"; do
+        e2e_ns_sysctl "$ns" net.ipv6.conf.eth0.disable_ipv6=1
+        e2e_ns_sysctl "$ns" net.ipv6.conf.all.disable_ipv6=1
+    done
+    return 0
+}
+
 # ------------------------------------------------------------------ nginx
 
 E2E_NGINX_PID=""
 E2E_NGINX_CONNS=${E2E_NGINX_CONNS:-256}     # worker_connections
 E2E_TLS_NAME=${E2E_TLS_NAME:-www.e2e.test}  # its certificate's name (SNI)
 
+# e2e_nginx_start [DIR ADDR]: nginx in the server's namespace on ADDR
+# (default $E2E_SRV_IP; "[v6]" for IPv6) ports 80 and 443, its files in
+# $E2E_TMP/DIR (default nginx); sets E2E_NGINX_PID (the first's also
+# E2E_NGINX_PID0 for e2e_nginx_stop).
 e2e_nginx_start() {
-    local d=$E2E_TMP/nginx i
+    local d=$E2E_TMP/${1:-nginx} i E2E_NGINX_ADDR=${2:-$E2E_SRV_IP}
     mkdir -p "$d/tmp" "$d/logs" || return 1
     # HTTPS on 443 with a certificate made now (RSA 2048, one day).
     openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/tls.key" \
@@ -431,12 +466,12 @@ http {
     keepalive_timeout 65;
     keepalive_requests 10000;
     server {
-        listen $E2E_SRV_IP:80;
+        listen $E2E_NGINX_ADDR:80;
         root $E2E_TMP/www;
         location / { }
     }
     server {
-        listen $E2E_SRV_IP:443 ssl;
+        listen $E2E_NGINX_ADDR:443 ssl;
         ssl_certificate $d/tls.crt;
         ssl_certificate_key $d/tls.key;
         ssl_protocols TLSv1.2 TLSv1.3;
@@ -450,7 +485,7 @@ EOF
     E2E_NGINX_PID=$!
     e2e_track "$E2E_NGINX_PID"
     for ((i = 0; i < 50; i++)); do
-        if ip netns exec "$E2E_NS_SRV" ss -Hltn "src $E2E_SRV_IP:80" 2>/dev/null \
+        if ip netns exec "$E2E_NS_SRV" ss -Hltn "src $E2E_NGINX_ADDR:80" 2>/dev/null \
                 | grep -q LISTEN; then
             e2e_dbg "nginx listening on $E2E_SRV_IP:80 (pid $E2E_NGINX_PID)"
             return 0

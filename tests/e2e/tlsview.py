@@ -32,9 +32,10 @@ from collections import defaultdict
 
 FIELDS_TLS = ['frame.number', 'tcp.stream', 'ip.src', 'tcp.srcport', 'tcp.seq_raw',
               'tcp.len', 'tcp.flags', 'frame.cap_len', 'tcp.hdr_len', 'ip.hdr_len',
+              'ipv6.src',
               'tls.record.content_type', 'tls.record.opaque_type', 'tls.handshake.type',
               'tls.handshake.extensions.supported_version']
-FIELDS_SSH = FIELDS_TLS[:10] + ['ssh.message_code', 'ssh.protocol']
+FIELDS_SSH = FIELDS_TLS[:11] + ['ssh.message_code', 'ssh.protocol']
 
 
 def rows(pcap, proto, port):
@@ -106,18 +107,19 @@ def main():
     for s, frames in conns.items():
         for r in frames:
             c2s = int(r['tcp.srcport']) != port
-            key = (r['ip.src'], r['tcp.srcport'], int(r['tcp.seq_raw']))
+            key = (r['ip.src'] or r['ipv6.src'], r['tcp.srcport'], int(r['tcp.seq_raw']))
             index.setdefault(key, (s, int(r['frame.number'])))
             truth_payload += int(r['tcp.len'] or 0)
     mch = msh = mcert = mver = 0
     late = late_long = late_flags_m = mon_payload = 0
     for r in rows(mon, proto, port):
         c2s = int(r['tcp.srcport']) != port
-        hdr = 14 + int(r['ip.hdr_len'] or 20) + int(r['tcp.hdr_len'] or 20)
+        hdr = 14 + int(r['ip.hdr_len'] or (40 if r['ipv6.src'] else 20)) \
+            + int(r['tcp.hdr_len'] or 20)
         captured = max(0, int(r['frame.cap_len']) - hdr)
         captured = min(captured, int(r['tcp.len'] or 0))
         mon_payload += captured
-        key = (r['ip.src'], r['tcp.srcport'], int(r['tcp.seq_raw']))
+        key = (r['ip.src'] or r['ipv6.src'], r['tcp.srcport'], int(r['tcp.seq_raw']))
         s, n = index.get(key, (None, 0))
         in_hs = s in ends and n <= ends[s][0]
         if proto == 'tls':
@@ -132,7 +134,7 @@ def main():
             else:
                 msh += codes.count(20)
             mver += 1 if r['ssh.protocol'] else 0
-        key = (r['ip.src'], r['tcp.srcport'], int(r['tcp.seq_raw']))
+        key = (r['ip.src'] or r['ipv6.src'], r['tcp.srcport'], int(r['tcp.seq_raw']))
         if key not in index:
             continue
         s, n = index[key]

@@ -11,18 +11,18 @@ Test(conntab, insert_find_remove)
 {
     struct conntab t;
     cr_assert_eq(conntab_init(&t, 8), 0);
-    uint32_t a = conntab_insert(&t, 1, IP(1), 40000, IP(2), 80);
-    uint32_t b = conntab_insert(&t, 1, IP(1), 40001, IP(2), 80);
+    uint32_t a = conntab_insert(&t, 1, false, IP(1), 40000, IP(2), 80);
+    uint32_t b = conntab_insert(&t, 1, false, IP(1), 40001, IP(2), 80);
     cr_assert_neq(a, b);
-    cr_assert_eq(conntab_find(&t, 1, IP(1), 40000, IP(2), 80), a + 1);
-    cr_assert_eq(conntab_find(&t, 1, IP(1), 40001, IP(2), 80), b + 1);
+    cr_assert_eq(conntab_find(&t, 1, false, IP(1), 40000, IP(2), 80), a + 1);
+    cr_assert_eq(conntab_find(&t, 1, false, IP(1), 40001, IP(2), 80), b + 1);
     /* Another session, or the reverse tuple, is another connection. */
-    cr_assert_eq(conntab_find(&t, 2, IP(1), 40000, IP(2), 80), 0);
-    cr_assert_eq(conntab_find(&t, 1, IP(2), 80, IP(1), 40000), 0);
+    cr_assert_eq(conntab_find(&t, 2, false, IP(1), 40000, IP(2), 80), 0);
+    cr_assert_eq(conntab_find(&t, 1, false, IP(2), 80, IP(1), 40000), 0);
     cr_assert_eq(t.ce[a].c.cli_port, 40000);
     conntab_remove(&t, a);
-    cr_assert_eq(conntab_find(&t, 1, IP(1), 40000, IP(2), 80), 0);
-    cr_assert_eq(conntab_find(&t, 1, IP(1), 40001, IP(2), 80), b + 1);
+    cr_assert_eq(conntab_find(&t, 1, false, IP(1), 40000, IP(2), 80), 0);
+    cr_assert_eq(conntab_find(&t, 1, false, IP(1), 40001, IP(2), 80), b + 1);
     cr_assert_eq(t.n, 1);
     conntab_destroy(&t);
 }
@@ -33,7 +33,7 @@ Test(conntab, lru_order_and_touch)
     cr_assert_eq(conntab_init(&t, 4), 0);
     uint32_t s[4];
     for (int i = 0; i < 4; i++) {
-        s[i] = conntab_insert(&t, 1, IP(1), (uint16_t) (1000 + i), IP(2), 80);
+        s[i] = conntab_insert(&t, 1, false, IP(1), (uint16_t) (1000 + i), IP(2), 80);
     }
     cr_assert(conntab_full(&t));
     cr_assert_eq(conntab_oldest(&t), s[0] + 1);
@@ -62,7 +62,7 @@ Test(conntab, cookies_name_the_current_connection_only)
 {
     struct conntab t;
     cr_assert_eq(conntab_init(&t, 2), 0);
-    uint32_t a = conntab_insert(&t, 7, IP(1), 40000, IP(2), 80);
+    uint32_t a = conntab_insert(&t, 7, false, IP(1), 40000, IP(2), 80);
     uint64_t ck = conntab_cookie(&t, a);
     cr_assert_eq(CK_GET(CK_KIND, ck), CK_CONN);
     cr_assert_eq(CK_GET(CK_SLOT, ck), a);
@@ -76,7 +76,7 @@ Test(conntab, cookies_name_the_current_connection_only)
                    "a slot beyond the table");
     conntab_remove(&t, a);
     cr_assert_null(conntab_by_cookie(&t, 7, ck), "a free slot");
-    uint32_t b = conntab_insert(&t, 7, IP(1), 40001, IP(2), 80);
+    uint32_t b = conntab_insert(&t, 7, false, IP(1), 40001, IP(2), 80);
     cr_assert_eq(b, a, "the free slot is reused");
     cr_assert_null(conntab_by_cookie(&t, 7, ck), "the old generation");
     cr_assert_eq(conntab_by_cookie(&t, 7, conntab_cookie(&t, b)), &t.ce[b]);
@@ -88,7 +88,7 @@ Test(conntab, install_sequence_wraps_in_its_field)
 {
     struct conntab t;
     cr_assert_eq(conntab_init(&t, 1), 0);
-    uint32_t a = conntab_insert(&t, 1, IP(1), 40000, IP(2), 80);
+    uint32_t a = conntab_insert(&t, 1, false, IP(1), 40000, IP(2), 80);
     struct centry *e = &t.ce[a];
     for (unsigned i = 1; i <= 20; i++) {
         cr_assert_eq(centry_next_eseq(e, S2C), i % 8);

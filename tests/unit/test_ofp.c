@@ -2123,3 +2123,31 @@ Test(decode, packet_in_ct_state_and_mark)
     cr_assert_eq(ofp_decode_packet_in(&m, &pi), OFPDEC_BAD_MATCH);
     free(raw);
 }
+
+/* An IPv6 connection's slice entry (flows.c: entry_match of a v6
+ * connection, ENTRY_FWD_SLICE's truncated mirror output). */
+#define FLOW_MOD_V6_HEX "040e00a000000021e1de80000000000500000000000000000000000a000000c8ffffffffffffffffffffffff000100000001004380000a0286dd800014010680003410fd000e2e00000000000000000000000280003610fd000e2e00000000000000000000000180001a0201bb80001c029c400000000000000400280000000000000010000000010000000000000000ffff0010000023200027000300000047"
+#define FLOW_MOD_V6_TXT "OFPT_FLOW_MOD (OF1.3) (xid=0x21): ADD priority=200,tcp6,ipv6_src=fd00:e2e::2,ipv6_dst=fd00:e2e::1,tp_src=443,tp_dst=40000 cookie:0xe1de800000000005 idle:10 send_flow_rem actions=output:1,output(port=3,max_len=71)"
+
+Test(encode, flow_mod_ipv6_slice)
+{
+    struct ofp_act a[2] = { OFP_OUTPUT(1), OFP_OUTPUT_TRUNC(3, 71) };
+    struct ofp_flow_mod_spec fm = {
+        .cookie = 0xe1de800000000005ull, .command = OFPFC_ADD,
+        .idle_timeout = 10, .priority = 200, .flags = OFPFF_SEND_FLOW_REM,
+        .match = {
+            .fields = OFPM_ETH_TYPE | OFPM_IP_PROTO | OFPM_IPV6_SRC
+                      | OFPM_IPV6_DST | OFPM_TCP_SRC | OFPM_TCP_DST,
+            .eth_type = 0x86dd, .ip_proto = 6,
+            .ipv6_src = { 0xfd, 0, 0x0e, 0x2e, [15] = 2 },
+            .ipv6_dst = { 0xfd, 0, 0x0e, 0x2e, [15] = 1 },
+            .tp_src = 443, .tp_dst = 40000,
+        },
+        .acts = a, .n_acts = 2,
+    };
+    struct buf b;
+    buf_init(&b);
+    ofp_put_flow_mod(&b, 0x21, &fm);
+    assert_encoded(&b, FLOW_MOD_V6_HEX, FLOW_MOD_V6_TXT);
+    buf_free(&b);
+}
