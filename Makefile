@@ -240,6 +240,7 @@ bench: ovs build/fakeswitch build/elide-controller
 	gnuplot -e "dir='results/bench/concurrency'" bench/concurrency.gp
 	bash bench/profile.sh
 	bash bench/run.sh
+	bash bench/tls_recall.sh
 # ---- end fakeswitch --------------------------------------------------------
 
 # ---- experiments: topologies/, experiments/, results/ ----------------------

@@ -122,6 +122,10 @@ struct conn {
                                      * handles of addr6.h */
     uint16_t cli_port, srv_port;
 
+    uint16_t vlan;                  /* 802.1Q: OFPVID_PRESENT (0x1000) | VID
+                                     * of the outer tag the connection's
+                                     * packets carry at the switch; 0 none
+                                     * (set by the owner) */
     uint8_t hdr_len[2];             /* L2-L4 header bytes of each side's
                                      * last segment seen: the switch's
                                      * byte counters include them */
@@ -213,6 +217,16 @@ struct conn_env {
 
 void conn_init(struct conn *, uint32_t cli_ip, uint16_t cli_port,
                uint32_t srv_ip, uint16_t srv_port);
+
+/* What besides the 4-tuple tells connections apart: the family and the
+ * 802.1Q tag (the connection table's key). */
+#define CONN_SCOPE_VLAN 0x1fffu         /* OFPVID_PRESENT | VID */
+#define CONN_SCOPE_V6   0x10000u
+static inline uint32_t
+conn_scope(const struct conn *c)
+{
+    return (c->v6 ? CONN_SCOPE_V6 : 0) | c->vlan;
+}
 
 /* Bytes of each frame of 'dir' an ENTRY_FWD_SLICE entry mirrors: the
  * L2-L4 headers of the direction's last segment seen here, and

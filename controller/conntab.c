@@ -6,10 +6,10 @@
 #include <string.h>
 
 static uint32_t
-hash5(uint32_t sw_id, bool v6, uint32_t cip, uint16_t cp, uint32_t sip,
+hash5(uint32_t sw_id, uint32_t scope, uint32_t cip, uint16_t cp, uint32_t sip,
       uint16_t sp)
 {
-    uint64_t h = (sw_id * 2ull + v6) * 0x9e3779b97f4a7c15ull;
+    uint64_t h = ((uint64_t) sw_id << 32 | scope) * 0x9e3779b97f4a7c15ull;
     h ^= ((uint64_t) cip << 32 | sip) * 0xbf58476d1ce4e5b9ull;
     h ^= ((uint64_t) cp << 16 | sp) * 0x94d049bb133111ebull;
     h ^= h >> 31;
@@ -19,8 +19,8 @@ hash5(uint32_t sw_id, bool v6, uint32_t cip, uint16_t cp, uint32_t sip,
 static size_t
 bucket_of(const struct conntab *t, const struct centry *e)
 {
-    return hash5(e->sw_id, e->c.v6, e->c.cli_ip, e->c.cli_port, e->c.srv_ip,
-                 e->c.srv_port) & (t->n_buckets - 1);
+    return hash5(e->sw_id, conn_scope(&e->c), e->c.cli_ip, e->c.cli_port,
+                 e->c.srv_ip, e->c.srv_port) & (t->n_buckets - 1);
 }
 
 int
@@ -86,16 +86,16 @@ lru_push(struct conntab *t, uint32_t i)
 }
 
 uint32_t
-conntab_find(const struct conntab *t, uint32_t sw_id, bool v6, uint32_t cip,
-             uint16_t cp, uint32_t sip, uint16_t sp)
+conntab_find(const struct conntab *t, uint32_t sw_id, uint32_t scope,
+             uint32_t cip, uint16_t cp, uint32_t sip, uint16_t sp)
 {
     if (!t->n_buckets) {
         return 0;
     }
-    size_t b = hash5(sw_id, v6, cip, cp, sip, sp) & (t->n_buckets - 1);
+    size_t b = hash5(sw_id, scope, cip, cp, sip, sp) & (t->n_buckets - 1);
     for (uint32_t i = t->buckets[b]; i; i = t->ce[i - 1].hnext) {
         const struct centry *e = &t->ce[i - 1];
-        if (e->sw_id == sw_id && e->c.v6 == v6 && e->c.cli_ip == cip
+        if (e->sw_id == sw_id && conn_scope(&e->c) == scope && e->c.cli_ip == cip
             && e->c.cli_port == cp
             && e->c.srv_ip == sip && e->c.srv_port == sp) {
             return i;
@@ -111,8 +111,8 @@ conntab_full(const struct conntab *t)
 }
 
 uint32_t
-conntab_insert(struct conntab *t, uint32_t sw_id, bool v6, uint32_t cip,
-               uint16_t cp, uint32_t sip, uint16_t sp)
+conntab_insert(struct conntab *t, uint32_t sw_id, uint32_t scope,
+               uint32_t cip, uint16_t cp, uint32_t sip, uint16_t sp)
 {
     uint32_t i;
     if (t->free_head) {
@@ -128,7 +128,8 @@ conntab_insert(struct conntab *t, uint32_t sw_id, bool v6, uint32_t cip,
     e->used = true;
     e->sw_id = sw_id;
     conn_init(&e->c, cip, cp, sip, sp);
-    e->c.v6 = v6;
+    e->c.v6 = (scope & CONN_SCOPE_V6) != 0;
+    e->c.vlan = (uint16_t) (scope & CONN_SCOPE_VLAN);
     size_t b = bucket_of(t, e);
     e->hnext = t->buckets[b];
     t->buckets[b] = i + 1;

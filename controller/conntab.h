@@ -48,15 +48,15 @@ struct conntab {
 int conntab_init(struct conntab *, size_t max);
 void conntab_destroy(struct conntab *);
 
-/* Slot + 1 of the connection, or 0.  Addresses: IPv4 in host order, or
- * with 'v6' the handles of addr6.h. */
-uint32_t conntab_find(const struct conntab *, uint32_t sw_id, bool v6,
+/* Slot + 1 of the connection, or 0.  'scope': conn_scope() (family and
+ * VLAN); addresses: IPv4 in host order, or IPv6 the handles of addr6.h. */
+uint32_t conntab_find(const struct conntab *, uint32_t sw_id, uint32_t scope,
                       uint32_t cip, uint16_t cp, uint32_t sip, uint16_t sp);
 
 /* A new connection in a free slot (the table must not be full): its slot.
  * An IPv6 connection's handles are the caller's references, which the
  * connection keeps (conn_free gives them back). */
-uint32_t conntab_insert(struct conntab *, uint32_t sw_id, bool v6,
+uint32_t conntab_insert(struct conntab *, uint32_t sw_id, uint32_t scope,
                         uint32_t cip, uint16_t cp, uint32_t sip, uint16_t sp);
 bool conntab_full(const struct conntab *);
 /* The least recently active connection's slot + 1, 0 when empty; and the

@@ -78,8 +78,8 @@ release_connection(struct ctl *ctl, uint32_t slot, const char *why)
 /* 'cip', 'sip': IPv4 addresses, or with 'v6' addr6.h handles whose
  * references the connection takes over. */
 static uint32_t
-add_connection(struct sw *sw, bool v6, uint32_t cip, uint16_t cp, uint32_t sip,
-               uint16_t sp)
+add_connection(struct sw *sw, uint32_t scope, uint32_t cip, uint16_t cp,
+               uint32_t sip, uint16_t sp)
 {
     struct ctl *ctl = sw->ctl;
     if (conntab_full(&ctl->conns)) {
@@ -90,7 +90,8 @@ add_connection(struct sw *sw, bool v6, uint32_t cip, uint16_t cp, uint32_t sip,
                 ctl->conns.max, s);
         release_connection(ctl, old, "evicted");
     }
-    uint32_t slot = conntab_insert(&ctl->conns, sw->id, v6, cip, cp, sip, sp);
+    uint32_t slot = conntab_insert(&ctl->conns, sw->id, scope, cip, cp, sip,
+                                   sp);
     ctl->conns.ce[slot].ct = sw_tracker(sw);
     ctl->conns.ce[slot].c.proto = (uint8_t) ctl_cfg_port_proto(&ctl->cfg, sp);
     ev_conn_open(sw->dpid, &ctl->conns.ce[slot].c);
@@ -114,16 +115,23 @@ conn_addrs(const struct pkt *p, bool to_server, uint32_t *cip, uint32_t *sip)
     }
 }
 
+/* The connection table's scope of a packet (conn_scope()). */
+static uint32_t
+pkt_scope(const struct pkt *p)
+{
+    return (p->ip_version == 6 ? CONN_SCOPE_V6 : 0)
+           | (p->has_vlan ? 0x1000u | (p->vlan_tci & 0xfffu) : 0);
+}
+
 static uint32_t
 find_connection(struct sw *sw, const struct pkt *p, bool to_server)
 {
     uint32_t cip, sip;
     conn_addrs(p, to_server, &cip, &sip);
-    bool v6 = p->ip_version == 6;
-    if (v6 && (!cip || !sip)) {
+    if (p->ip_version == 6 && (!cip || !sip)) {
         return 0;
     }
-    return conntab_find(&sw->ctl->conns, sw->id, v6, cip,
+    return conntab_find(&sw->ctl->conns, sw->id, pkt_scope(p), cip,
                         to_server ? p->sport : p->dport, sip,
                         to_server ? p->dport : p->sport);
 }
@@ -157,7 +165,7 @@ watched_packet_in(struct sw *sw, uint32_t in_port, bool to_server,
         } else {
             conn_addrs(p, to_server, &cip, &sip);
         }
-        slot = add_connection(sw, v6, cip, cp, sip, sp);
+        slot = add_connection(sw, pkt_scope(p), cip, cp, sip, sp);
     }
     struct centry *e = &ctl->conns.ce[slot];
     uint16_t ofport = in_port < 0xff00 ? (uint16_t) in_port : 0;

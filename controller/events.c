@@ -85,6 +85,9 @@ void
 ev_conn_open(uint64_t dpid, const struct conn *c)
 {
     if (begin_conn(dpid, "conn_open", c)) {
+        if (c->vlan) {
+            ev_u64("vlan", c->vlan & 0xfffu);
+        }
         ev_end();
     }
 }

@@ -63,6 +63,10 @@ entry_match(const struct conn *c, enum conn_dir dir)
         .tp_src = dir == C2S ? c->cli_port : c->srv_port,
         .tp_dst = dir == C2S ? c->srv_port : c->cli_port,
     };
+    if (c->vlan) {
+        m.fields |= OFPM_VLAN_VID;
+        m.vlan_vid = c->vlan;
+    }
     if (c->v6) {
         m.fields ^= OFPM_IPV4_SRC | OFPM_IPV4_DST | OFPM_IPV6_SRC
                     | OFPM_IPV6_DST;

@@ -22,7 +22,7 @@ enum {
     OXM_IN_PORT = 0, OXM_ETH_DST = 3, OXM_ETH_SRC = 4, OXM_ETH_TYPE = 5,
     OXM_IP_PROTO = 10, OXM_IPV4_SRC = 11, OXM_IPV4_DST = 12,
     OXM_TCP_SRC = 13, OXM_TCP_DST = 14, OXM_UDP_SRC = 15, OXM_UDP_DST = 16,
-    OXM_IPV6_SRC = 26, OXM_IPV6_DST = 27,
+    OXM_IPV6_SRC = 26, OXM_IPV6_DST = 27, OXM_VLAN_VID = 6,
 };
 
 
@@ -139,6 +139,9 @@ put_match(struct buf *b, const struct ofp_match_spec *m)
     }
     if (f & OFPM_ETH_TYPE) {
         put_oxm16(b, OXM_ETH_TYPE, m->eth_type);
+    }
+    if (f & OFPM_VLAN_VID) {
+        put_oxm16(b, OXM_VLAN_VID, m->vlan_vid);
     }
     if (f & OFPM_IP_PROTO) {
         put_oxm_header(b, OFPXMC_OPENFLOW_BASIC, OXM_IP_PROTO, false, 1);
@@ -723,6 +726,7 @@ spec_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
         { OXM_TCP_SRC, 2, OFPM_TCP_SRC }, { OXM_TCP_DST, 2, OFPM_TCP_DST },
         { OXM_UDP_SRC, 2, OFPM_UDP_SRC }, { OXM_UDP_DST, 2, OFPM_UDP_DST },
         { OXM_IPV6_SRC, 16, OFPM_IPV6_SRC }, { OXM_IPV6_DST, 16, OFPM_IPV6_DST },
+        { OXM_VLAN_VID, 2, OFPM_VLAN_VID },
     };
     size_t k = 0;
     while (k < sizeof oxms / sizeof *oxms && oxms[k].field != field) {
@@ -741,6 +745,7 @@ spec_oxm(void *arg, uint16_t class, uint8_t field, const uint8_t *v,
     case OXM_IPV4_SRC: m->ipv4_src = get_be32(v); break;
     case OXM_IPV4_DST: m->ipv4_dst = get_be32(v); break;
     case OXM_IPV6_SRC: memcpy(m->ipv6_src, v, 16); break;
+    case OXM_VLAN_VID: m->vlan_vid = get_be16(v); break;
     case OXM_IPV6_DST: memcpy(m->ipv6_dst, v, 16); break;
     case OXM_TCP_SRC: case OXM_UDP_SRC: m->tp_src = get_be16(v); break;
     default: m->tp_dst = get_be16(v); break;

@@ -339,6 +339,7 @@ OFP_ASSERT(sizeof(struct ofp_error_msg) == 12);
 #define OFPM_CT_MARK   0x2000   /* Nicira NXM_NX_CT_MARK, value/mask */
 #define OFPM_IPV6_SRC  0x4000
 #define OFPM_IPV6_DST  0x8000
+#define OFPM_VLAN_VID  0x10000  /* OFPVID_PRESENT (0x1000) | VID: tagged */
 
 /* ct_state bits (Open vSwitch, lib/packets.h CS_*). */
 #define OFP_CS_NEW 0x01
@@ -355,6 +356,7 @@ struct ofp_match_spec {
     uint32_t in_port;
     uint8_t eth_dst[6], eth_src[6];
     uint16_t eth_type;
+    uint16_t vlan_vid;
     uint8_t ip_proto;
     uint32_t ipv4_src, ipv4_dst;    /* host order */
     uint8_t ipv6_src[16], ipv6_dst[16];

@@ -297,7 +297,9 @@ e2e_topo_up() {
 e2e_topo_down() {
     local ns h q
     q=$(ovs-vsctl --if-exists get port "$(e2e_if mon)" qos 2>/dev/null)
-    ovs-vsctl --if-exists del-br "$E2E_BR" 2>/dev/null
+    # The access bridges of run.sh's VLAN case, if one was cut short.
+    ovs-vsctl --if-exists del-br "$E2E_BR" -- --if-exists del-br "${E2E_BR}c" \
+        -- --if-exists del-br "${E2E_BR}s" 2>/dev/null
     if [ -n "$q" ] && [ "$q" != "[]" ]; then
         ovs-vsctl --if-exists destroy qos "$q" 2>/dev/null
     fi

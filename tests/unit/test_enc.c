@@ -353,3 +353,50 @@ ssh_elided(bool ct)
 
 Test(enc, ssh_flows) { ssh_elided(false); }
 Test(enc, ssh_conntrack) { ssh_elided(true); }
+
+/* RFC 8446 4.1.4: after a HelloRetryRequest (a ServerHello with its
+ * special random) the client sends a second ClientHello, which is no
+ * second handshake; a second one without it is. */
+Test(enc, hello_retry_request)
+{
+    static const uint8_t hrr_random[32] = {
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+        0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+        0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    };
+    size_t cn, sn;
+    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    size_t ch = record_end(c), sh = record_end(s);
+    /* Client: hello, hello again, then the rest; server: the retry
+     * request (its ServerHello record with the retry random), then its
+     * real flight. */
+    uint8_t *c2 = malloc(cn + ch), *s2 = malloc(sh + sn);
+    memcpy(c2, c, ch);
+    memcpy(c2 + ch, c, cn);
+    memcpy(s2, s, sh);
+    memcpy(s2 + 11, hrr_random, 32);
+    memcpy(s2 + sh, s, sn);
+    struct esim e;
+    esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
+    handshake_tcp(&e);
+    segs(&e, C2S, c2, 0, ch);
+    segs(&e, S2C, s2, 0, sh);
+    segs(&e, C2S, c2, ch, 2 * ch);
+    segs(&e, S2C, s2, sh, sh + sn);
+    segs(&e, C2S, c2, 2 * ch, ch + cn);
+    cr_assert_str_eq(e.log, "client_hello; server_hello; client_hello; "
+                            "server_hello; elide_start");
+    simsw_fini(&e.m);
+
+    /* Without the retry request. */
+    esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
+    handshake_tcp(&e);
+    segs(&e, C2S, c2, 0, 2 * ch);
+    cr_assert_str_eq(e.log, "client_hello; alert tls_second_hello; "
+                            "pass tls_second_hello");
+    simsw_fini(&e.m);
+    free(c);
+    free(s);
+    free(c2);
+    free(s2);
+}

@@ -2151,3 +2151,30 @@ Test(encode, flow_mod_ipv6_slice)
     assert_encoded(&b, FLOW_MOD_V6_HEX, FLOW_MOD_V6_TXT);
     buf_free(&b);
 }
+
+/* A connection entry of 802.1Q-tagged traffic (VID 100) matches its tag. */
+#define FLOW_MOD_VLAN_HEX "040e008000000022e1de90000000000700000000000000000000000a000000c8ffffffffffffffffffffffff000100000001003180000a02080080000c0210648000140106800016040a000001800018040a00000280001a029c4080001c02005000000000000000000400180000000000000010000000020000000000000000"
+#define FLOW_MOD_VLAN_TXT "OFPT_FLOW_MOD (OF1.3) (xid=0x22): ADD priority=200,tcp,dl_vlan=100,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_src=40000,tp_dst=80 cookie:0xe1de900000000007 idle:10 send_flow_rem actions=output:2"
+
+Test(encode, flow_mod_vlan)
+{
+    struct ofp_act a[1] = { OFP_OUTPUT(2) };
+    struct ofp_flow_mod_spec fm = {
+        .cookie = 0xe1de900000000007ull, .command = OFPFC_ADD,
+        .idle_timeout = 10, .priority = 200, .flags = OFPFF_SEND_FLOW_REM,
+        .match = {
+            .fields = OFPM_ETH_TYPE | OFPM_VLAN_VID | OFPM_IP_PROTO
+                      | OFPM_IPV4_SRC | OFPM_IPV4_DST | OFPM_TCP_SRC
+                      | OFPM_TCP_DST,
+            .eth_type = 0x0800, .vlan_vid = 0x1064, .ip_proto = 6,
+            .ipv4_src = 0x0a000001, .ipv4_dst = 0x0a000002,
+            .tp_src = 40000, .tp_dst = 80,
+        },
+        .acts = a, .n_acts = 1,
+    };
+    struct buf b;
+    buf_init(&b);
+    ofp_put_flow_mod(&b, 0x22, &fm);
+    assert_encoded(&b, FLOW_MOD_VLAN_HEX, FLOW_MOD_VLAN_TXT);
+    buf_free(&b);
+}
