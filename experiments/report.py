@@ -15,7 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GNUPLOT_DIR = os.path.join(HERE, 'gnuplot')
 
 MODES = ['none', 'plain', 'selective', 'truncate', 'elide-paper', 'elide']
-WORKLOADS = ['table2', 'sizes', 'keepalive', 'pipelined', 'retrans', 'mixed']
+WORKLOADS = ['table2', 'sizes', 'keepalive', 'pipelined', 'retrans', 'mixed',
+             'table2-tls', 'keepalive-tls', 'table2-ipv6']
 
 # The paper's Table 2 (IOTS 2016): packets and bytes that reached the monitor.
 PAPER = [('paper-no-elision', 7418, 10444377), ('paper-elision', 13, 9927)]

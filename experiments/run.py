@@ -49,8 +49,24 @@ RECORD_FIELDS = [
     'analyzer', 'transfers', 'sha_ok', 'seconds', 'body_bytes',
     'goodput_mbit', 'tcpdump_drops', 'mirror_qdisc_drops',
     'ev_conn_open', 'ev_elide_start', 'ev_elide_end', 'ev_passthrough',
-    'ev_alert', 'ev_openflow_error', 'ev_conn_close', 'error', 'raw',
+    'ev_alert', 'ev_openflow_error', 'ev_conn_close',
+    'tls_client_hello', 'tls_server_hello', 'tls_late', 'error', 'raw',
 ]
+
+TLSVIEW = os.path.join(ROOT, 'tests', 'e2e', 'tlsview.py')
+
+
+def tls_view(truth, mirror):
+    """TLS handshakes at the monitor against the truth (tlsview.py):
+    'T/M' ClientHellos and ServerHellos, and mirrored segments with payload
+    after the handshakes' end."""
+    p = subprocess.run([sys.executable, TLSVIEW, 'tls', truth, mirror, '443'],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    kv = dict(w.split('=', 1) for w in p.stdout.split() if '=' in w)
+    return {'tls_client_hello': kv.get('client_hello', ''),
+            'tls_server_hello': kv.get('server_hello', ''),
+            'tls_late': kv.get('late', '')}
 
 
 def parse_args(argv):
@@ -267,6 +283,10 @@ class Runner:
             % (a.topo, time.time() - t0,
                ' '.join(s.name for s in self.net.switches),
                self.net.mirror_intf.name, harness.elide_topo.MIRROR_PORT))
+        self.ipv6 = any(c.experiment in workloads.IPV6_EXPERIMENTS
+                        for c in self.cases)
+        if self.ipv6:
+            self.setup_ipv6()
         self.nginx = self.start_nginx(tmp, files.root)
 
         total = len(a.caps) * len(a.modes) * sum(self.runs_of(c)
@@ -305,13 +325,42 @@ class Runner:
             return self.a.runs_table2
         return self.a.runs
 
+    def setup_ipv6(self):
+        """IPv6 on the server and the clients (only for runs with an IPv6
+        case: the others' captures stay free of ND and MLD), with static
+        neighbours, so that no Neighbour Discovery precedes a transfer."""
+        hosts = [self.net.servers[0]] + list(self.net.clients)
+        addrs = [workloads.SERVER_IP6] + ['fd00:e1de::%x' % (i + 1)
+                                          for i in range(len(self.net.clients))]
+        for h, ip in zip(hosts, addrs):
+            intf = h.defaultIntf().name
+            for k, v in (('accept_ra', 0), ('router_solicitations', 0),
+                         ('disable_ipv6', 0)):
+                h.cmd('sysctl -qw net.ipv6.conf.%s.%s=%d' % (intf, k, v))
+            h.cmd('sysctl -qw net.ipv6.conf.all.disable_ipv6=0')
+            h.cmd('ip -6 addr add %s/64 dev %s nodad' % (ip, intf))
+        for h, ip in zip(hosts, addrs):
+            for o, oip in zip(hosts, addrs):
+                if o is not h:
+                    h.cmd('ip -6 neigh replace %s lladdr %s dev %s nud permanent'
+                          % (oip, o.defaultIntf().MAC(), h.defaultIntf().name))
+
     def start_nginx(self, tmp, www):
         d = os.path.join(tmp, 'nginx')
         os.makedirs(os.path.join(d, 'logs'))
         server = self.net.servers[0]
         conf = os.path.join(d, 'nginx.conf')
+        # HTTPS with a certificate made for this run (curl does not check it).
+        harness.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+                     '-keyout', os.path.join(d, 'tls.key'), '-out',
+                     os.path.join(d, 'tls.crt'), '-days', '2', '-subj',
+                     '/CN=' + workloads.TLS_NAME])
+        listen6 = ''
+        if self.ipv6:
+            listen6 = 'listen [%s]:80;' % workloads.SERVER_IP6
         with open(conf, 'w') as f:
-            f.write(NGINX_CONF % dict(dir=d, ip=server.IP(), www=www))
+            f.write(NGINX_CONF % dict(dir=d, ip=server.IP(), www=www,
+                                      listen6=listen6))
         p = self.session.track(server.popen(
             ['nginx', '-e', os.path.join(d, 'logs', 'error.log'), '-p', d,
              '-c', conf], stdout=subprocess.DEVNULL,
@@ -403,16 +452,22 @@ class Runner:
                          'conn_close'):
                 rec['ev_' + name] = ev.get(name, 0)
             truth = self.truth_pcap(raw, used)
+            # TLS cases: the analyzer counts port 443's packets and bytes
+            # (it finds no HTTP head there); tls_view() the handshakes.
+            tls = case.experiment in workloads.TLS_EXPERIMENTS
+            ports = '443' if tls else a.http_ports
             summary, which = analyze.analyze(
-                truth, os.path.join(raw, 'mirror.pcap'), a.http_ports,
+                truth, os.path.join(raw, 'mirror.pcap'), ports,
                 str(a.threshold_bytes), os.path.join(raw, 'conns.csv'))
             rec.update(summary)
             rec['analyzer'] = which
+            if tls:
+                rec.update(tls_view(truth, os.path.join(raw, 'mirror.pcap')))
             if summary.get('heads') and summary.get('heads_covered') != \
                     summary.get('heads'):
                 with open(os.path.join(raw, 'missing-heads.txt'), 'w') as f:
                     f.write(analyze.missing_heads(
-                        truth, os.path.join(raw, 'mirror.pcap'), a.http_ports,
+                        truth, os.path.join(raw, 'mirror.pcap'), ports,
                         str(a.threshold_bytes)))
             with open(os.path.join(raw, 'summary.txt'), 'w') as f:
                 f.write(' '.join('%s=%s' % (k, summary[k])
@@ -581,6 +636,15 @@ http {
     keepalive_requests 100000;
     server {
         listen %(ip)s:80;
+        %(listen6)s
+        root %(www)s;
+        location / { }
+    }
+    server {
+        listen %(ip)s:443 ssl;
+        ssl_certificate %(dir)s/tls.crt;
+        ssl_certificate_key %(dir)s/tls.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
         root %(www)s;
         location / { }
     }

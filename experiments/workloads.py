@@ -83,27 +83,44 @@ class Job:
         self.names = list(names)
 
 
+# The server's IPv6 address and the TLS server name of the experiments
+# (run.py configures both when a case needs them).
+SERVER_IP6 = 'fd00:e1de::100'
+TLS_NAME = 'www.elide.test'
+
+
 class CurlJob(Job):
     """curl fetching names in order; keep-alive (one connection for all) by
-    default, or one connection per request (Connection: close)."""
+    default, or one connection per request (Connection: close); over HTTP
+    or HTTPS (TLS 1.3, server name TLS_NAME), over IPv4 or IPv6."""
 
-    def __init__(self, client, names, keepalive=True):
+    def __init__(self, client, names, keepalive=True, https=False, family=4):
         Job.__init__(self, client, names)
         self.keepalive = keepalive
+        self.https = https
+        self.family = family
 
     kind = 'curl'
 
     def command(self, server_ip, outdir):
         cmd = ['env', '-u', 'http_proxy', '-u', 'HTTP_PROXY', '-u',
-               'all_proxy', '-u', 'ALL_PROXY',
-               'curl', '--http1.1', '--noproxy', '*', '-sS', '-f',
+               'all_proxy', '-u', 'ALL_PROXY', '-u', 'https_proxy',
+               '-u', 'HTTPS_PROXY',
+               'curl', '--http1.1', '--noproxy', '*', '-sS', '-f', '-g',
                '--max-time', '300', '-A', 'elide-exp',
                '-w', '%{url_effective} %{http_code} %{size_download} '
                      '%{num_connects} %{time_total}\\n']
         if not self.keepalive:
             cmd += ['-H', 'Connection: close']
+        ip = '[%s]' % SERVER_IP6 if self.family == 6 else server_ip
+        host = ip
+        if self.https:
+            # The certificate is made per run (run.py): not checked.
+            cmd += ['-k', '--tlsv1.3', '--resolve', '%s:443:%s' % (TLS_NAME, ip)]
+            host = TLS_NAME
         for i, name in enumerate(self.names):
-            cmd += ['http://%s/%s' % (server_ip, name),
+            cmd += ['%s://%s/%s' % ('https' if self.https else 'http', host,
+                                    name),
                     '-o', os.path.join(outdir, '%04d-%s' % (i, name))]
         return cmd
 
@@ -275,6 +292,15 @@ def build_cases(experiments, files, opts):
                          param=s))
         elif exp == 'keepalive':
             add(Case(exp, 'keepalive', [CurlJob(0, ka)], param=sum(KEEPALIVE)))
+        elif exp == 'table2-tls':
+            add(Case(exp, 'table2-tls', [CurlJob(0, [table2], https=True)],
+                     param=TABLE2_SIZE))
+        elif exp == 'keepalive-tls':
+            add(Case(exp, 'keepalive-tls', [CurlJob(0, ka, https=True)],
+                     param=sum(KEEPALIVE)))
+        elif exp == 'table2-ipv6':
+            add(Case(exp, 'table2-ipv6', [CurlJob(0, [table2], family=6)],
+                     param=TABLE2_SIZE))
         elif exp == 'pipelined':
             add(Case(exp, 'pipelined', [PipelineJob(0, ka)],
                      param=sum(KEEPALIVE)))
@@ -300,4 +326,9 @@ def build_cases(experiments, files, opts):
     return cases
 
 
-EXPERIMENTS = ['table2', 'sizes', 'keepalive', 'pipelined', 'retrans', 'mixed']
+EXPERIMENTS = ['table2', 'sizes', 'keepalive', 'pipelined', 'retrans', 'mixed',
+               'table2-tls', 'keepalive-tls', 'table2-ipv6']
+# Cases over TLS (handshake coverage by tshark, tests/e2e/tlsview.py) and
+# over IPv6 (the server gets SERVER_IP6).
+TLS_EXPERIMENTS = {'table2-tls', 'keepalive-tls'}
+IPV6_EXPERIMENTS = {'table2-ipv6'}
