@@ -28,6 +28,7 @@ struct enc_walk {
     bool done[2];                   /* the direction's handshake is over */
     bool client_hello, retry;       /* a ClientHello seen; a HelloRetry-
                                      * Request allows one more */
+    bool retried;                   /* there was one (only one may be) */
     union {
         struct tls_dir tls[2];
         struct ssh_dir ssh[2];
@@ -155,6 +156,11 @@ mirror_all(struct conn *c, const struct conn_env *env, struct conn_out *out)
         if (c->entry[S2C] == ENTRY_FWD && c->s2c_elides) {
             /* Deleted, not overwritten: its removal reports elide_end. */
             out->ops |= CONN_OP_DELETE_S2C;
+        }
+        if (c->proto != PROTO_HTTP && c->enc_done
+            && (c->entry[C2S] || c->entry[S2C])) {
+            /* Past a TLS or SSH handshake: the same for both entries. */
+            out->ops |= CONN_OP_DELETE_S2C | CONN_OP_DELETE_C2S;
         }
         if (c->entry[S2C] == ENTRY_FWD) {
             /* Until the replacement is in the datapath, a response to this
@@ -1100,6 +1106,7 @@ enc_over(struct conn *c, const struct conn_env *env, struct conn_out *out)
     }
     c->enc_done = true;
     if (env->cfg->enc_mode == ENC_OFF) {
+        c->body_reported = true;        /* nothing is elided: no elide_end */
         mirror_all(c, env, out);
         return;
     }
@@ -1130,7 +1137,13 @@ tls_hello(struct conn *c, const struct conn_env *env, struct enc_walk *w,
         w->retry = false;
         w->client_hello = true;
     } else {
-        w->retry = h.hrr;
+        if (h.hrr && w->retried) {
+            /* RFC 8446 4.1.4: a second HelloRetryRequest aborts. */
+            alert(c, env, "tls_second_hello", 0,
+                  "a second HelloRetryRequest");
+            return "tls_second_hello";
+        }
+        w->retry = w->retried = h.hrr;
         if (h.version == 0x0304) {
             /* TLS 1.3: ChangeCipherSpec is for middleboxes only (RFC 8446
              * D.4) and encrypts nothing; application_data records do. */
@@ -1250,6 +1263,7 @@ enc_entries(struct conn *c, const struct conn_env *env, struct conn_out *out)
             out->ops |= d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
             out->kind[d] = c->entry[d] = kind;
             c->fwd_ever |= 1u << d;
+            c->enc_removed &= ~(1u << d);   /* its removal is to come */
         }
     }
 }
@@ -1276,11 +1290,15 @@ enc_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         } else {
             out->mirror_len = fl & (TCP_SYN | TCP_FIN | TCP_RST) ? hdr : 0;
         }
-        if (p->payload_len > SLICE_PAYLOAD || !out->mirror_len) {
+        /* What of it the mirror does not get: all its payload but the
+         * slice's (a FIN or RST is mirrored as its headers). */
+        uint32_t kept = env->cfg->enc_mode == ENC_SLICE
+                        ? (p->payload_len < SLICE_PAYLOAD ? p->payload_len
+                                                          : SLICE_PAYLOAD)
+                        : 0;
+        if (!out->mirror_len || p->payload_len > kept) {
             c->elided_pkts_ctl++;
-            c->elided_bytes_ctl += out->mirror_len ? p->payload_len
-                                                     - SLICE_PAYLOAD
-                                                   : p->payload_len;
+            c->elided_bytes_ctl += p->payload_len - kept;
         }
         enc_entries(c, env, out);
     }
@@ -1333,7 +1351,7 @@ enc_entry_removed(struct conn *c, const struct conn_env *env,
     c->elided_pkts += packets;
     c->elided_bytes += counted_payload(c, dir, packets, bytes);
     c->enc_removed |= 1u << dir;
-    if (c->enc_removed == 3 && c->closed && !c->body_reported) {
+    if (c->enc_removed == 3 && (c->closed || c->pass) && !c->body_reported) {
         c->body_reported = true;
         struct conn_event e = { .type = CE_ELIDE_END, .kind = reason,
                                 .proto = proto_name(c),
@@ -1628,7 +1646,7 @@ conn_entry_removed(struct conn *c, const struct conn_env *env,
         }
     }
     if (c->proto != PROTO_HTTP) {
-        if (c->enc_done && !c->pass && elides) {
+        if (c->enc_done && elides) {
             enc_entry_removed(c, env, dir, reason, packets, bytes);
         }
         return;
@@ -1800,7 +1818,7 @@ void
 conn_finish(struct conn *c, const struct conn_env *env)
 {
     if (c->proto != PROTO_HTTP) {
-        if (c->enc_done && !c->pass && !c->body_reported) {
+        if (c->enc_done && !c->body_reported) {
             /* Entries that never reported (the switch went, or they are
              * still in place): what the controller knows. */
             c->body_reported = true;

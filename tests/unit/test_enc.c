@@ -53,6 +53,11 @@ on_event(void *aux, const struct conn *c, const struct conn_event *e)
                                       sizeof cur->log - cur->log_len, "%s%s%s%s",
                                       cur->log_len ? "; " : "", names[e->type],
                                       e->kind ? " " : "", e->kind ? e->kind : "");
+    if (e->type == CE_ELIDE_END) {      /* and the bytes it reports */
+        cur->log_len += (size_t) snprintf(cur->log + cur->log_len,
+                                          sizeof cur->log - cur->log_len,
+                                          " %llu", (unsigned long long) e->bytes);
+    }
 }
 
 static void
@@ -209,7 +214,11 @@ tls13_then_bulk(bool ct, enum enc_mode mode)
         simsw_deliver(&e.m, &rm, OFPRR_IDLE_TIMEOUT);
     }
     cr_assert(!conn_lingers(e.m.c));
-    cr_assert(strstr(e.log, "elide_end idle_timeout"), "%s", e.log);
+    /* The entries' payload (with --tls slice, the mirrored 5 bytes of each
+     * packet included, README "Event log"). */
+    char end[64];
+    snprintf(end, sizeof end, "elide_end idle_timeout %u", 100 * MSS + 100 * 10);
+    cr_assert(strstr(e.log, end), "%s", e.log);
     cr_assert_eq(e.m.c->elided_bytes, 100 * MSS + 100 * 10, "%lu",
                  (unsigned long) e.m.c->elided_bytes);
     free(c);
@@ -398,5 +407,119 @@ Test(enc, hello_retry_request)
     free(c);
     free(s);
     free(c2);
+    free(s2);
+}
+
+/* Both entries idle out during a pause; the next packet puts them back;
+ * at the end one elide_end counts what both periods carried. */
+Test(enc, entries_idle_out_and_come_back)
+{
+    struct esim e;
+    esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
+    size_t cn, sn;
+    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    tls13_handshake(&e, c, cn, s, sn);
+    uint8_t blob[MSS];
+    memset(blob, 0x33, sizeof blob);
+    size_t off = sn;
+    for (int i = 0; i < 10; i++, off += MSS) {
+        at(&e, S2C, TCP_ACK, off, blob, MSS);
+    }
+    struct simsw_removal rm;
+    for (int d = 0; d < 2; d++) {
+        simsw_remove(&e.m, (enum conn_dir) d, &rm);
+        simsw_deliver(&e.m, &rm, OFPRR_IDLE_TIMEOUT);
+    }
+    cr_assert(!strstr(e.log, "elide_end"), "%s", e.log);
+    at(&e, S2C, TCP_ACK, off, blob, MSS);   /* back: not mirrored, entries again */
+    off += MSS;
+    cr_assert(e.ctl);
+    cr_assert_eq(e.mirrored, 0);
+    cr_assert_eq(simsw_kind(&e.m, S2C), ENTRY_FWD);
+    cr_assert_eq(simsw_kind(&e.m, C2S), ENTRY_FWD);
+    for (int i = 0; i < 5; i++, off += MSS) {
+        at(&e, S2C, TCP_ACK, off, blob, MSS);
+        cr_assert(!e.ctl);
+    }
+    at(&e, S2C, TCP_ACK | TCP_FIN, off, NULL, 0);
+    at(&e, C2S, TCP_ACK | TCP_FIN, cn, NULL, 0);
+    for (int d = 0; d < 2; d++) {
+        simsw_remove(&e.m, (enum conn_dir) d, &rm);
+        simsw_deliver(&e.m, &rm, OFPRR_IDLE_TIMEOUT);
+    }
+    cr_assert_eq(e.m.c->elided_bytes, 15 * MSS);
+    char want[64];
+    /* 15 segments the entries carried, 1 the controller forwarded. */
+    snprintf(want, sizeof want, "elide_end idle_timeout %u", 16 * MSS);
+    cr_assert(strstr(e.log, want), "%s", e.log);
+    cr_assert_eq(strstr(e.log, "elide_end") - e.log,
+                 strrchr(e.log, ';') - e.log + 2, "one elide_end, last: %s", e.log);
+    free(c);
+    free(s);
+    simsw_fini(&e.m);
+}
+
+/* Passthrough after the handshake (an IP fragment): the entries are
+ * deleted, and their removal's elide_end says what they carried. */
+Test(enc, passthrough_after_handshake_reports)
+{
+    struct esim e;
+    esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
+    size_t cn, sn;
+    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    tls13_handshake(&e, c, cn, s, sn);
+    uint8_t blob[MSS];
+    memset(blob, 0x44, sizeof blob);
+    for (int i = 0; i < 4; i++) {
+        at(&e, S2C, TCP_ACK, sn + (size_t) i * MSS, blob, MSS);
+    }
+    static const uint8_t cmac[6] = { 2, 0, 0, 0, 0, 1 }, smac[6] = { 2, 0, 0, 0, 0, 2 };
+    struct tcpframe t = {
+        .src_mac = cmac, .dst_mac = smac, .src_ip = CLI_IP, .dst_ip = SRV_IP,
+        .sport = CLI_PORT, .dport = 443, .seq = e.nxt[C2S], .ack = e.nxt[S2C],
+        .flags = TCP_ACK, .payload = blob, .len = 100,
+    };
+    uint8_t *f = malloc(tcpframe_len(&t));
+    size_t n = tcpframe_write(f, &t);
+    tcpframe_first_fragment(f);
+    simsw_packet_in(&e.m, C2S, f, n);
+    free(f);
+    cr_assert(strstr(e.log, "pass ip_fragment"), "%s", e.log);
+    char want[64];
+    snprintf(want, sizeof want, "elide_end delete %u", 4 * MSS);
+    cr_assert(strstr(e.log, want), "%s", e.log);
+    cr_assert_eq(simsw_kind(&e.m, S2C), ENTRY_FWD_MIRROR);
+    free(c);
+    free(s);
+    simsw_fini(&e.m);
+}
+
+/* A second HelloRetryRequest aborts (RFC 8446 4.1.4): passthrough. */
+Test(enc, second_retry_request)
+{
+    static const uint8_t hrr_random[32] = {
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+        0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+        0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    };
+    size_t cn, sn;
+    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    size_t ch = record_end(c), sh = record_end(s);
+    uint8_t *s2 = malloc(2 * sh);
+    memcpy(s2, s, sh);
+    memcpy(s2 + 11, hrr_random, 32);
+    memcpy(s2 + sh, s2, sh);
+    struct esim e;
+    esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
+    handshake_tcp(&e);
+    segs(&e, C2S, c, 0, ch);
+    segs(&e, S2C, s2, 0, sh);
+    at(&e, C2S, TCP_ACK | TCP_PSH, ch, c, ch);
+    segs(&e, S2C, s2, sh, 2 * sh);
+    cr_assert_str_eq(e.log, "client_hello; server_hello; client_hello; "
+                            "alert tls_second_hello; pass tls_second_hello");
+    simsw_fini(&e.m);
+    free(c);
+    free(s);
     free(s2);
 }
