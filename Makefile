@@ -48,7 +48,7 @@ build/san/elide-controller: build/san/controller/main.o $(LIB_OBJ_SAN)
 
 # tests/tcpframe.h and tests/simswitch.[ch]: the frames and the switch model
 # of the connection logic's tests and fuzzer.
-$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): tests/tcpframe.h \
+$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): tests/tcpframe.h tests/tlsfixture.h \
     tests/simswitch.h
 $(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): CFLAGS += -Itests
 

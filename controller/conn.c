@@ -137,6 +137,24 @@ static void report_open(struct conn *, const struct conn_env *);
 
 /* Stop parsing this connection: from now on everything is mirrored.  No
  * check runs after this, so whatever is still open is reported first. */
+/* Each direction without an entry (the switch could not take it yet,
+ * conn_entry_not_installed(), or it idled out) asks for one of 'kind'
+ * again, with each packet that comes.  Returns the directions asked for,
+ * a bit each. */
+static unsigned
+ask_entries(struct conn *c, struct conn_out *out, uint8_t kind)
+{
+    unsigned asked = 0;
+    for (int d = C2S; d <= S2C && !c->no_entries && !c->closed; d++) {
+        if (c->entry[d] == ENTRY_NONE) {
+            out->ops |= d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
+            out->kind[d] = c->entry[d] = kind;
+            asked |= 1u << d;
+        }
+    }
+    return asked;
+}
+
 /* From now on everything is mirrored, by forward-and-mirror entries. */
 static void
 mirror_all(struct conn *c, const struct conn_env *env, struct conn_out *out)
@@ -1256,16 +1274,10 @@ enc_bytes(struct conn *c, const struct conn_env *env, enum conn_dir dir,
 static void
 enc_entries(struct conn *c, const struct conn_env *env, struct conn_out *out)
 {
-    uint8_t kind = env->cfg->enc_mode == ENC_SLICE ? ENTRY_FWD_SLICE
-                                                    : ENTRY_FWD;
-    for (int d = C2S; d <= S2C; d++) {
-        if (c->entry[d] == ENTRY_NONE && !c->no_entries && !c->closed) {
-            out->ops |= d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
-            out->kind[d] = c->entry[d] = kind;
-            c->fwd_ever |= 1u << d;
-            c->enc_removed &= ~(1u << d);   /* its removal is to come */
-        }
-    }
+    unsigned asked = ask_entries(c, out, env->cfg->enc_mode == ENC_SLICE
+                                         ? ENTRY_FWD_SLICE : ENTRY_FWD);
+    c->fwd_ever |= asked;
+    c->enc_removed &= ~asked;           /* their removal is to come */
 }
 
 static void
@@ -1302,14 +1314,8 @@ enc_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         }
         enc_entries(c, env, out);
     }
-    if (c->pass && !c->no_entries && !c->closed) {
-        for (int d = C2S; d <= S2C; d++) {
-            if (c->entry[d] == ENTRY_NONE) {
-                out->ops |= d == C2S ? CONN_OP_INSTALL_C2S
-                                     : CONN_OP_INSTALL_S2C;
-                out->kind[d] = c->entry[d] = ENTRY_FWD_MIRROR;
-            }
-        }
+    if (c->pass) {
+        ask_entries(c, out, ENTRY_FWD_MIRROR);
     }
     if (!c->enc_done) {
         advance(c, dir, off, off + len + ((fl & TCP_FIN) ? 1 : 0));
@@ -1478,17 +1484,8 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
 
     if (c->pass) {
         out->mirror_len = MIRROR_FULL;
-        if (!env->cfg->paper && !c->no_entries && !c->closed) {
-            /* A direction without its forward-and-mirror entry (the switch
-             * could not take it yet, conn_entry_not_installed(), or it
-             * idled out) asks for it again with each packet that comes. */
-            for (int d = C2S; d <= S2C; d++) {
-                if (c->entry[d] == ENTRY_NONE) {
-                    out->ops |= d == C2S ? CONN_OP_INSTALL_C2S
-                                         : CONN_OP_INSTALL_S2C;
-                    out->kind[d] = c->entry[d] = ENTRY_FWD_MIRROR;
-                }
-            }
+        if (!env->cfg->paper) {
+            ask_entries(c, out, ENTRY_FWD_MIRROR);
         }
     } else if (dir == C2S) {
         /* Every client payload byte is mirrored; a request must see the

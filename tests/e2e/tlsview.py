@@ -134,10 +134,8 @@ def main():
             else:
                 msh += codes.count(20)
             mver += 1 if r['ssh.protocol'] else 0
-        key = (r['ip.src'] or r['ipv6.src'], r['tcp.srcport'], int(r['tcp.seq_raw']))
-        if key not in index:
+        if s is None:
             continue
-        s, n = index[key]
         if s in ends and n > ends[s][0]:
             if int(r['tcp.flags'], 16) & 0x07:
                 late_flags_m += 1

@@ -13,6 +13,7 @@
 #include "simswitch.h"
 #include "ssh.h"
 #include "tcpframe.h"
+#include "tlsfixture.h"
 
 #define CLI_IP   0x0a000001u
 #define SRV_IP   0x0a000002u
@@ -138,18 +139,6 @@ segs(struct esim *e, enum conn_dir dir, const uint8_t *b, size_t from, size_t to
     }
 }
 
-static uint8_t *
-slurp(const char *name, size_t *n)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/fixtures/tls/%s", name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "%s", path);
-    uint8_t *b = malloc(1 << 16);
-    *n = fread(b, 1, 1 << 16, f);
-    fclose(f);
-    return b;
-}
 
 static size_t
 record_end(const uint8_t *b)
@@ -178,7 +167,7 @@ tls13_then_bulk(bool ct, enum enc_mode mode)
     struct esim e;
     esim_init(&e, PROTO_TLS, mode, ct);
     size_t cn, sn;
-    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    uint8_t *c = tlsfixture("curl13.c2s", &cn), *s = tlsfixture("curl13.s2c", &sn);
     tls13_handshake(&e, c, cn, s, sn);
     cr_assert_str_eq(e.log, "client_hello; server_hello; elide_start");
     uint8_t want = mode == ENC_SLICE ? ENTRY_FWD_SLICE : ENTRY_FWD;
@@ -237,7 +226,7 @@ Test(enc, tls_off_mirrors_all)
     struct esim e;
     esim_init(&e, PROTO_TLS, ENC_OFF, false);
     size_t cn, sn;
-    uint8_t *c = slurp("curl12.c2s", &cn), *s = slurp("curl12.s2c", &sn);
+    uint8_t *c = tlsfixture("curl12.c2s", &cn), *s = tlsfixture("curl12.s2c", &sn);
     handshake_tcp(&e);
     size_t ch = record_end(c);
     segs(&e, C2S, c, 0, ch);
@@ -257,7 +246,7 @@ Test(enc, hello_one_byte_reversed)
     struct esim e;
     esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
     size_t cn, sn;
-    uint8_t *c = slurp("curl13-pq.c2s", &cn), *s = slurp("curl13-pq.s2c", &sn);
+    uint8_t *c = tlsfixture("curl13-pq.c2s", &cn), *s = tlsfixture("curl13-pq.s2c", &sn);
     handshake_tcp(&e);
     size_t ch = record_end(c);
     for (size_t o = ch; o-- > 0;) {
@@ -280,7 +269,7 @@ Test(enc, conflicting_retransmission)
     struct esim e;
     esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
     size_t cn;
-    uint8_t *c = slurp("curl13.c2s", &cn);
+    uint8_t *c = tlsfixture("curl13.c2s", &cn);
     handshake_tcp(&e);
     at(&e, C2S, TCP_ACK, 0, c, 200);
     uint8_t other[50];
@@ -306,7 +295,7 @@ Test(enc, not_tls_and_alert)
 
     esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
     size_t cn;
-    uint8_t *c = slurp("curl13.c2s", &cn);
+    uint8_t *c = tlsfixture("curl13.c2s", &cn);
     handshake_tcp(&e);
     size_t ch = record_end(c);
     segs(&e, C2S, c, 0, ch);
@@ -374,7 +363,7 @@ Test(enc, hello_retry_request)
         0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
     };
     size_t cn, sn;
-    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    uint8_t *c = tlsfixture("curl13.c2s", &cn), *s = tlsfixture("curl13.s2c", &sn);
     size_t ch = record_end(c), sh = record_end(s);
     /* Client: hello, hello again, then the rest; server: the retry
      * request (its ServerHello record with the retry random), then its
@@ -417,7 +406,7 @@ Test(enc, entries_idle_out_and_come_back)
     struct esim e;
     esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
     size_t cn, sn;
-    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    uint8_t *c = tlsfixture("curl13.c2s", &cn), *s = tlsfixture("curl13.s2c", &sn);
     tls13_handshake(&e, c, cn, s, sn);
     uint8_t blob[MSS];
     memset(blob, 0x33, sizeof blob);
@@ -466,7 +455,7 @@ Test(enc, passthrough_after_handshake_reports)
     struct esim e;
     esim_init(&e, PROTO_TLS, ENC_ELIDE, false);
     size_t cn, sn;
-    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    uint8_t *c = tlsfixture("curl13.c2s", &cn), *s = tlsfixture("curl13.s2c", &sn);
     tls13_handshake(&e, c, cn, s, sn);
     uint8_t blob[MSS];
     memset(blob, 0x44, sizeof blob);
@@ -503,7 +492,7 @@ Test(enc, second_retry_request)
         0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
     };
     size_t cn, sn;
-    uint8_t *c = slurp("curl13.c2s", &cn), *s = slurp("curl13.s2c", &sn);
+    uint8_t *c = tlsfixture("curl13.c2s", &cn), *s = tlsfixture("curl13.s2c", &sn);
     size_t ch = record_end(c), sh = record_end(s);
     uint8_t *s2 = malloc(2 * sh);
     memcpy(s2, s, sh);

@@ -12,19 +12,8 @@
 
 #include "ssh.h"
 #include "tls.h"
+#include "tlsfixture.h"
 
-static uint8_t *
-slurp(const char *name, size_t *n)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/fixtures/tls/%s", name);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s (run from the repository's top)", path);
-    uint8_t *b = malloc(1 << 16);
-    *n = fread(b, 1, 1 << 16, f);
-    fclose(f);
-    return b;
-}
 
 /* Walks 'b' in pieces: [0, cut) then the rest (cut 0: whole), or byte by
  * byte (cut SIZE_MAX).  Returns the events as "hello1@N;done@M" where N,
@@ -123,7 +112,7 @@ check_dir(const struct fixture *fx, bool client)
     char name[64];
     snprintf(name, sizeof name, "%s.%s", fx->name, client ? "c2s" : "s2c");
     size_t n;
-    uint8_t *b = slurp(name, &n);
+    uint8_t *b = tlsfixture(name, &n);
     struct tls_hello h;
     char whole[256], other[256];
     walk(client, b, n, 0, &h, whole, sizeof whole);
@@ -165,7 +154,7 @@ Test(tls, fixtures_every_split)
 Test(tls, pq_hello_spans_segments)
 {
     size_t n;
-    uint8_t *b = slurp("curl13-pq.c2s", &n);
+    uint8_t *b = tlsfixture("curl13-pq.c2s", &n);
     cr_assert_gt((size_t) (b[3] << 8 | b[4]), 1448);
     free(b);
 }
@@ -177,7 +166,7 @@ Test(tls, where_the_handshake_ends)
     size_t n;
     struct tls_hello h;
     char out[256];
-    uint8_t *b = slurp("openssl12.c2s", &n);
+    uint8_t *b = tlsfixture("openssl12.c2s", &n);
     walk(true, b, n, 0, &h, out, sizeof out);
     /* ClientHello, then ClientKeyExchange, CCS, Finished (45 bytes here). */
     size_t done = strtoul(strstr(out, "done@") + 5, NULL, 10);
@@ -242,7 +231,7 @@ Test(tls, hostile_records)
 Test(tls, hostile_after_hello)
 {
     size_t n;
-    uint8_t *ch = slurp("openssl13.c2s", &n);
+    uint8_t *ch = tlsfixture("openssl13.c2s", &n);
     size_t hl = 5 + (size_t) (ch[3] << 8 | ch[4]);
     uint8_t b[4096];
     char out[256], want[64];
@@ -288,7 +277,7 @@ Test(tls, hostile_after_hello)
 Test(tls, hello_prefixes)
 {
     size_t n;
-    uint8_t *ch = slurp("curl13-pq.c2s", &n);
+    uint8_t *ch = tlsfixture("curl13-pq.c2s", &n);
     size_t body = (size_t) (ch[6] << 16 | ch[7] << 8 | ch[8]);
     struct tls_hello h;
     for (size_t k = 0; k <= body; k++) {
@@ -299,7 +288,7 @@ Test(tls, hello_prefixes)
         free(m);
     }
     free(ch);
-    ch = slurp("curl12.s2c", &n);
+    ch = tlsfixture("curl12.s2c", &n);
     body = (size_t) (ch[6] << 16 | ch[7] << 8 | ch[8]);
     for (size_t k = 0; k <= body; k++) {
         uint8_t *m = malloc(k ? k : 1);
