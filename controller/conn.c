@@ -17,6 +17,10 @@ struct conn_aux {
     struct hcopy *hc[2];            /* parsed heads not yet acknowledged */
     uint64_t dropped_lo[2], dropped_hi[2];  /* bytes not kept for parsing */
     uint64_t ooo_lo, ooo_hi;        /* client bytes seen past a hole in hi */
+    uint64_t body_seen;             /* RS_BODY, once server bytes came past
+                                     * a hole in the body: the end of those
+                                     * seen from its start on (0: no hole) */
+    uint64_t bo_lo, bo_hi;          /* the nearest range seen past it */
     struct enc_walk *enc;           /* TLS/SSH handshake being followed */
 };
 
@@ -62,7 +66,7 @@ aux_gc(struct conn *c)
         && !x->enc
         && x->dropped_hi[C2S] <= x->dropped_lo[C2S]
         && x->dropped_hi[S2C] <= x->dropped_lo[S2C]
-        && x->ooo_hi <= x->ooo_lo) {
+        && x->ooo_hi <= x->ooo_lo && !x->body_seen) {
         free(x);
         c->aux = NULL;
     }
@@ -247,6 +251,76 @@ frontier(const struct conn *c, enum conn_dir dir)
     return f;
 }
 
+/* Server bytes [off, end) of the current body reached the controller.
+ * Inside a body 'hi' jumps to the furthest byte seen, holes or not (the
+ * body is accounted for whatever passes); the bytes in those holes (Packet-
+ * Ins the switch dropped: its queue to a slow controller is bounded, and
+ * the server sends them again) may later pass an entry and be counted, so
+ * where an entry takes over is the count of body bytes seen, not the
+ * furthest one (see body_taken()): before the entry, and for the
+ * Packet-Ins that left before it went in.  One range past the first hole is
+ * kept; bytes past a second hole count as not seen until it fills, so the
+ * estimate errs low, never high (the client's acknowledgments remain the
+ * check of what passed). */
+static void
+body_bytes(struct conn *c, uint64_t off, uint64_t end)
+{
+    uint64_t hi = c->h[S2C].hi > c->body_start ? c->h[S2C].hi : c->body_start;
+    struct conn_aux *x = c->aux;
+    if (c->entry_base >= c->body_start && c->entry[S2C] != ENTRY_FWD) {
+        /* An entry carried part of this body and is gone: the estimate
+         * of where it stopped may be far off (see AMBIGUOUS_PKTS), and
+         * what the controller sees now is where the body is. */
+        if (x) {
+            x->body_seen = x->bo_lo = x->bo_hi = 0;
+        }
+        return;
+    }
+    if (end <= off || (off <= hi && !(x && x->body_seen))) {
+        return;                         /* nothing, or in order */
+    }
+    if (!x || !x->body_seen) {
+        x = aux_of(c);
+        x->body_seen = hi;              /* the first hole */
+        x->bo_lo = off;
+        x->bo_hi = end;
+        return;
+    }
+    if (off <= x->body_seen) {
+        if (end > x->body_seen) {
+            x->body_seen = end;
+        }
+        if (x->bo_hi > x->bo_lo && x->body_seen >= x->bo_lo) {
+            if (x->bo_hi > x->body_seen) {
+                x->body_seen = x->bo_hi;    /* the hole filled */
+            }
+            x->bo_lo = x->bo_hi = 0;
+        }
+        if (x->body_seen >= hi && x->body_seen >= end) {
+            x->body_seen = 0;           /* no hole left below 'hi' */
+        }
+    } else if (x->bo_hi <= x->bo_lo || end < x->bo_lo) {
+        x->bo_lo = off;                 /* the first range, or a nearer one */
+        x->bo_hi = end;
+    } else if (off <= x->bo_hi) {
+        x->bo_lo = off < x->bo_lo ? off : x->bo_lo;     /* join */
+        x->bo_hi = end > x->bo_hi ? end : x->bo_hi;
+    }
+}
+
+/* Where, counted in body bytes seen, an entry installed now takes over
+ * the server's stream: see body_bytes(). */
+static uint64_t
+body_taken(const struct conn *c)
+{
+    uint64_t hi = c->h[S2C].hi > c->body_start ? c->h[S2C].hi : c->body_start;
+    const struct conn_aux *x = c->aux;
+    if (!x || !x->body_seen) {
+        return hi;
+    }
+    return x->body_seen + (x->bo_hi > x->bo_lo ? x->bo_hi - x->bo_lo : 0);
+}
+
 /* The controller saw [off, end) of 'dir' (a FIN counts as its sequence
  * byte): 'hi' grows only contiguously with what is accounted for (a hole
  * is not seen, whatever lies beyond it), 'ref' to the furthest byte.
@@ -263,6 +337,9 @@ advance(struct conn *c, enum conn_dir dir, uint64_t off, uint64_t end)
         h->ref = end;
     }
     if (off <= frontier(c, dir)) {
+        if (dir == S2C && c->rs == RS_BODY) {
+            body_bytes(c, off, end);
+        }
         if (end > h->hi) {
             h->hi = end;
         }
@@ -560,7 +637,7 @@ install_for_response(struct conn *c, const struct conn_env *env,
         return;
     }
     uint8_t kind = elided ? ENTRY_FWD : ENTRY_FWD_MIRROR;
-    c->entry_base = c->h[S2C].hi > c->body_start ? c->h[S2C].hi : c->body_start;
+    c->entry_base = body_taken(c);
     out->ops |= CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S;
     out->kind[S2C] = out->kind[C2S] = kind;
     c->entry[S2C] = c->entry[C2S] = kind;
@@ -699,6 +776,9 @@ end_body(struct conn *c, const struct conn_env *env)
     }
     c->rs = RS_HEAD;
     c->head_start = c->body_end;
+    if (c->aux) {
+        c->aux->body_seen = c->aux->bo_lo = c->aux->bo_hi = 0;
+    }
     if (c->h[S2C].hi < c->body_end) {
         c->h[S2C].hi = c->body_end;     /* the body is accounted for */
     }
@@ -1382,6 +1462,8 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     struct half *h = &c->h[dir];
     uint8_t fl = p->tcp_flags;
     uint32_t hdr = p->l4_ofs + p->tcp_hdr_len;
+    bool inflight = false;      /* server bytes past the elision entry */
+    uint64_t taken = 0;         /* body_taken() before them */
 
     bool syn_conflict = false;
     if (fl & TCP_SYN && !h->syn) {
@@ -1511,17 +1593,8 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             }
         }
     } else {
-        if (len && c->s2c_elides && c->entry[S2C] == ENTRY_FWD
-            && off + len > c->entry_base) {
-            /* Server bytes here although the elision entry is in place:
-             * their Packet-In left before it went in, and its counters
-             * will never hold them, so they move the base its counters
-             * start from.  Counting some twice errs towards a surplus
-             * that an acknowledgment settles; not counting them would
-             * hide as many bytes past the body's end. */
-            c->entry_base += off + len - (off > c->entry_base ? off
-                                                                : c->entry_base);
-        }
+        inflight = len && c->s2c_elides && c->entry[S2C] == ENTRY_FWD;
+        taken = inflight ? body_taken(c) : 0;
         if (len) {
             uint64_t need = resp_bytes(c, env, off, data, len,
                                        hdr + p->payload_len, out);
@@ -1539,6 +1612,20 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         }
     }
     advance(c, dir, off, off + len + ((fl & TCP_FIN) ? 1 : 0));
+    if (inflight && c->rs == RS_BODY) {
+        /* Server bytes here although the elision entry is in place: their
+         * Packet-In left before it went in, and its counters will never
+         * hold them, so the body bytes among them new to the controller
+         * move the base its counters start from (see body_bytes()).  Not
+         * counting them would hide as many bytes past the body's end;
+         * counting bytes twice would show a surplus. */
+        uint64_t t = body_taken(c);
+        c->entry_base += t > taken ? t - taken : 0;
+    } else if (inflight && off + len > c->entry_base) {
+        /* It ended the body: its bytes past the base. */
+        c->entry_base += off + len - (off > c->entry_base ? off
+                                                            : c->entry_base);
+    }
 
     if (env->cfg->synack_unseen && fl & TCP_SYN && dir == C2S && !c->pass
         && !c->closed && !c->no_entries && !c->h[S2C].syn
