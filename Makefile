@@ -256,7 +256,7 @@ PY3       := /usr/bin/python3
 THRESHOLD ?= 10M
 QUICK     ?=
 EXP_ARGS  ?=
-EXP_RUNS   = $(if $(QUICK),--quick --runs 1,--runs 2 --runs-table2 5)
+EXP_RUNS   = $(if $(QUICK),--quick --runs 1,--runs 2 --runs-table2 5 --runs-campus 1)
 .PHONY: experiment-deps ci-regress
 experiment-deps: ovs
 	$(MAKE) all analysis

@@ -17,6 +17,8 @@ PACKAGES=(
     openssl procps util-linux
     # TLS and SSH elision tests: sshd runs in a test namespace only
     openssh-server openssh-client
+    # independent consumers of the captures (experiments/consumers.py)
+    httpry libndpi-bin p0f
 )
 # `make bench` also profiles (bench/profile.sh) and runs an os-ken learning
 # switch (bench/osken_l2.py): EXTRA_PACKAGES="valgrind linux-perf python3-os-ken".

@@ -341,6 +341,7 @@ def build(d, plots=True):
         if plots:
             gnuplot('sizes.gp', os.path.join(d, 'sizes'),
                     dat=os.path.join(d, 'sizes.dat'))
+    write_consumers(d, rows, md, plots)
     with open(os.path.join(d, 'summary.md'), 'w') as f:
         f.write('\n'.join(md))
 
@@ -431,6 +432,7 @@ def build_overview(d, plots=True):
     if cov:
         md += ['\n## Header coverage (%) per workload and mode, mirror capped\n',
                _matrix_md(cov, MODES, lambda v: _n(v, 1))]
+    write_consumers(d, rows, md, plots)
     groups = aggregate(rows, lambda r: (r['case'], r['cap_mbit'], r['mode']))
     md += ['\n## Every case\n', markdown_table(groups)]
     with open(os.path.join(d, 'summary.md'), 'w') as f:
@@ -447,6 +449,66 @@ def build_overview(d, plots=True):
         dat = os.path.join(d, 'coverage_capped.dat')
         if cov and any(v is not None for r in cov for v in r[1:]):
             gnuplot('coverage.gp', os.path.join(d, 'coverage_capped'), dat=dat)
+
+
+CONSUMERS = ['tshark', 'httpry', 'ndpi', 'p0f']
+
+
+def consumer_matrix(rows, capped):
+    """Per consumer (row) and mode (column), over every run with the
+    mirror capped (or not): recall in % (records of the mirror's output
+    that match the truth's, over the truth's) and false records (in the
+    mirror's output only), each None where the truth had no record."""
+    recall, false = [], []
+    for c in CONSUMERS:
+        rr, ff = [c], [c]
+        for mode in MODES:
+            rs = [r for r in rows if r['mode'] == mode and
+                  (r['cap_mbit'] != 0) == capped and
+                  isinstance(r.get('cons_%s_truth' % c), int)]
+            truth = sum(r['cons_%s_truth' % c] for r in rs)
+            rr.append(100.0 * sum(r['cons_%s_matched' % c] for r in rs) / truth
+                      if truth else None)
+            ff.append(sum(r['cons_%s_false' % c] for r in rs) if rs else None)
+        recall.append(rr)
+        false.append(ff)
+    return recall, false
+
+
+def consumers_md(rows, capped):
+    recall, false = consumer_matrix(rows, capped)
+    if all(v is None for r in recall for v in r[1:]):
+        return ''
+    lines = ['| consumer | ' + ' | '.join(MODES) + ' |',
+             '|---|' + '---:|' * len(MODES)]
+    for rr, ff in zip(recall, false):
+        cells = ['-' if v is None else '%.1f (%d)' % (v, f)
+                 for v, f in zip(rr[1:], ff[1:])]
+        lines.append('| %s | %s |' % (rr[0], ' | '.join(cells)))
+    return '\n'.join(lines) + '\n'
+
+
+def write_consumers(d, rows, md, plots):
+    """consumers_{capped,uncapped}.dat, their tables in md, and the
+    figure of recall under the cap."""
+    for capped in (True, False):
+        tag = 'capped' if capped else 'uncapped'
+        recall, false = consumer_matrix(rows, capped)
+        _write_dat(os.path.join(d, 'consumers_%s.dat' % tag),
+                   ['consumer'] + MODES + ['false_' + m for m in MODES],
+                   [r + f[1:] for r, f in zip(recall, false)])
+        table = consumers_md(rows, capped)
+        if table:
+            md += ['\n## Independent consumers on the mirror, %s\n' % tag,
+                   'Recall in % (records of the consumer\'s output on the '
+                   'mirror that match its output on the ground truth, over '
+                   'all runs) and, in parentheses, false records (on the '
+                   'mirror only).  "-": the truth gave that consumer no '
+                   'record.\n', table]
+    dat = os.path.join(d, 'consumers_capped.dat')
+    recall, _ = consumer_matrix(rows, True)
+    if plots and any(v is not None for r in recall for v in r[1:]):
+        gnuplot('consumers.gp', os.path.join(d, 'consumers_capped'), dat=dat)
 
 
 def _matrix_md(m, cols, f):

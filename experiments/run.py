@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import analyze            # noqa: E402
+import consumers          # noqa: E402
 import harness            # noqa: E402
 import report             # noqa: E402
 import units              # noqa: E402
@@ -50,8 +51,8 @@ RECORD_FIELDS = [
     'goodput_mbit', 'tcpdump_drops', 'mirror_qdisc_drops',
     'ev_conn_open', 'ev_elide_start', 'ev_elide_end', 'ev_passthrough',
     'ev_alert', 'ev_openflow_error', 'ev_conn_close',
-    'tls_client_hello', 'tls_server_hello', 'tls_late', 'error', 'raw',
-]
+    'tls_client_hello', 'tls_server_hello', 'tls_late',
+] + consumers.FIELDS + ['consumer_seconds', 'error', 'raw']
 
 TLSVIEW = os.path.join(ROOT, 'tests', 'e2e', 'tlsview.py')
 
@@ -81,6 +82,8 @@ def parse_args(argv):
     p.add_argument('--caps', default='10,0',
                    help='mirror caps in Mbit/s, 0 = uncapped (default 10,0)')
     p.add_argument('--runs', type=int, default=1, help='runs per case')
+    p.add_argument('--runs-campus', type=int, default=None,
+                   help='runs of the campus case (default --runs)')
     p.add_argument('--runs-table2', type=int, default=None,
                    help='runs of the table2 case (default --runs)')
     p.add_argument('--threshold', default='10M', action=units.SizeText,
@@ -113,7 +116,9 @@ def parse_args(argv):
                    '--threshold)')
     p.add_argument('--losses', default=','.join(str(x) for x in workloads.LOSSES))
     p.add_argument('--flow-csv', default=os.path.join(
-        os.path.dirname(ROOT), 'shared', 'data', 'flow-sizes-agh2015.csv'))
+        HERE, 'data', 'flow-sizes-agh2015.csv'),
+                   help='flow-size CDF of mixed and campus (default the AGH '
+                   '2015 one, experiments/data/)')
     p.add_argument('--mixed-clients', type=int, default=4)
     p.add_argument('--mixed-requests', type=int, default=200,
                    help='requests per mixed client')
@@ -123,12 +128,33 @@ def parse_args(argv):
     p.add_argument('--mixed-weight', default='flows',
                    choices=['flows', 'packets', 'bytes'],
                    help='CDF column the mixed sizes are drawn from')
+    p.add_argument('--campus-bytes', default='240M', action=units.Size,
+                   metavar='SIZE', help='bytes of the campus sample; at '
+                   'least 214M for one flow above 100M to carry the '
+                   'distribution\'s 46.85 %% above it (default 240M)')
+    p.add_argument('--campus-cap', default='200M', action=units.Size,
+                   metavar='SIZE', help='largest campus connection; the '
+                   'bytes of larger flows count in the top class '
+                   '(default 200M)')
+    p.add_argument('--campus-load', type=float, default=60.0,
+                   metavar='MBIT', help='campus offered load, Mbit/s '
+                   '(Poisson arrivals; default 60)')
+    p.add_argument('--campus-clients', type=int, default=4)
+    p.add_argument('--campus-keepalive', type=float, default=0.3,
+                   help='share of campus connections under 16 KiB that '
+                   'carry 2-4 responses (default 0.3)')
+    p.add_argument('--campus-tls', type=float, default=0.85,
+                   help='share of campus connections over HTTPS '
+                   '(default 0.85)')
     p.add_argument('--quiet-ms', type=int, default=300,
                    help='wait after the clients end before stopping captures')
     p.add_argument('--results', default=os.path.join(ROOT, 'results'))
     p.add_argument('--name', default=None,
                    help='results directory name for all experiments '
                    '(default: one directory per experiment)')
+    p.add_argument('--no-consumers', action='store_true',
+                   help='skip tshark, httpry, nDPI and p0f on the captures '
+                   '(consumers.py)')
     p.add_argument('--no-pcaps', action='store_true',
                    help='delete pcaps once analyzed')
     p.add_argument('--keep-pcaps', type=int, default=1, metavar='N',
@@ -272,6 +298,23 @@ class Runner:
         os.makedirs(self.dl_dir)
         for exp in a.experiments:
             self.write_args(self.exp_dir(exp), files, exp)
+        for case in self.cases:
+            if case.experiment == 'campus':
+                # The sample's byte shares next to the distribution's.
+                sizes = [sum(self.files.sizes[n] for n in names)
+                         for j in case.jobs for _t, _h, names in j.conns]
+                text = workloads.campus_report(a.flow_csv, sizes)
+                with open(os.path.join(self.exp_dir('campus'),
+                                       'campus-shares.txt'), 'w') as f:
+                    conns = [c for j in case.jobs for c in j.conns]
+                    f.write('# %d connections, %d responses, %.0f MB, '
+                            '%d over HTTPS\n%s' % (
+                                len(conns), sum(len(c[2]) for c in conns),
+                                sum(sizes) / 1e6,
+                                sum(1 for c in conns if c[1]), text))
+                log('campus: %d connections, %.0f MB; byte share above each '
+                    'threshold, sample vs distribution:\n%s'
+                    % (len(sizes), sum(sizes) / 1e6, text.rstrip()))
 
         t0 = time.time()
         self.net = harness.Network(self.session, a.topo, a.ctl_port,
@@ -323,6 +366,8 @@ class Runner:
     def runs_of(self, case):
         if case.experiment == 'table2' and self.a.runs_table2:
             return self.a.runs_table2
+        if case.experiment == 'campus' and self.a.runs_campus:
+            return self.a.runs_campus
         return self.a.runs
 
     def setup_ipv6(self):
@@ -456,6 +501,8 @@ class Runner:
             # (it finds no HTTP head there); tls_view() the handshakes.
             tls = case.experiment in workloads.TLS_EXPERIMENTS
             ports = '443' if tls else a.http_ports
+            if case.experiment in workloads.MIXED_TLS_EXPERIMENTS:
+                tls, ports = True, a.http_ports + ',443'
             summary, which = analyze.analyze(
                 truth, os.path.join(raw, 'mirror.pcap'), ports,
                 str(a.threshold_bytes), os.path.join(raw, 'conns.csv'))
@@ -463,6 +510,20 @@ class Runner:
             rec['analyzer'] = which
             if tls:
                 rec.update(tls_view(truth, os.path.join(raw, 'mirror.pcap')))
+            if not a.no_consumers:
+                # tshark, httpry, nDPI and p0f on both captures
+                # (consumers.py): what an independent monitor records.
+                t0 = time.monotonic()
+                res = consumers.compare(
+                    truth, os.path.join(raw, 'mirror.pcap'),
+                    [int(x) for x in a.http_ports.split(',') if x],
+                    os.path.join(raw, 'consumers-diff.txt'))
+                rec.update(consumers.record_fields(res))
+                rec['consumer_seconds'] = round(time.monotonic() - t0, 2)
+                bad = ['%s: %s' % (n, r['error']) for n, r in res.items()
+                       if 'error' in r]
+                if bad:
+                    rec['error'] = 'consumer failed: ' + '; '.join(bad)
             if summary.get('heads') and summary.get('heads_covered') != \
                     summary.get('heads'):
                 with open(os.path.join(raw, 'missing-heads.txt'), 'w') as f:

@@ -7,6 +7,7 @@ client jobs that run concurrently (one job = one client program on one
 client host), optionally with random loss on the server's link.
 """
 
+import collections
 import csv
 import hashlib
 import math
@@ -17,6 +18,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PIPELINE_CLIENT = os.path.join(HERE, 'pipeline_client.py')
+CAMPUS_CLIENT = os.path.join(HERE, 'campus_client.py')
 PY = '/usr/bin/python3'
 
 # ------------------------------------------------------------------ files
@@ -262,6 +264,143 @@ def draw_sizes(path, column, seed, n, cap, floor=100):
     return out
 
 
+# Thresholds of the study (make sweep): the campus sample reproduces the
+# distribution's byte share above each.
+STUDY_THRESHOLDS = [16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20,
+                    10_000_000, 32 << 20, 100_000_000]
+
+
+def _cdf_at(pts, x):
+    """Cumulative fraction at size x, log-linear between the points."""
+    if x <= pts[0][0]:
+        return pts[0][1]
+    for (s0, c0), (s1, c1) in zip(pts, pts[1:]):
+        if x <= s1:
+            return c0 + (c1 - c0) * math.log(x / s0) / math.log(s1 / s0)
+    return pts[-1][1]
+
+
+def _size_at(pts, u):
+    """Inverse of _cdf_at()."""
+    for (s0, c0), (s1, c1) in zip(pts, pts[1:]):
+        if u <= c1:
+            f = (u - c0) / (c1 - c0) if c1 > c0 else 0.0
+            return math.exp(math.log(s0) + f * math.log(s1 / s0))
+    return pts[-1][0]
+
+
+def byte_share_above(path, t):
+    """The distribution's share of bytes in flows larger than t."""
+    return 1.0 - _cdf_at([(1.0, 0.0)] + cdf_points(path, 'bytes'), t)
+
+
+def campus_sizes(path, seed, total, cap, floor=100,
+                 thresholds=STUDY_THRESHOLDS):
+    """Flow sizes, stratified so that the sample's bytes in each size class
+    (between consecutive points of the CSV and thresholds of the study, up
+    to cap) are the distribution's share of total; the bytes of flows
+    above cap count in the top class, those below floor in the lowest.
+    Within a class (a, b], sizes are drawn from the flow-count CDF
+    restricted to it (log-linear, seeded), as many as the class's bytes
+    need on average (at least one), then scaled to sum to those bytes
+    (clamped to the class: a class whose bytes are less than a gets one
+    flow of a + 1, so total must be large enough for the top class).  The sample keeps the byte share above every boundary; its
+    flow counts follow the distribution within each class.  Returns the
+    sizes, shuffled."""
+    fl = [(1.0, 0.0)] + cdf_points(path, 'flows')
+    by = [(1.0, 0.0)] + cdf_points(path, 'bytes')
+    bounds = sorted({floor, cap} | {int(s) for s, _ in fl[1:]
+                                    if floor < s < cap}
+                    | {t for t in thresholds if floor < t < cap})
+    rng = random.Random('%s:campus' % seed)
+    out = []
+    for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        lo = 0.0 if i == 0 else _cdf_at(by, a)
+        hi = 1.0 if b == cap else _cdf_at(by, b)
+        budget = (hi - lo) * total
+        fa, fb = _cdf_at(fl, a), _cdf_at(fl, b)
+        # the class's mean flow size, by its CDF (numerically)
+        steps = 64
+        mean = sum(_size_at(fl, fa + (fb - fa) * (k + 0.5) / steps)
+                   for k in range(steps)) / steps
+        n = max(1, int(round(budget / mean)))
+        sizes = [min(max(_size_at(fl, fa + (fb - fa) * rng.random()), a + 1), b)
+                 for _ in range(n)]
+        for _ in range(8):          # scale to the budget within [a, b]
+            free = [k for k, v in enumerate(sizes) if a < v < b]
+            left = budget - sum(sizes)
+            if abs(left) < 1 or not free:
+                break
+            f = 1 + left / sum(sizes[k] for k in free)
+            for k in free:
+                sizes[k] = min(max(sizes[k] * f, a + 1), b)
+        out += [max(int(round(v)), floor) for v in sizes]
+    rng.shuffle(out)
+    return out
+
+
+def campus_connections(sizes, seed, load_mbit, keepalive, tls, split_below):
+    """[(start_s, https, [sizes])]: Poisson arrivals at load_mbit on
+    average (the mean over the sample); a 'keepalive' share of the
+    connections below split_below carry their size as 2-4 responses (so
+    every response at or above it is a whole flow of the sample); a 'tls'
+    share over HTTPS."""
+    rng = random.Random('%s:campus-conns' % seed)
+    rate = load_mbit * 1e6 / 8 / (sum(sizes) / len(sizes))    # conns/s
+    t, out = 0.0, []
+    for s in sizes:
+        parts = [s]
+        if s < split_below and rng.random() < keepalive and s >= 400:
+            k = rng.randint(2, 4)
+            cuts = sorted(rng.randint(100, s - 100) for _ in range(k - 1))
+            parts = [b - a for a, b in zip([0] + cuts, cuts + [s])]
+            parts = [p for p in parts if p > 0]
+        out.append((round(t, 4), rng.random() < tls, parts))
+        t += rng.expovariate(rate)
+    return out
+
+
+def campus_report(path, sizes, thresholds=STUDY_THRESHOLDS):
+    """Lines: threshold, the sample's byte share above it, the
+    distribution's."""
+    total = sum(sizes)
+    lines = ['# threshold_bytes sample_share_above distribution_share_above']
+    for t in thresholds:
+        lines.append('%d %.4f %.4f' % (t, sum(s for s in sizes if s > t) / total,
+                                       byte_share_above(path, t)))
+    return '\n'.join(lines) + '\n'
+
+
+class CampusJob(Job):
+    """campus_client.py: connections started at their arrival times, each
+    over HTTP or HTTPS, one or more requests (keep-alive)."""
+
+    kind = 'campus'
+
+    def __init__(self, client, conns):
+        Job.__init__(self, client, [n for _t, _h, names in conns for n in names])
+        self.conns = conns
+
+    def command(self, server_ip, outdir):
+        plan = os.path.join(outdir, 'plan.txt')
+        with open(plan, 'w') as f:
+            for t, https, names in self.conns:
+                f.write('%s %s %s\n' % (t, 'https' if https else 'http',
+                                        ' '.join(names)))
+        return [PY, CAMPUS_CLIENT, server_ip, TLS_NAME, plan]
+
+    def results(self, outdir, stdout):
+        got = collections.defaultdict(list)
+        for line in stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] == '200':
+                got[parts[0]].append(parts[2])
+        plan = os.path.join(outdir, 'plan.txt')
+        if os.path.exists(plan):
+            os.unlink(plan)
+        return [(n, got[n].pop() if got[n] else None) for n in self.names]
+
+
 def build_cases(experiments, files, opts):
     """The cases of each named experiment, in run order; registers every
     file they need in files."""
@@ -321,14 +460,28 @@ def build_cases(experiments, files, opts):
                 jobs.append(CurlJob(c, [f('mx', s) for s in mine],
                                     keepalive=False))
             add(Case(exp, 'mixed', jobs, param=sum(sizes)))
+        elif exp == 'campus':
+            sizes = campus_sizes(opts.flow_csv, opts.seed, opts.campus_bytes,
+                                 opts.campus_cap)
+            conns = campus_connections(sizes, opts.seed, opts.campus_load,
+                                       opts.campus_keepalive, opts.campus_tls,
+                                       STUDY_THRESHOLDS[0])
+            jobs = []
+            for c in range(opts.campus_clients):
+                mine = [(t, h, [f('cp', s) for s in parts])
+                        for t, h, parts in conns[c::opts.campus_clients]]
+                jobs.append(CampusJob(c, mine))
+            add(Case(exp, 'campus', jobs, param=sum(sizes)))
         else:
             raise ValueError('unknown experiment %r' % exp)
     return cases
 
 
 EXPERIMENTS = ['table2', 'sizes', 'keepalive', 'pipelined', 'retrans', 'mixed',
-               'table2-tls', 'keepalive-tls', 'table2-ipv6']
+               'table2-tls', 'keepalive-tls', 'table2-ipv6', 'campus']
 # Cases over TLS (handshake coverage by tshark, tests/e2e/tlsview.py) and
 # over IPv6 (the server gets SERVER_IP6).
 TLS_EXPERIMENTS = {'table2-tls', 'keepalive-tls'}
 IPV6_EXPERIMENTS = {'table2-ipv6'}
+# HTTP and HTTPS side by side: the analyzer reads both ports.
+MIXED_TLS_EXPERIMENTS = {'campus'}

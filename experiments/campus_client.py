@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Campus client: opens connections at their planned times, each over HTTP
+or HTTPS, and fetches its responses in order (one, or several on one
+keep-alive connection).
+
+    campus_client.py SERVER_IP TLS_NAME PLAN
+
+PLAN has one line per connection: start offset in seconds, http|https,
+then the names to GET.  Prints one line per request, in no particular
+order: "name status sha256" (status 0 and sha256 "-" if the request
+failed; why goes to stderr).  Exit status 1 if any request failed.
+
+Connections run concurrently (a thread each, started on time), so elephant
+downloads overlap the mice that arrive meanwhile.  HTTPS: TLS 1.2 or 1.3 as
+the server prefers, server name TLS_NAME, ALPN http/1.1, the certificate
+unchecked (made per run).
+"""
+
+import hashlib
+import socket
+import ssl
+import sys
+import threading
+import time
+
+TIMEOUT = 120
+
+
+def read_head(sock, buf):
+    """Reads until the end of a response head; returns (head, rest)."""
+    while b'\r\n\r\n' not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise EOFError('connection closed before a response head')
+        buf += chunk
+        if len(buf) > 65536:
+            raise ValueError('response head over 64 KiB')
+    head, rest = buf.split(b'\r\n\r\n', 1)
+    return head, rest
+
+
+def fetch(sock, host, name, last):
+    """One request on sock; returns (status, sha256 hex)."""
+    req = ('GET /%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: elide-campus\r\n%s\r\n'
+           % (name, host, 'Connection: close\r\n' if last else ''))
+    sock.sendall(req.encode())
+    head, rest = read_head(sock, b'')
+    lines = head.split(b'\r\n')
+    status = int(lines[0].split()[1])
+    length = None
+    for line in lines[1:]:
+        k, _, v = line.partition(b':')
+        if k.strip().lower() == b'content-length':
+            length = int(v.strip())
+    if length is None:
+        raise ValueError('response without Content-Length')
+    digest = hashlib.sha256()
+    body, rest = rest[:length], rest[length:]
+    digest.update(body)
+    got = len(body)
+    while got < length:
+        chunk = sock.recv(min(1 << 20, length - got))
+        if not chunk:
+            raise EOFError('connection closed %d bytes before the end'
+                           % (length - got))
+        digest.update(chunk)
+        got += len(chunk)
+    if rest:
+        raise ValueError('bytes after the response (none was asked for)')
+    return status, digest.hexdigest()
+
+
+def connection(server, tls_name, https, names, out, lock, failed):
+    done = 0
+    try:
+        raw = socket.create_connection((server, 443 if https else 80),
+                                       timeout=TIMEOUT)
+        sock = raw
+        if https:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            ctx.set_alpn_protocols(['http/1.1'])
+            sock = ctx.wrap_socket(raw, server_hostname=tls_name)
+        host = tls_name if https else server
+        with sock:
+            for i, name in enumerate(names):
+                status, sha = fetch(sock, host, name, i == len(names) - 1)
+                with lock:
+                    out.append('%s %d %s' % (name, status, sha))
+                done += 1
+    except (OSError, ValueError, EOFError, IndexError) as e:
+        with lock:
+            for name in names[done:]:
+                out.append('%s 0 -' % name)
+            failed.append('%s: %s' % (' '.join(names[done:]), e))
+
+
+def main(argv):
+    if len(argv) != 4:
+        sys.exit(__doc__)
+    server, tls_name, plan_path = argv[1:]
+    plan = []
+    with open(plan_path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) >= 3 and w[1] in ('http', 'https'):
+                plan.append((float(w[0]), w[1] == 'https', w[2:]))
+    out, failed, lock, threads = [], [], threading.Lock(), []
+    t0 = time.monotonic()
+    for start, https, names in sorted(plan, key=lambda p: p[0]):
+        delay = t0 + start - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        t = threading.Thread(target=connection, args=(
+            server, tls_name, https, names, out, lock, failed), daemon=True)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join(TIMEOUT * 2)
+    sys.stdout.write(''.join(line + '\n' for line in out))
+    for msg in failed:
+        sys.stderr.write('campus_client: %s\n' % msg)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
