@@ -16,7 +16,7 @@ GNUPLOT_DIR = os.path.join(HERE, 'gnuplot')
 
 MODES = ['none', 'plain', 'selective', 'truncate', 'elide-paper', 'elide']
 WORKLOADS = ['table2', 'sizes', 'keepalive', 'pipelined', 'retrans', 'mixed',
-             'table2-tls', 'keepalive-tls', 'table2-ipv6']
+             'table2-tls', 'keepalive-tls', 'table2-ipv6', 'campus']
 
 # The paper's Table 2 (IOTS 2016): packets and bytes that reached the monitor.
 PAPER = [('paper-no-elision', 7418, 10444377), ('paper-elision', 13, 9927)]
