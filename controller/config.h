@@ -30,6 +30,8 @@ struct ctl_cfg {
     enum ctl_datapath datapath;     /* elide (elide-paper: always flows) */
     uint32_t mirror_port;           /* 0: none */
     uint64_t threshold;
+    uint64_t mirror_budget;         /* bits/s, 0: off (see budget.h) */
+    uint64_t threshold_min;         /* the budget's lowest threshold */
     uint64_t entry_min;             /* see struct conn_cfg */
     struct ctl_filter filters[CTL_MAX_FILTERS];
     size_t n_filters;

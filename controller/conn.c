@@ -715,7 +715,7 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
         }
         c->rs = RS_BODY;            /* body_start is head_start: the head's end */
         c->body_end = c->body_start + rs.content_length;
-        c->body_elided = rs.content_length >= env->cfg->threshold;
+        c->body_elided = rs.content_length >= env->threshold;
         c->body_reported = false;
         if (c->body_elided) {
             struct conn_event s = { .type = CE_ELIDE_START,
@@ -919,7 +919,7 @@ paper_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
                                     .framing = http_framing_str(rs.framing),
                                     .content_length = rs.content_length };
             emit(env, c, &e);
-            if (rs.has_content_length && rs.content_length >= env->cfg->threshold
+            if (rs.has_content_length && rs.content_length >= env->threshold
                 && c->entry[S2C] == ENTRY_NONE && !c->no_entries) {
                 c->body_end = rs.content_length;
                 c->stats_bytes = c->stats_ms = 0;

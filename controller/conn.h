@@ -213,6 +213,8 @@ struct conn_env {
     const struct conn_cfg *cfg;
     conn_event_fn *event;
     void *aux;
+    uint64_t threshold;     /* elide bodies of at least this: cfg's, or the
+                             * switch's --mirror-budget one (budget.h) */
 };
 
 void conn_init(struct conn *, uint32_t cli_ip, uint16_t cli_port,

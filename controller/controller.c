@@ -38,7 +38,9 @@ ctl_conn_env(struct sw *sw)
 {
     const struct conn_cfg *cc = sw_tracker(sw) ? &sw->ctl->ccfg_ct
                                                        : &sw->ctl->ccfg;
-    return (struct conn_env) { cc, sw->ctl->conn_event, sw };
+    uint64_t t = sw->ctl->cfg.mirror_budget ? sw->budget.threshold
+                                            : cc->threshold;
+    return (struct conn_env) { cc, sw->ctl->conn_event, sw, t };
 }
 
 /* ---- Connections ---- */
@@ -288,6 +290,62 @@ ctl_flow_removed(struct sw *sw, const struct ofp_flow_removed_msg *fr)
     }
 }
 
+/* ---- --mirror-budget ---- */
+
+static struct budget_cfg
+budget_cfg_of(const struct ctl_cfg *cfg)
+{
+    return (struct budget_cfg) { .rate_bps = cfg->mirror_budget,
+                                 .floor = cfg->threshold_min,
+                                 .ceiling = cfg->threshold };
+}
+
+/* The mirror port's counters, every --stats-interval. */
+static void
+poll_mirror_port(struct sw *sw, uint64_t now)
+{
+    unsigned interval = sw->ctl->cfg.stats_interval_ms;
+    if (now - sw->budget_poll_ms < interval) {
+        return;
+    }
+    sw->budget_poll_ms = now;
+    sw->n.stats_request++;
+    ofp_put_port_stats_request(&sw->tx, sw_next_xid(sw),
+                               sw->ctl->cfg.mirror_port);
+}
+
+void
+ctl_port_stats(struct sw *sw, const struct ofp_multipart_reply *r)
+{
+    const struct ctl_cfg *cfg = &sw->ctl->cfg;
+    if (!cfg->mirror_budget || sw->state != SW_READY) {
+        return;
+    }
+    struct budget_cfg bc = budget_cfg_of(cfg);
+    struct ofp_port_stats_entry e;
+    size_t ofs = 0;
+    int rc;
+    while ((rc = ofp_next_port_stats(r, &ofs, &e)) > 0) {
+        if (e.port_no != cfg->mirror_port) {
+            continue;
+        }
+        uint64_t before = sw->budget.threshold;
+        if (budget_sample(&sw->budget, &bc, time_ms(), e.tx_bytes,
+                          e.tx_dropped)) {
+            vlog(LOG_INFO, "%s: mirror port at %" PRIu64 " bit/s (budget %"
+                 PRIu64 "), %" PRIu64 " dropped: threshold %" PRIu64 " -> %"
+                 PRIu64, sw->name, sw->budget.load_bps, cfg->mirror_budget,
+                 sw->budget.dropped, before, sw->budget.threshold);
+            ev_threshold(sw->dpid, sw->budget.threshold, before,
+                         sw->budget.load_bps, cfg->mirror_budget,
+                         sw->budget.dropped);
+        }
+    }
+    if (rc < 0) {
+        vlog(LOG_WARN, "%s: malformed port statistics (%d)", sw->name, rc);
+    }
+}
+
 void
 ctl_flow_stats(struct sw *sw, const struct ofp_multipart_reply *r)
 {
@@ -405,6 +463,8 @@ void
 ctl_switch_ready(struct sw *sw)
 {
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
+    struct budget_cfg bc = budget_cfg_of(cfg);
+    budget_init(&sw->budget, &bc);
     /* Delete everything in our cookie space: stale entries from an earlier
      * session (or an earlier controller process) would bypass the mirror. */
     struct ofp_flow_mod_spec del = {
@@ -534,6 +594,10 @@ ctl_tick(void *arg)
         }
         if (sw->rlz) {
             sw->rlz->tick(sw, now);
+        }
+        if (ctl->cfg.mirror_budget && sw->state == SW_READY
+            && sw->has_mirror) {
+            poll_mirror_port(sw, now);
         }
         sw_flush(sw);
     }

@@ -54,6 +54,7 @@ void ctl_switch_closed(struct sw *);
 void ctl_packet_in(struct sw *, const struct ofp_packet_in_msg *);
 void ctl_flow_removed(struct sw *, const struct ofp_flow_removed_msg *);
 void ctl_flow_stats(struct sw *, const struct ofp_multipart_reply *);
+void ctl_port_stats(struct sw *, const struct ofp_multipart_reply *);
 void ctl_barrier_reply(struct sw *, uint32_t xid);
 void ctl_error(struct sw *, const struct ofp_error *);
 

@@ -39,6 +39,19 @@ ev_switch_disconnected(uint64_t dpid, const char *reason,
 }
 
 void
+ev_threshold(uint64_t dpid, uint64_t threshold, uint64_t previous,
+             uint64_t load_bps, uint64_t budget_bps, uint64_t dropped)
+{
+    ev_begin(dpid, "threshold");
+    ev_u64("threshold", threshold);
+    ev_u64("previous", previous);
+    ev_u64("load_bps", load_bps);
+    ev_u64("budget_bps", budget_bps);
+    ev_u64("dropped", dropped);
+    ev_end();
+}
+
+void
 ev_openflow_error(uint64_t dpid, uint32_t xid, uint16_t type, uint16_t code,
                   bool sent)
 {

@@ -24,6 +24,11 @@ void ev_switch_disconnected(uint64_t dpid, const char *reason,
 void ev_openflow_error(uint64_t dpid, uint32_t xid, uint16_t type,
                        uint16_t code, bool sent);
 
+/* --mirror-budget moved the threshold: the mirror port's load (bit/s)
+ * and drops over the last interval. */
+void ev_threshold(uint64_t dpid, uint64_t threshold, uint64_t previous,
+                  uint64_t load_bps, uint64_t budget_bps, uint64_t dropped);
+
 void ev_conn_open(uint64_t dpid, const struct conn *);
 void ev_conn_close(uint64_t dpid, const struct conn *, const char *reason);
 

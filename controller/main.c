@@ -39,6 +39,13 @@ usage(FILE *f)
 "                         switch; required for every mode but none\n"
 "  --threshold SIZE       elide bodies of at least SIZE bytes (default 10M;\n"
 "                         K/M/G = 10^3/6/9, Ki/Mi/Gi = 2^10/20/30)\n"
+"  --mirror-budget RATE   elide: bits/s the mirror port may carry (SIZE\n"
+"                         grammar: 8M = 8*10^6); the threshold halves when\n"
+"                         the port's transmit rate (port statistics, every\n"
+"                         --stats-interval) tops 90 %% of it or it drops\n"
+"                         packets, and doubles under 50 %% (default off)\n"
+"  --threshold-min SIZE   with --mirror-budget: the lowest threshold\n"
+"                         (default 16Ki, at most --threshold)\n"
 "  --entry-min SIZE       elide: a response with a smaller body gets no\n"
 "                         connection entries, the controller forwards it\n"
 "                         (default 64Ki; 0: entries for every response)\n"
@@ -98,7 +105,8 @@ int
 main(int argc, char *argv[])
 {
     struct ctl_cfg cfg = {
-        .mode = MODE_ELIDE, .threshold = 10000000, .entry_min = 65536, .truncate_len = 128,
+        .mode = MODE_ELIDE, .threshold = 10000000, .threshold_min = 16384,
+        .entry_min = 65536, .truncate_len = 128,
         .http_ports = { 80 }, .n_http_ports = 1, .tls_ports = { 443 },
         .n_tls_ports = 1, .ssh_ports = { 22 }, .n_ssh_ports = 1,
         .idle_timeout = 10,
@@ -107,16 +115,18 @@ main(int argc, char *argv[])
     };
     char listen[256] = "127.0.0.1:6653";
     const char *event_log = NULL;
-    bool have_mirror = false, have_select = false;
+    bool have_mirror = false, have_select = false, have_thresh_min = false;
     enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_ENTRY_MIN, O_SELECT, O_TRUNC,
            O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE, O_CONN_IDLE, O_DATAPATH,
-           O_TLS_PORTS, O_SSH_PORTS, O_TLS };
+           O_TLS_PORTS, O_SSH_PORTS, O_TLS, O_BUDGET, O_THRESH_MIN };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "mode", required_argument, NULL, O_MODE },
         { "mirror-port", required_argument, NULL, O_MIRROR },
         { "threshold", required_argument, NULL, O_THRESH },
         { "entry-min", required_argument, NULL, O_ENTRY_MIN },
+        { "mirror-budget", required_argument, NULL, O_BUDGET },
+        { "threshold-min", required_argument, NULL, O_THRESH_MIN },
         { "select", required_argument, NULL, O_SELECT },
         { "truncate-len", required_argument, NULL, O_TRUNC },
         { "http-ports", required_argument, NULL, O_HTTP },
@@ -166,6 +176,17 @@ main(int argc, char *argv[])
             if (parse_size(optarg, &cfg.entry_min)) {
                 return bad("--entry-min", optarg);
             }
+            break;
+        case O_BUDGET:
+            if (parse_size(optarg, &cfg.mirror_budget) || !cfg.mirror_budget) {
+                return bad("--mirror-budget", optarg);
+            }
+            break;
+        case O_THRESH_MIN:
+            if (parse_size(optarg, &cfg.threshold_min)) {
+                return bad("--threshold-min", optarg);
+            }
+            have_thresh_min = true;
             break;
         case O_SELECT:
             if (ctl_parse_filters(optarg, &cfg)) {
@@ -269,6 +290,19 @@ main(int argc, char *argv[])
                 return 2;
             }
         }
+    }
+    if (cfg.mirror_budget && cfg.mode != MODE_ELIDE) {
+        fprintf(stderr, "elide-controller: --mirror-budget needs --mode "
+                "elide\n");
+        return 2;
+    }
+    if (have_thresh_min && cfg.threshold_min > cfg.threshold) {
+        fprintf(stderr, "elide-controller: --threshold-min is above "
+                "--threshold\n");
+        return 2;
+    }
+    if (!have_thresh_min && cfg.threshold_min > cfg.threshold) {
+        cfg.threshold_min = cfg.threshold;
     }
     if (cfg.mode == MODE_SELECTIVE && !have_select) {
         fprintf(stderr, "elide-controller: --mode selective needs --select\n");

@@ -94,6 +94,14 @@ ofp_put_port_desc_request(struct buf *b, uint32_t xid)
     put_multipart_request(b, xid, OFPMP_PORT_DESC, 0);
 }
 
+void
+ofp_put_port_stats_request(struct buf *b, uint32_t xid, uint32_t port_no)
+{
+    uint8_t *r = put_multipart_request(b, xid, OFPMP_PORT_STATS,
+                                       sizeof(struct ofp_port_stats_request));
+    put_be32(r + OFS(ofp_port_stats_request, port_no), port_no);
+}
+
 static void
 put_oxm_header(struct buf *b, uint16_t class, uint8_t field, bool mask,
                uint8_t len)
@@ -627,6 +635,25 @@ ofp_next_port(const struct ofp_multipart_reply *r, size_t *ofs,
     }
     decode_port(r->body + *ofs, pi);
     *ofs += sizeof(struct ofp_port);
+    return 1;
+}
+
+int
+ofp_next_port_stats(const struct ofp_multipart_reply *r, size_t *ofs,
+                    struct ofp_port_stats_entry *e)
+{
+    if (*ofs == r->body_len) {
+        return 0;
+    }
+    if (r->body_len - *ofs < sizeof(struct ofp_port_stats)) {
+        return OFPDEC_BAD_LEN;
+    }
+    const uint8_t *p = r->body + *ofs;
+    e->port_no = get_be32(p + OFS(ofp_port_stats, port_no));
+    e->tx_packets = get_be64(p + OFS(ofp_port_stats, tx_packets));
+    e->tx_bytes = get_be64(p + OFS(ofp_port_stats, tx_bytes));
+    e->tx_dropped = get_be64(p + OFS(ofp_port_stats, tx_dropped));
+    *ofs += sizeof(struct ofp_port_stats);
     return 1;
 }
 

@@ -95,7 +95,8 @@ enum ofp_port_reason { OFPPR_ADD = 0, OFPPR_DELETE = 1, OFPPR_MODIFY = 2 };
 #define OFPPC_PORT_DOWN 0x1
 #define OFPPS_LINK_DOWN 0x1
 
-enum ofp_multipart_type { OFPMP_DESC = 0, OFPMP_FLOW = 1, OFPMP_PORT_DESC = 13 };
+enum ofp_multipart_type { OFPMP_DESC = 0, OFPMP_FLOW = 1, OFPMP_PORT_STATS = 4,
+                          OFPMP_PORT_DESC = 13 };
 #define OFPMPF_MORE 0x0001
 
 enum ofp_error_type {
@@ -313,6 +314,22 @@ struct ofp_flow_stats {
 };
 OFP_ASSERT(sizeof(struct ofp_flow_stats) == 48);
 
+struct ofp_port_stats_request {
+    uint32_t port_no;
+    uint8_t pad[4];
+};
+OFP_ASSERT(sizeof(struct ofp_port_stats_request) == 8);
+
+struct ofp_port_stats {
+    uint32_t port_no;
+    uint8_t pad[4];
+    uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+    uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
+    uint64_t rx_frame_err, rx_over_err, rx_crc_err, collisions;
+    uint32_t duration_sec, duration_nsec;
+};
+OFP_ASSERT(sizeof(struct ofp_port_stats) == 112);
+
 struct ofp_error_msg {
     struct ofp_header header;
     uint16_t type;
@@ -413,6 +430,8 @@ void ofp_put_echo(struct buf *b, uint8_t type, uint32_t xid,
 void ofp_put_simple(struct buf *b, uint8_t type, uint32_t xid);
 void ofp_put_set_config(struct buf *b, uint32_t xid, uint16_t miss_send_len);
 void ofp_put_port_desc_request(struct buf *b, uint32_t xid);
+/* Counters of one port (OFPP_ANY: all). */
+void ofp_put_port_stats_request(struct buf *b, uint32_t xid, uint32_t port_no);
 void ofp_put_flow_stats_request(struct buf *b, uint32_t xid, uint8_t table_id,
                                 uint64_t cookie, uint64_t cookie_mask);
 void ofp_put_flow_mod(struct buf *b, uint32_t xid,
@@ -504,6 +523,14 @@ struct ofp_multipart_reply {
     size_t body_len;
 };
 int ofp_decode_multipart_reply(const struct ofp_msg *, struct ofp_multipart_reply *);
+
+/* A PORT_STATS reply's entry: the counters --mirror-budget reads. */
+struct ofp_port_stats_entry {
+    uint32_t port_no;
+    uint64_t tx_packets, tx_bytes, tx_dropped;
+};
+int ofp_next_port_stats(const struct ofp_multipart_reply *, size_t *ofs,
+                        struct ofp_port_stats_entry *);
 
 /* Iterate the entries of a PORT_DESC / FLOW multipart reply body: returns
  * 1 with the entry filled and *ofs advanced, 0 at the end, <0 on error. */

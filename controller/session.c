@@ -277,6 +277,9 @@ on_multipart_reply(struct sw *sw, const struct ofp_msg *m)
     if (r.type == OFPMP_FLOW) {
         ctl_flow_stats(sw, &r);
     }
+    if (r.type == OFPMP_PORT_STATS) {
+        ctl_port_stats(sw, &r);
+    }
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "budget.h"
 #include "buf.h"
 #include "events.h"
 #include "flows.h"
@@ -61,6 +62,8 @@ struct sw {
     uint8_t ct_gen;                 /* ct.c: this session's mark generation */
     struct flows_sw flows;
     struct ev_sw_counts n;          /* messages, reported at disconnection */
+    struct budget budget;           /* --mirror-budget's threshold */
+    uint64_t budget_poll_ms;        /* the last port-stats request */
     char name[72];                  /* "host:port", then the dpid */
 };
 

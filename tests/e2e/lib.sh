@@ -384,7 +384,8 @@ e2e_gen() {
 }
 
 # Served files: name size.  Their sha256 go to $E2E_TMP/www.sha256.
-E2E_FILES=(small.bin:100000 big.bin:36000000 big2.bin:36000000 tiny.bin:1000)
+E2E_FILES=(small.bin:100000 big.bin:36000000 big2.bin:36000000 tiny.bin:1000
+           mid.bin:3000000)
 
 e2e_files_make() {
     local spec name size
@@ -688,6 +689,20 @@ e2e_fetch() {
     done
     ip netns exec "$E2E_NS_CLI" env -u http_proxy -u HTTP_PROXY -u all_proxy \
         curl --http1.1 --noproxy '*' -sS -f --max-time 120 \
+        -w '%{num_connects} %{time_total}\n' "${args[@]}" \
+        >"$dir/curl.stats" 2>"$dir/curl.err"
+}
+
+# e2e_fetch_paced DIR RATE NAME COUNT: COUNT GETs of NAME on one
+# connection, each paced by curl at RATE (bytes/s, curl's suffixes), into
+# DIR/NAME.1.out ... DIR/NAME.COUNT.out.
+e2e_fetch_paced() {
+    local dir=$1 rate=$2 name=$3 count=$4 args=() i
+    for ((i = 1; i <= count; i++)); do
+        args+=("http://$E2E_SRV_IP/$name" -o "$dir/$name.$i.out")
+    done
+    ip netns exec "$E2E_NS_CLI" env -u http_proxy -u HTTP_PROXY -u all_proxy \
+        curl --http1.1 --noproxy '*' -sS -f --max-time 120 --limit-rate "$rate" \
         -w '%{num_connects} %{time_total}\n' "${args[@]}" \
         >"$dir/curl.stats" 2>"$dir/curl.err"
 }

@@ -268,6 +268,26 @@ assert_encoded(struct buf *b, const char *hex, const char *text)
 #define PORT_DESC_REQUEST_TXT \
     "OFPST_PORT_DESC request (OF1.3) (xid=0x8): port=ANY"
 
+/* Spec 7.3.5.4: port_no, pad (--mirror-budget polls the mirror port). */
+#define PORT_STATS_REQUEST_HEX \
+    "04 12 0018 0000000b  0004 0000 00000000  00000001 00000000"
+#define PORT_STATS_REQUEST_TXT \
+    "OFPST_PORT request (OF1.3) (xid=0xb): port_no=1"
+
+/* Spec 7.3.5.4 ofp_port_stats: port_no, pad, rx/tx packets, rx/tx bytes,
+ * rx/tx dropped, rx/tx errors, frame, over, crc, collisions, duration. */
+#define PORT_STATS_REPLY_HEX \
+    "04 13 0080 0000000c  0004 0000 00000000  00000001 00000000 " \
+    "0000000000000001 0000000000000064 0000000000000002 0000000000989680 " \
+    "0000000000000003 0000000000000007 0000000000000004 0000000000000005 " \
+    "0000000000000006 0000000000000008 0000000000000009 000000000000000a " \
+    "0000002a 1dcd6500"
+#define PORT_STATS_REPLY_TXT \
+    "OFPST_PORT reply (OF1.3) (xid=0xc): 1 ports\n" \
+    "  port  1: rx pkts=1, bytes=2, drop=3, errs=4, frame=6, over=8, crc=9\n" \
+    "           tx pkts=100, bytes=10000000, drop=7, errs=5, coll=10\n" \
+    "           duration=42.500s"
+
 /* Spec 7.3.5.2: table_id, pad, out_port ANY, out_group ANY, pad, cookie,
  * cookie_mask, then an empty match (type OXM, length 4, padded to 8).
  * ofp-print does not show the cookie, so this one rests on the bytes:
@@ -779,6 +799,15 @@ Test(encode, port_desc_request)
     buf_free(&b);
 }
 
+Test(encode, port_stats_request)
+{
+    struct buf b;
+    buf_init(&b);
+    ofp_put_port_stats_request(&b, 0xb, 1);
+    assert_encoded(&b, PORT_STATS_REQUEST_HEX, PORT_STATS_REQUEST_TXT);
+    buf_free(&b);
+}
+
 Test(encode, flow_stats_request)
 {
     struct buf b;
@@ -1099,6 +1128,29 @@ Test(decode, multipart_port_desc)
     cr_assert_eq(ofs, 128);
     cr_assert_eq(ofp_next_port(&r, &ofs, &pi), 0);
     cr_assert_eq(ofs, 128);
+    free(p);
+}
+
+Test(decode, multipart_port_stats)
+{
+    struct ofp_msg m;
+    uint8_t *p = load(PORT_STATS_REPLY_HEX, PORT_STATS_REPLY_TXT, &m);
+    struct ofp_multipart_reply r;
+    cr_assert_eq(ofp_decode_multipart_reply(&m, &r), OFPDEC_OK);
+    cr_assert_eq(r.type, OFPMP_PORT_STATS);
+    size_t ofs = 0;
+    struct ofp_port_stats_entry e;
+    cr_assert_eq(ofp_next_port_stats(&r, &ofs, &e), 1);
+    cr_assert_eq(e.port_no, 1);
+    cr_assert_eq(e.tx_packets, 100);
+    cr_assert_eq(e.tx_bytes, 10000000);
+    cr_assert_eq(e.tx_dropped, 7);
+    cr_assert_eq(ofs, 112);
+    cr_assert_eq(ofp_next_port_stats(&r, &ofs, &e), 0);
+    /* A body that is not a whole number of entries. */
+    r.body_len = 111;
+    ofs = 0;
+    cr_assert_eq(ofp_next_port_stats(&r, &ofs, &e), OFPDEC_BAD_LEN);
     free(p);
 }
 

@@ -1,0 +1,49 @@
+/* --mirror-budget: an effective elision threshold that follows the mirror
+ * port's load.  Pure logic over counter samples (the controller polls the
+ * port's statistics every --stats-interval and feeds them here).
+ *
+ * The load is the port's transmitted bits per second over the last
+ * interval, and its drops.  Near the budget (above BUDGET_HIGH of it) or
+ * with any drop, the threshold halves, down to the floor: more bodies are
+ * elided and their bytes leave the mirror to the heads.  Well below it
+ * (under BUDGET_LOW) it doubles, up to the ceiling, but only after
+ * BUDGET_HOLD samples without a lowering, so that the load a lowering
+ * freed is seen before bodies come back.  A change applies to responses
+ * whose heads come after it; bodies already elided or mirrored stay so.
+ * A counter that goes backwards (a port re-added) starts over.  What the
+ * port transmitted past a shaper is what it can carry: a budget below the
+ * port's capacity keeps the queue from filling (a shaper's drops are not
+ * in OpenFlow's counters; a switch that counts them drops the threshold
+ * at once). */
+#ifndef BUDGET_H
+#define BUDGET_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BUDGET_HIGH_PCT 90
+#define BUDGET_LOW_PCT 50
+#define BUDGET_HOLD 3
+
+struct budget_cfg {
+    uint64_t rate_bps;          /* the budget */
+    uint64_t floor, ceiling;    /* --threshold-min, --threshold */
+};
+
+struct budget {
+    uint64_t threshold;         /* effective now */
+    uint64_t load_bps;          /* over the last interval */
+    uint64_t dropped;           /* drops over the last interval */
+    uint64_t t_ms, tx_bytes, tx_dropped;    /* the last sample */
+    bool primed;                /* a sample to difference against */
+    unsigned calm;              /* samples since the last lowering */
+};
+
+void budget_init(struct budget *, const struct budget_cfg *);
+
+/* The mirror port's counters at 'now_ms'.  Returns -1 if the threshold
+ * went down, +1 if up, 0 if not (then b->threshold is unchanged). */
+int budget_sample(struct budget *, const struct budget_cfg *, uint64_t now_ms,
+                  uint64_t tx_bytes, uint64_t tx_dropped);
+
+#endif

@@ -1,0 +1,96 @@
+/* budget.c: the effective threshold of --mirror-budget, sample by sample. */
+#include <criterion/criterion.h>
+
+#include "budget.h"
+
+static const struct budget_cfg cfg = {
+    .rate_bps = 8000000, .floor = 16384, .ceiling = 10000000,
+};
+
+/* One second at 'mbit' Mbit/s (and 'drops' more drops), from *t on. */
+static int
+second(struct budget *b, uint64_t *t, uint64_t *tx, uint64_t *dr,
+       double mbit, uint64_t drops)
+{
+    *t += 1000;
+    *tx += (uint64_t) (mbit * 1e6 / 8);
+    *dr += drops;
+    return budget_sample(b, &cfg, *t, *tx, *dr);
+}
+
+Test(budget, starts_at_the_ceiling_and_needs_two_samples)
+{
+    struct budget b;
+    budget_init(&b, &cfg);
+    cr_assert_eq(b.threshold, 10000000);
+    cr_assert_eq(budget_sample(&b, &cfg, 5000, 123456789, 0), 0);
+    cr_assert_eq(b.threshold, 10000000, "a first sample has no rate");
+}
+
+Test(budget, halves_near_the_budget_down_to_the_floor)
+{
+    struct budget b;
+    budget_init(&b, &cfg);
+    uint64_t t = 0, tx = 0, dr = 0;
+    budget_sample(&b, &cfg, t, tx, dr);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 7.0, 0), 0, "7 of 8 Mbit/s is fine");
+    cr_assert_eq(b.load_bps, 7000000);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 7.3, 0), -1, "over 90 %%");
+    cr_assert_eq(b.threshold, 5000000);
+    for (int i = 0; i < 20; i++) {
+        uint64_t before = b.threshold;
+        int r = second(&b, &t, &tx, &dr, 10.0, 0);
+        uint64_t want = before / 2 > cfg.floor ? before / 2 : cfg.floor;
+        cr_assert_eq(b.threshold, want, "step %d", i);
+        cr_assert_eq(r, want < before ? -1 : 0, "step %d", i);
+    }
+    cr_assert_eq(b.threshold, cfg.floor);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 10.0, 0), 0, "at the floor");
+}
+
+Test(budget, a_drop_lowers_at_once)
+{
+    struct budget b;
+    budget_init(&b, &cfg);
+    uint64_t t = 0, tx = 0, dr = 0;
+    budget_sample(&b, &cfg, t, tx, dr);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 3), -1);
+    cr_assert_eq(b.dropped, 3);
+    cr_assert_eq(b.threshold, 5000000);
+}
+
+Test(budget, rises_after_the_hold_when_the_load_is_low)
+{
+    struct budget b;
+    budget_init(&b, &cfg);
+    uint64_t t = 0, tx = 0, dr = 0;
+    budget_sample(&b, &cfg, t, tx, dr);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(second(&b, &t, &tx, &dr, 9.0, 0), -1);
+    }
+    cr_assert_eq(b.threshold, 625000);
+    for (int i = 0; i < BUDGET_HOLD; i++) {
+        cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 0, "held, %d", i);
+    }
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
+    cr_assert_eq(b.threshold, 1250000);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 5.0, 0), 0, "between 50 and 90 %%");
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
+    cr_assert_eq(b.threshold, 10000000, "capped at the ceiling");
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 0);
+}
+
+Test(budget, counters_going_back_start_over)
+{
+    struct budget b;
+    budget_init(&b, &cfg);
+    uint64_t t = 0, tx = 1000000000, dr = 0;
+    budget_sample(&b, &cfg, t, tx, dr);
+    cr_assert_eq(budget_sample(&b, &cfg, 1000, 10, 0), 0, "reset, no rate");
+    cr_assert_eq(b.threshold, 10000000);
+    cr_assert_eq(budget_sample(&b, &cfg, 1000, 20, 0), 0, "no time passed");
+    cr_assert_eq(budget_sample(&b, &cfg, 2000, 2000000, 0), -1);
+    cr_assert_eq(b.load_bps, 15999840);
+}
