@@ -256,7 +256,8 @@ PY3       := /usr/bin/python3
 THRESHOLD ?= 10M
 QUICK     ?=
 EXP_ARGS  ?=
-EXP_RUNS   = $(if $(QUICK),--quick --runs 1,--runs 2 --runs-table2 5 --runs-campus 1)
+# QUICK=1 writes into build/results-quick/: committed results stay as they are.
+EXP_RUNS   = $(if $(QUICK),--quick --runs 1 --results build/results-quick,--runs 2 --runs-table2 5 --runs-campus 1)
 .PHONY: experiment-deps ci-regress
 experiment-deps: ovs
 	$(MAKE) all analysis
@@ -267,8 +268,20 @@ experiment: experiment-deps
 	if [ -z "$(QUICK)" ]; then \
 	    $(PY3) experiments/run.py --topo elide_two --experiments table2,keepalive \
 	        --caps 10 --threshold $(THRESHOLD) $(EXP_ARGS) || rc=1; \
+	    $(PY3) experiments/run.py $(SWEEP_ARGS) $(EXP_ARGS) || rc=1; \
 	fi; \
 	exit $$rc
+
+# The threshold study alone: elide on campus at every threshold from 16Ki
+# to 100M, plain, and --mirror-budget (SWEEP_BUDGET), capped and uncapped
+# (results/sweep/).  Part of make experiment too.
+SWEEP_THRESHOLDS ?= 16Ki,64Ki,256Ki,1Mi,4Mi,10M,32Mi,100M
+SWEEP_BUDGET     ?= 8M
+SWEEP_ARGS = --experiments campus --name sweep --modes plain,elide \
+	--sweep-thresholds $(SWEEP_THRESHOLDS) --sweep-budget $(SWEEP_BUDGET) --runs 1
+.PHONY: sweep
+sweep: experiment-deps
+	$(PY3) experiments/run.py $(SWEEP_ARGS) $(EXP_ARGS)
 
 plots: deps
 	$(PY3) experiments/plot.py

@@ -449,3 +449,15 @@ def start_captures(session, specs):
 def git_describe():
     return run('git -C %s describe --always --dirty' % ROOT,
                check=False).strip() or 'unknown'
+
+
+def tree_state():
+    """'clean', or 'dirty: N files differ from the commit (...)' (tracked
+    and untracked files outside build/ and results/)."""
+    out = run(['git', '-C', ROOT, 'status', '--porcelain', '--', '.',
+               ':!results', ':!build'], check=False)
+    files = [l[3:] for l in out.splitlines() if l.strip()]
+    if not files:
+        return 'clean'
+    return 'dirty: %d files differ from the commit (%s%s)' % (
+        len(files), ', '.join(files[:5]), ', ...' if len(files) > 5 else '')

@@ -323,6 +323,8 @@ def build(d, plots=True):
           'runs differ.  Header coverage = covered heads / heads over all '
           'runs.\n', markdown_table(groups)]
     experiments = {r['experiment'] for r in rows}
+    if is_sweep(rows):
+        write_sweep(d, rows, md, plots)
     if 'table2' in experiments:
         rows2 = table2_rows(groups)
         _write_dat(os.path.join(d, 'table2.dat'),
@@ -509,6 +511,115 @@ def write_consumers(d, rows, md, plots):
     recall, _ = consumer_matrix(rows, True)
     if plots and any(v is not None for r in recall for v in r[1:]):
         gnuplot('consumers.gp', os.path.join(d, 'consumers_capped'), dat=dat)
+
+
+# ------------------------------------------------------------ the study
+
+SWEEP_FIELDS = ['threshold', 'mirror_bytes', 'coverage_pct', 'tshark',
+                'httpry', 'ndpi', 'p0f', 'mirrored_body_bytes', 'bound_bytes',
+                'runs']
+
+
+def is_sweep(rows):
+    ts = {r.get('threshold') for r in rows if r['mode'] == 'elide'}
+    return len(ts) > 1 or any(r.get('budget_bps') for r in rows)
+
+
+def _sweep_point(rs, bound_frac=None):
+    """Means over runs of one variant (one threshold, plain, or the
+    budget): mirrored bytes, head coverage in %, consumer recall in %,
+    mirrored body bytes, and the analytic bound."""
+    def mean(f):
+        return _mean([r.get(f) for r in rs])
+    heads = sum(r['heads'] for r in rs if isinstance(r.get('heads'), int))
+    cov = (100.0 * sum(r['heads_covered'] for r in rs
+                       if isinstance(r.get('heads_covered'), int)) / heads
+           if heads else None)
+    rec = []
+    for c in CONSUMERS:
+        t = sum(r['cons_%s_truth' % c] for r in rs
+                if isinstance(r.get('cons_%s_truth' % c), int))
+        rec.append(100.0 * sum(r['cons_%s_matched' % c] for r in rs
+                               if isinstance(r.get('cons_%s_matched' % c), int))
+                   / t if t else None)
+    truth = mean('truth_body_bytes')
+    bound = truth * bound_frac if truth is not None and \
+        bound_frac is not None else None
+    return [mean('mirror_bytes'), cov] + rec + [mean('mirrored_body_bytes'),
+                                                bound, len(rs)]
+
+
+def sweep_tables(rows, flow_csv):
+    """Per cap: (threshold rows, plain row, budget row), each as
+    SWEEP_FIELDS.  bound_bytes: the cleartext body bytes under a
+    threshold by the distribution alone: the ground truth's HTTP body
+    bytes times the share of bytes in flows at or under it.  The monitor
+    can receive no more body bytes than that (bodies at or above it are
+    elided), and the mirror must carry at least as many when it keeps up
+    (TLS is elided after its handshake whatever the threshold)."""
+    import workloads
+    out = {}
+    for capped in (True, False):
+        rs = [r for r in rows if (r['cap_mbit'] != 0) == capped]
+        if not rs:
+            continue
+        pts = []
+        for t in sorted({r['threshold'] for r in rs if r['mode'] == 'elide'
+                         and not r.get('budget_bps')
+                         and isinstance(r.get('threshold'), int)}):
+            g = [r for r in rs if r['mode'] == 'elide' and r['threshold'] == t
+                 and not r.get('budget_bps')]
+            frac = 1 - workloads.byte_share_above(flow_csv, t)
+            pts.append([t] + _sweep_point(g, frac))
+        plain = [r for r in rs if r['mode'] == 'plain']
+        budget = [r for r in rs if r.get('budget_bps')]
+        out['capped' if capped else 'uncapped'] = (
+            pts, [None] + _sweep_point(plain) if plain else None,
+            [None] + _sweep_point(budget) if budget else None)
+    return out
+
+
+def write_sweep(d, rows, md, plots, flow_csv=None):
+    """sweep_{capped,uncapped}.dat (one line per threshold, then 'plain'
+    and 'budget' as their own files), the tables and the figure."""
+    flow_csv = flow_csv or os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), 'data', 'flow-sizes-agh2015.csv')
+    tabs = sweep_tables(rows, flow_csv)
+    for tag, (pts, plain, budget) in tabs.items():
+        _write_dat(os.path.join(d, 'sweep_%s.dat' % tag), SWEEP_FIELDS, pts)
+        for name, row in (('plain', plain), ('budget', budget)):
+            _write_dat(os.path.join(d, 'sweep_%s_%s.dat' % (tag, name)),
+                       SWEEP_FIELDS, [row] if row else [])
+        lines = ['| threshold | mirrored bytes | heads covered % | tshark % | '
+                 'httpry % | nDPI % | p0f % | body bytes at the monitor | '
+                 'bound (bytes) |', '|---|' + '---:|' * 8]
+        for label, row in ([(units_label(p[0]), p) for p in pts] +
+                           [('plain', plain), ('budget', budget)]):
+            if row:
+                lines.append('| %s | %s |' % (label, ' | '.join(
+                    _n(v) if i in (0, 6) else _n(v, 1)
+                    for i, v in enumerate(row[1:8]))) + ' %s |' % _n(row[8]))
+        md += ['\n## The threshold study, mirror %s\n' % tag,
+               'elide at each threshold, plain and the mirror budget on the '
+               'same workload; means over runs.  Recall: each consumer\'s '
+               'records kept on the mirror.  Bound: the ground truth\'s '
+               'cleartext body bytes times the distribution\'s share of '
+               'bytes in flows at or under the threshold (the most body '
+               'bytes the monitor can get).\n', '\n'.join(lines) + '\n']
+    if plots and 'capped' in tabs and tabs['capped'][0]:
+        args = dict(dat=os.path.join(d, 'sweep_capped.dat'),
+                    plain=os.path.join(d, 'sweep_capped_plain.dat'),
+                    budget=os.path.join(d, 'sweep_capped_budget.dat'),
+                    udat=os.path.join(d, 'sweep_uncapped.dat'))
+        gnuplot('sweep.gp', os.path.join(d, 'sweep'), **args)
+
+
+def units_label(n):
+    for div, suf in ((1 << 30, 'Gi'), (1 << 20, 'Mi'), (1 << 10, 'Ki'),
+                     (10**9, 'G'), (10**6, 'M'), (10**3, 'K')):
+        if n >= div and n % div == 0:
+            return '%d%s' % (n // div, suf)
+    return str(n)
 
 
 def _matrix_md(m, cols, f):

@@ -45,12 +45,13 @@ MODES = ['none', 'plain', 'selective', 'truncate', 'elide-paper', 'elide']
 QUICK_EXPERIMENTS = ['table2', 'keepalive']
 
 RECORD_FIELDS = [
-    'experiment', 'case', 'param', 'cap_mbit', 'mode', 'run', 'loss',
-] + analyze.SUMMARY_FIELDS + [
+    'experiment', 'case', 'param', 'cap_mbit', 'mode', 'threshold',
+    'budget_bps', 'run', 'loss',
+] + analyze.SUMMARY_FIELDS + ['mirrored_body_bytes', 'truth_body_bytes',
     'analyzer', 'transfers', 'sha_ok', 'seconds', 'body_bytes',
     'goodput_mbit', 'tcpdump_drops', 'mirror_qdisc_drops',
     'ev_conn_open', 'ev_elide_start', 'ev_elide_end', 'ev_passthrough',
-    'ev_alert', 'ev_openflow_error', 'ev_conn_close',
+    'ev_alert', 'ev_openflow_error', 'ev_conn_close', 'ev_threshold',
     'tls_client_hello', 'tls_server_hello', 'tls_late',
 ] + consumers.FIELDS + ['consumer_seconds', 'error', 'raw']
 
@@ -82,6 +83,14 @@ def parse_args(argv):
     p.add_argument('--caps', default='10,0',
                    help='mirror caps in Mbit/s, 0 = uncapped (default 10,0)')
     p.add_argument('--runs', type=int, default=1, help='runs per case')
+    p.add_argument('--sweep-thresholds', dest='thresholds', default=[],
+                   action=units.SizeList, metavar='SIZE,...',
+                   help='the threshold study: elide once per SIZE (instead '
+                   'of at --threshold), e.g. 16Ki,1M,100M')
+    p.add_argument('--sweep-budget', dest='budget', default=None,
+                   action=units.Size, metavar='RATE',
+                   help='and once more with --mirror-budget RATE (bits/s), '
+                   'between the smallest and largest --sweep-thresholds')
     p.add_argument('--runs-campus', type=int, default=None,
                    help='runs of the campus case (default --runs)')
     p.add_argument('--runs-table2', type=int, default=None,
@@ -196,7 +205,33 @@ def cap_label(mbit):
     return 'cap%g' % mbit if mbit else 'uncapped'
 
 
-def mode_args(a, mode):
+def variants(a):
+    """[(mode, threshold, budget_bps)] in run order: elide once per
+    --sweep-thresholds value (else at --threshold), and with --sweep-budget
+    once more with --mirror-budget (ceiling the largest threshold, floor the
+    smallest)."""
+    out = []
+    for mode in a.modes:
+        if mode == 'elide' and a.thresholds:
+            out += [(mode, t, 0) for t in a.thresholds]
+        else:
+            out.append((mode, a.threshold_bytes, 0))
+        if mode == 'elide' and a.budget:
+            out.append((mode, max(a.thresholds or [a.threshold_bytes]),
+                        a.budget))
+    return out
+
+
+def variant_label(mode, threshold, budget, a):
+    """'elide', or with a sweep 'elide-t65536' / 'elide-budget8000000'."""
+    if mode != 'elide' or not (a.thresholds or a.budget):
+        return mode
+    return '%s-budget%d' % (mode, budget) if budget else \
+        '%s-t%d' % (mode, threshold)
+
+
+def mode_args(a, mode, threshold=None, budget=0):
+    threshold = a.threshold_bytes if threshold is None else threshold
     args = []
     if mode == 'selective':
         args += ['--select', a.select]
@@ -205,10 +240,13 @@ def mode_args(a, mode):
     elif mode in ('elide-paper', 'elide'):
         # The byte count, not the text: the controller, the analyzer and
         # args.txt then hold the same number by construction.
-        args += ['--threshold', str(a.threshold_bytes),
+        args += ['--threshold', str(threshold),
                  '--http-ports', a.http_ports]
         if mode == 'elide':
             args += ['--datapath', a.datapath]
+        if budget:
+            args += ['--mirror-budget', str(budget), '--threshold-min',
+                     str(min(a.thresholds or [16384, threshold]))]
     return args + a.ctl_args.split()
 
 
@@ -275,6 +313,11 @@ class Runner:
     # -- main
 
     def main(self):
+        state = harness.tree_state()
+        if state != 'clean':
+            # First: a result from an uncommitted tree cannot be reproduced
+            # from its commit.
+            log('WARNING: the tree is %s; these results record it' % state)
         self.session.acquire()
         try:
             self._run_all()
@@ -332,23 +375,26 @@ class Runner:
             self.setup_ipv6()
         self.nginx = self.start_nginx(tmp, files.root)
 
-        total = len(a.caps) * len(a.modes) * sum(self.runs_of(c)
-                                                 for c in self.cases)
+        vs = variants(a)
+        total = len(a.caps) * len(vs) * sum(self.runs_of(c)
+                                            for c in self.cases)
         k = 0
         for cap in a.caps:
             self.net.set_cap(cap or None)
-            for mode in a.modes:
+            for mode, threshold, budget in vs:
+                label = variant_label(mode, threshold, budget, a)
                 ctldir = os.path.join(self.exp_dir(a.experiments[0]), 'raw',
-                                      'ctl-%s-%s' % (cap_label(cap), mode))
+                                      'ctl-%s-%s' % (cap_label(cap), label))
                 os.makedirs(ctldir, exist_ok=True)
-                self.ctl = harness.Controller(self.session, self.net,
-                                              a.controller, mode,
-                                              mode_args(a, mode), ctldir)
+                self.ctl = harness.Controller(
+                    self.session, self.net, a.controller, mode,
+                    mode_args(a, mode, threshold, budget), ctldir)
                 self.ctl.start()
                 for case in self.cases:
                     for r in range(1, self.runs_of(case) + 1):
                         k += 1
-                        rec = self.run_case(case, r, cap, mode)
+                        rec = self.run_case(case, r, cap, mode, threshold,
+                                            budget, label)
                         self.write_record(rec)
                         self.progress(k, total, rec)
                         if not self.ctl.alive():
@@ -439,13 +485,16 @@ class Runner:
 
     # -- one run
 
-    def run_case(self, case, r, cap, mode):
+    def run_case(self, case, r, cap, mode, threshold=None, budget=0,
+                 label=None):
         a, net, ctl = self.a, self.net, self.ctl
-        tag = '%s-%s-%s-r%d' % (cap_label(cap), mode, case.name, r)
+        threshold = a.threshold_bytes if threshold is None else threshold
+        tag = '%s-%s-%s-r%d' % (cap_label(cap), label or mode, case.name, r)
         raw = os.path.join(self.exp_dir(case.experiment), 'raw', tag)
         os.makedirs(raw, exist_ok=True)
         rec = dict(experiment=case.experiment, case=case.name,
-                   param=case.param, cap_mbit=cap, mode=mode, run=r,
+                   param=case.param, cap_mbit=cap, mode=mode,
+                   threshold=threshold, budget_bps=budget, run=r,
                    loss=case.loss, raw=os.path.relpath(raw, a.results),
                    error='')
         server = net.servers[0]
@@ -494,7 +543,7 @@ class Runner:
             ev = count_events(events)
             for name in ('conn_open', 'elide_start', 'elide_end',
                          'passthrough', 'alert', 'openflow_error',
-                         'conn_close'):
+                         'conn_close', 'threshold'):
                 rec['ev_' + name] = ev.get(name, 0)
             truth = self.truth_pcap(raw, used)
             # TLS cases: the analyzer counts port 443's packets and bytes
@@ -505,9 +554,19 @@ class Runner:
                 tls, ports = True, a.http_ports + ',443'
             summary, which = analyze.analyze(
                 truth, os.path.join(raw, 'mirror.pcap'), ports,
-                str(a.threshold_bytes), os.path.join(raw, 'conns.csv'))
+                str(threshold), os.path.join(raw, 'conns.csv'))
             rec.update(summary)
             rec['analyzer'] = which
+            # Every body counts as elidable at threshold 1: its "leaked"
+            # bytes are all the body bytes the monitor received (what an
+            # IDS can extract files from; cleartext HTTP only).
+            every, _ = analyze.analyze(
+                truth, os.path.join(raw, 'mirror.pcap'), ports, '1')
+            rec['mirrored_body_bytes'] = every.get('leaked_body_bytes', '')
+            if isinstance(every.get('elided_body_bytes'), int) and \
+                    isinstance(every.get('leaked_body_bytes'), int):
+                rec['truth_body_bytes'] = every['leaked_body_bytes'] + \
+                    every['elided_body_bytes']
             if tls:
                 rec.update(tls_view(truth, os.path.join(raw, 'mirror.pcap')))
             if not a.no_consumers:
@@ -529,7 +588,7 @@ class Runner:
                 with open(os.path.join(raw, 'missing-heads.txt'), 'w') as f:
                     f.write(analyze.missing_heads(
                         truth, os.path.join(raw, 'mirror.pcap'), ports,
-                        str(a.threshold_bytes)))
+                        str(threshold)))
             with open(os.path.join(raw, 'summary.txt'), 'w') as f:
                 f.write(' '.join('%s=%s' % (k, summary[k])
                                  for k in analyze.SUMMARY_FIELDS) + '\n')
@@ -601,6 +660,7 @@ class Runner:
         names = sorted({n for c in cases for n in c.files()})
         versions = {
             'git commit': harness.git_describe(),
+            'tree': harness.tree_state(),
             'experiment code': harness.run(
                 ['git', '-C', ROOT, 'status', '--short', '--', 'experiments',
                  'topologies'], check=False).strip() or
