@@ -3,7 +3,7 @@
 void
 budget_init(struct budget *b, const struct budget_cfg *cfg)
 {
-    *b = (struct budget) { .threshold = cfg->ceiling, .calm = BUDGET_HOLD };
+    *b = (struct budget) { .threshold = cfg->floor, .calm = BUDGET_HOLD };
 }
 
 int
@@ -28,7 +28,7 @@ budget_sample(struct budget *b, const struct budget_cfg *cfg, uint64_t now_ms,
     uint64_t low = cfg->rate_bps / 100 * BUDGET_LOW_PCT;
     if (b->load_bps > high || dd) {
         b->calm = 0;
-        uint64_t t = b->threshold / 2 > cfg->floor ? b->threshold / 2
+        uint64_t t = b->threshold / 4 > cfg->floor ? b->threshold / 4
                                                    : cfg->floor;
         if (t == b->threshold) {
             return 0;

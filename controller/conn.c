@@ -1421,6 +1421,13 @@ enc_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
 }
 
 bool
+conn_awaits_final_acks(const struct conn *c)
+{
+    return c->proto == PROTO_HTTP && c->closed && !c->pass && c->fwd_ever
+           && !c->h[C2S].rst && !c->h[S2C].rst && (c->fin_acked & 3) != 3;
+}
+
+bool
 conn_lingers(const struct conn *c)
 {
     return c->proto != PROTO_HTTP && c->enc_done && !c->pass && c->closed

@@ -296,6 +296,15 @@ void conn_stats(struct conn *, const struct conn_env *, uint64_t packets,
  * then releases it (which deletes what is left). */
 bool conn_lingers(const struct conn *);
 
+/* A closed HTTP connection that had an elided body and whose FINs the
+ * peers have not both acknowledged at exactly the bytes accounted for
+ * (neither side reset it): the teardown's last acknowledgments (the
+ * client's of the server's FIN, and the server's of the client's) are what
+ * settles an elision entry's counters past a body's end, or names them
+ * (unseen_check()), so a realization that keeps the phase in the switch
+ * must still send the connection's packets here until they came. */
+bool conn_awaits_final_acks(const struct conn *);
+
 /* The controller drops the connection's state (closed, idle, evicted,
  * replaced by a new SYN, switch gone).  Bytes that may have passed an
  * entry unseen and that nothing has accounted for since are reported now

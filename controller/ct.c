@@ -53,12 +53,20 @@ gen_bits(const struct sw *sw)
     return (uint32_t) sw->ct_gen << MARK_GEN_SHIFT;
 }
 
-/* The phase conn.c's state asks for after a verdict. */
+/* The phase conn.c's state asks for after a verdict.  A connection closed
+ * after an elided body stays at the controller (both kinds none) until
+ * the peers have acknowledged both FINs: the last ACK settles what the
+ * entries counted past the body (retransmissions count again) or names
+ * it, as with flows; done would mirror it in the switch, unseen. */
 static uint8_t
 target_phase(const struct conn *c)
 {
-    if (c->pass || c->closed) {
+    if (c->pass || (c->closed && !conn_awaits_final_acks(c))) {
         return MARK_DONE;
+    }
+    if (c->closed) {
+        return ENTRY_NONE << MARK_KIND_SHIFT(C2S)
+               | ENTRY_NONE << MARK_KIND_SHIFT(S2C);
     }
     return (uint8_t) (c->entry[C2S] << MARK_KIND_SHIFT(C2S)
                       | c->entry[S2C] << MARK_KIND_SHIFT(S2C));

@@ -18,56 +18,80 @@ second(struct budget *b, uint64_t *t, uint64_t *tx, uint64_t *dr,
     return budget_sample(b, &cfg, *t, *tx, *dr);
 }
 
-Test(budget, starts_at_the_ceiling_and_needs_two_samples)
+/* A budget primed at t = 0 and raised to the ceiling by a quiet mirror. */
+static void
+at_ceiling(struct budget *b, uint64_t *t, uint64_t *tx, uint64_t *dr)
+{
+    budget_init(b, &cfg);
+    *t = *tx = *dr = 0;
+    budget_sample(b, &cfg, *t, *tx, *dr);
+    while (b->threshold < cfg.ceiling) {
+        cr_assert_eq(second(b, t, tx, dr, 1.0, 0), 1);
+    }
+}
+
+Test(budget, starts_at_the_floor_and_needs_two_samples)
 {
     struct budget b;
     budget_init(&b, &cfg);
-    cr_assert_eq(b.threshold, 10000000);
+    cr_assert_eq(b.threshold, 16384, "heads first: nothing known yet");
     cr_assert_eq(budget_sample(&b, &cfg, 5000, 123456789, 0), 0);
-    cr_assert_eq(b.threshold, 10000000, "a first sample has no rate");
+    cr_assert_eq(b.threshold, 16384, "a first sample has no rate");
 }
 
-Test(budget, halves_near_the_budget_down_to_the_floor)
+Test(budget, rises_by_doubling_on_a_quiet_mirror)
 {
     struct budget b;
     budget_init(&b, &cfg);
     uint64_t t = 0, tx = 0, dr = 0;
     budget_sample(&b, &cfg, t, tx, dr);
+    uint64_t want = 16384;
+    for (int i = 0; i < 9; i++) {           /* to 8 MiB */
+        cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1, "step %d", i);
+        want *= 2;
+        cr_assert_eq(b.threshold, want);
+    }
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
+    cr_assert_eq(b.threshold, 10000000, "capped at the ceiling");
+    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 0);
+}
+
+Test(budget, quarters_near_the_budget_down_to_the_floor)
+{
+    struct budget b;
+    uint64_t t, tx, dr;
+    at_ceiling(&b, &t, &tx, &dr);
     cr_assert_eq(second(&b, &t, &tx, &dr, 7.0, 0), 0, "7 of 8 Mbit/s is fine");
     cr_assert_eq(b.load_bps, 7000000);
     cr_assert_eq(second(&b, &t, &tx, &dr, 7.3, 0), -1, "over 90 %%");
-    cr_assert_eq(b.threshold, 5000000);
-    for (int i = 0; i < 20; i++) {
+    cr_assert_eq(b.threshold, 2500000);
+    for (int i = 0; i < 8; i++) {
         uint64_t before = b.threshold;
         int r = second(&b, &t, &tx, &dr, 10.0, 0);
-        uint64_t want = before / 2 > cfg.floor ? before / 2 : cfg.floor;
+        uint64_t want = before / 4 > cfg.floor ? before / 4 : cfg.floor;
         cr_assert_eq(b.threshold, want, "step %d", i);
         cr_assert_eq(r, want < before ? -1 : 0, "step %d", i);
     }
     cr_assert_eq(b.threshold, cfg.floor);
-    cr_assert_eq(second(&b, &t, &tx, &dr, 10.0, 0), 0, "at the floor");
 }
 
 Test(budget, a_drop_lowers_at_once)
 {
     struct budget b;
-    budget_init(&b, &cfg);
-    uint64_t t = 0, tx = 0, dr = 0;
-    budget_sample(&b, &cfg, t, tx, dr);
+    uint64_t t, tx, dr;
+    at_ceiling(&b, &t, &tx, &dr);
     cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 3), -1);
     cr_assert_eq(b.dropped, 3);
-    cr_assert_eq(b.threshold, 5000000);
+    cr_assert_eq(b.threshold, 2500000);
 }
 
-Test(budget, rises_after_the_hold_when_the_load_is_low)
+Test(budget, rises_only_after_the_hold)
 {
     struct budget b;
-    budget_init(&b, &cfg);
-    uint64_t t = 0, tx = 0, dr = 0;
-    budget_sample(&b, &cfg, t, tx, dr);
-    for (int i = 0; i < 4; i++) {
-        cr_assert_eq(second(&b, &t, &tx, &dr, 9.0, 0), -1);
-    }
+    uint64_t t, tx, dr;
+    at_ceiling(&b, &t, &tx, &dr);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 9.0, 0), -1);
+    cr_assert_eq(second(&b, &t, &tx, &dr, 9.0, 0), -1);
     cr_assert_eq(b.threshold, 625000);
     for (int i = 0; i < BUDGET_HOLD; i++) {
         cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 0, "held, %d", i);
@@ -75,22 +99,17 @@ Test(budget, rises_after_the_hold_when_the_load_is_low)
     cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
     cr_assert_eq(b.threshold, 1250000);
     cr_assert_eq(second(&b, &t, &tx, &dr, 5.0, 0), 0, "between 50 and 90 %%");
-    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
-    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
-    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1);
-    cr_assert_eq(b.threshold, 10000000, "capped at the ceiling");
-    cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 0);
+    cr_assert_eq(b.threshold, 1250000);
 }
 
 Test(budget, counters_going_back_start_over)
 {
     struct budget b;
-    budget_init(&b, &cfg);
-    uint64_t t = 0, tx = 1000000000, dr = 0;
-    budget_sample(&b, &cfg, t, tx, dr);
-    cr_assert_eq(budget_sample(&b, &cfg, 1000, 10, 0), 0, "reset, no rate");
+    uint64_t t, tx, dr;
+    at_ceiling(&b, &t, &tx, &dr);
+    cr_assert_eq(budget_sample(&b, &cfg, t + 1000, 10, 0), 0, "reset, no rate");
     cr_assert_eq(b.threshold, 10000000);
-    cr_assert_eq(budget_sample(&b, &cfg, 1000, 20, 0), 0, "no time passed");
-    cr_assert_eq(budget_sample(&b, &cfg, 2000, 2000000, 0), -1);
+    cr_assert_eq(budget_sample(&b, &cfg, t + 1000, 20, 0), 0, "no time passed");
+    cr_assert_eq(budget_sample(&b, &cfg, t + 2000, 2000000, 0), -1);
     cr_assert_eq(b.load_bps, 15999840);
 }
