@@ -1505,6 +1505,18 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         c->h[S2C].isn = p->tcp_ack - 1;
         c->h[S2C].hi = c->h[S2C].ref = 0;
     }
+    if (env->cfg->synack_unseen && dir == S2C && !h->syn && c->established
+        && !(fl & (TCP_SYN | TCP_FIN | TCP_RST)) && !p->payload_len) {
+        /* A server ACK before any of the client's reached the controller
+         * (the SYN-ACK and the handshake's ACK stayed in the switch): the
+         * server's answer to a retransmitted SYN that crossed its own
+         * retransmitted SYN-ACK (RFC 9293 3.10.7.4).  It holds no stream
+         * byte, and its sequence number cannot number the stream (only the
+         * client's acknowledgment says where what it takes begins), so it
+         * is forwarded and mirrored, and the connection is not midstream.
+         * What it acknowledges, later server packets acknowledge too. */
+        return;
+    }
     if (!h->syn || !c->established) {
         /* Mid-stream (e.g. the controller restarted): where HTTP messages
          * start is unknown, so nothing may be elided. */

@@ -321,6 +321,40 @@ Test(ct, bytes_past_the_last_body_named_by_the_last_ack)
     cr_assert_eq(T.alerts, 1, "named once");
 }
 
+/* tests/hostile loss_cl_invalid: the server's SYN-ACK was lost and sent
+ * again when the client's own timer sent its SYN again; the two crossed,
+ * so the server answered the second SYN with an ACK (RFC 9293 3.10.7.4)
+ * that, the server's kind being none, reached the controller before any
+ * acknowledgment of the client (the handshake's ACK stays in the switch).
+ * It holds no stream bytes: the connection is not midstream, and its
+ * response is parsed. */
+Test(ct, server_ack_before_the_clients_first_ack_is_not_midstream)
+{
+    handshake();
+    T.nxt[C2S]--;
+    cr_assert_eq(xmit(C2S, SYN, NULL, 0), SIMSW_TO_CTL, "the SYN again");
+    cr_assert_eq(xmit(S2C, ACK, NULL, 0), SIMSW_TO_CTL, "the server's answer");
+    cr_assert(!T.m.c->pass, "no passthrough (midstream)");
+    cr_assert_eq(T.alerts, 0);
+    cr_assert_eq(xmit(C2S, PSH | ACK, GET, strlen(GET)), SIMSW_TO_CTL);
+    static const char bad[] = "HTTP/1.1 200 OK\r\nContent-Length: +1200000\r\n\r\n";
+    cr_assert_eq(xmit(S2C, PSH | ACK, bad, strlen(bad)), SIMSW_TO_CTL);
+    cr_assert_eq(T.alerts, 1);
+    cr_assert_str_eq(T.last_alert, "response_framing");
+    cr_assert(phase() & MARK_DONE);
+}
+
+/* Data from the server before the client acknowledged anything: where
+ * the client's stream of it starts is unknown (only the client's
+ * acknowledgment says), so the connection stays midstream. */
+Test(ct, server_data_before_the_clients_first_ack_is_midstream)
+{
+    handshake();
+    cr_assert_eq(xmit(S2C, PSH | ACK, HEAD_BIG, strlen(HEAD_BIG)), SIMSW_TO_CTL);
+    cr_assert(T.m.c->pass);
+    cr_assert(phase() & MARK_DONE);
+}
+
 Test(ct, syn_with_data_keeps_the_handshake_at_the_controller)
 {
     cr_assert_eq(xmit(C2S, SYN, GET, strlen(GET)), SIMSW_TO_CTL);
