@@ -41,8 +41,12 @@ budget_sample(struct budget *b, const struct budget_cfg *cfg, uint64_t now_ms,
         return 0;
     }
     if (b->load_bps < low && b->threshold < cfg->ceiling) {
-        b->threshold = b->threshold > cfg->ceiling / 2 ? cfg->ceiling
-                                                       : b->threshold * 2;
+        uint64_t t = b->threshold > cfg->ceiling / 2 ? cfg->ceiling
+                                                     : b->threshold * 2;
+        if (t == b->threshold) {
+            return 0;               /* a floor of 0 */
+        }
+        b->threshold = t;
         return 1;
     }
     return 0;

@@ -1471,6 +1471,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     uint32_t hdr = p->l4_ofs + p->tcp_hdr_len;
     bool inflight = false;      /* server bytes past the elision entry */
     uint64_t taken = 0;         /* body_taken() before them */
+    uint64_t furthest = 0;      /* the furthest server byte seen before */
 
     bool syn_conflict = false;
     if (fl & TCP_SYN && !h->syn) {
@@ -1614,6 +1615,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     } else {
         inflight = len && c->s2c_elides && c->entry[S2C] == ENTRY_FWD;
         taken = inflight ? body_taken(c) : 0;
+        furthest = c->h[S2C].hi;
         if (len) {
             uint64_t need = resp_bytes(c, env, off, data, len,
                                        hdr + p->payload_len, out);
@@ -1640,10 +1642,10 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
          * counting bytes twice would show a surplus. */
         uint64_t t = body_taken(c);
         c->entry_base += t > taken ? t - taken : 0;
-    } else if (inflight && off + len > c->entry_base) {
-        /* It ended the body: its bytes past the base. */
-        c->entry_base += off + len - (off > c->entry_base ? off
-                                                            : c->entry_base);
+    } else if (inflight && off + len > furthest) {
+        /* It ended the body (and its hole state): its bytes past the
+         * furthest seen before it (a hole it filled errs low). */
+        c->entry_base += off + len - (off > furthest ? off : furthest);
     }
 
     if (env->cfg->synack_unseen && fl & TCP_SYN && dir == C2S && !c->pass

@@ -100,7 +100,10 @@ struct conn {
     uint64_t prev_elided_start, prev_elided_end;   /* last elided body */
     uint64_t s2c_acked;             /* highest server offset the client ACKed */
     uint64_t c2s_acked;             /* highest client offset the server ACKed */
-    uint64_t entry_base;            /* S2C offset when the elision entry went in */
+    uint64_t entry_base;            /* where the elision entry's counting
+                                     * starts: the server bytes the
+                                     * controller saw before it (conn.c
+                                     * body_taken()), as an offset */
     struct conn_aux *aux;
 
     /* Accounting for the event log. */

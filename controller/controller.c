@@ -329,8 +329,10 @@ ctl_port_stats(struct sw *sw, const struct ofp_multipart_reply *r)
         if (e.port_no != cfg->mirror_port) {
             continue;
         }
+        /* The switch's clock (the port's age), not the reply's arrival:
+         * replies queued behind Packet-Ins would shorten the interval. */
         uint64_t before = sw->budget.threshold;
-        if (budget_sample(&sw->budget, &bc, time_ms(), e.tx_bytes,
+        if (budget_sample(&sw->budget, &bc, e.duration_ms, e.tx_bytes,
                           e.tx_dropped)) {
             vlog(LOG_INFO, "%s: mirror port at %" PRIu64 " bit/s (budget %"
                  PRIu64 "), %" PRIu64 " dropped: threshold %" PRIu64 " -> %"

@@ -184,7 +184,7 @@ main(int argc, char *argv[])
             }
             break;
         case O_THRESH_MIN:
-            if (parse_size(optarg, &cfg.threshold_min)) {
+            if (parse_size(optarg, &cfg.threshold_min) || !cfg.threshold_min) {
                 return bad("--threshold-min", optarg);
             }
             have_thresh_min = true;

@@ -653,6 +653,10 @@ ofp_next_port_stats(const struct ofp_multipart_reply *r, size_t *ofs,
     e->tx_packets = get_be64(p + OFS(ofp_port_stats, tx_packets));
     e->tx_bytes = get_be64(p + OFS(ofp_port_stats, tx_bytes));
     e->tx_dropped = get_be64(p + OFS(ofp_port_stats, tx_dropped));
+    e->duration_ms = (uint64_t) get_be32(p + OFS(ofp_port_stats, duration_sec))
+                     * 1000
+                     + get_be32(p + OFS(ofp_port_stats, duration_nsec))
+                     / 1000000;
     *ofs += sizeof(struct ofp_port_stats);
     return 1;
 }

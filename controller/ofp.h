@@ -528,6 +528,7 @@ int ofp_decode_multipart_reply(const struct ofp_msg *, struct ofp_multipart_repl
 struct ofp_port_stats_entry {
     uint32_t port_no;
     uint64_t tx_packets, tx_bytes, tx_dropped;
+    uint64_t duration_ms;           /* how long the port has been up */
 };
 int ofp_next_port_stats(const struct ofp_multipart_reply *, size_t *ofs,
                         struct ofp_port_stats_entry *);

@@ -6,9 +6,9 @@ keep-alive connection).
     campus_client.py SERVER_IP TLS_NAME PLAN
 
 PLAN has one line per connection: start offset in seconds, http|https,
-then the names to GET.  Prints one line per request, in no particular
-order: "name status sha256" (status 0 and sha256 "-" if the request
-failed; why goes to stderr).  Exit status 1 if any request failed.
+then the names to GET.  Prints one line per request as it completes:
+"name status sha256" (status 0 and sha256 "-" if the request failed; why
+goes to stderr).  Exit status 1 if any request failed.
 
 Connections run concurrently (a thread each, started on time), so elephant
 downloads overlap the mice that arrive meanwhile.  HTTPS: TLS 1.2 or 1.3 as
@@ -70,8 +70,15 @@ def fetch(sock, host, name, last):
     return status, digest.hexdigest()
 
 
-def connection(server, tls_name, https, names, out, lock, failed):
-    done = 0
+def emit(lock, line):
+    """One result line, written at once: a client killed later keeps it."""
+    with lock:
+        sys.stdout.write(line + '\n')
+        sys.stdout.flush()
+
+
+def connection(server, tls_name, https, names, lock, failed):
+    done, raw = 0, None
     try:
         raw = socket.create_connection((server, 443 if https else 80),
                                        timeout=TIMEOUT)
@@ -86,13 +93,14 @@ def connection(server, tls_name, https, names, out, lock, failed):
         with sock:
             for i, name in enumerate(names):
                 status, sha = fetch(sock, host, name, i == len(names) - 1)
-                with lock:
-                    out.append('%s %d %s' % (name, status, sha))
+                emit(lock, '%s %d %s' % (name, status, sha))
                 done += 1
     except (OSError, ValueError, EOFError, IndexError) as e:
+        if raw is not None:
+            raw.close()
+        for name in names[done:]:
+            emit(lock, '%s 0 -' % name)
         with lock:
-            for name in names[done:]:
-                out.append('%s 0 -' % name)
             failed.append('%s: %s' % (' '.join(names[done:]), e))
 
 
@@ -106,19 +114,22 @@ def main(argv):
             w = line.split()
             if len(w) >= 3 and w[1] in ('http', 'https'):
                 plan.append((float(w[0]), w[1] == 'https', w[2:]))
-    out, failed, lock, threads = [], [], threading.Lock(), []
+    failed, lock, threads = [], threading.Lock(), []
     t0 = time.monotonic()
     for start, https, names in sorted(plan, key=lambda p: p[0]):
         delay = t0 + start - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         t = threading.Thread(target=connection, args=(
-            server, tls_name, https, names, out, lock, failed), daemon=True)
+            server, tls_name, https, names, lock, failed), daemon=True)
         t.start()
         threads.append(t)
+    deadline = time.monotonic() + TIMEOUT * 2     # for all, not each
     for t in threads:
-        t.join(TIMEOUT * 2)
-    sys.stdout.write(''.join(line + '\n' for line in out))
+        t.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in threads):
+        failed.append('%d connections still running after %d s'
+                      % (sum(t.is_alive() for t in threads), TIMEOUT * 2))
     for msg in failed:
         sys.stderr.write('campus_client: %s\n' % msg)
     return 1 if failed else 0

@@ -53,10 +53,18 @@ TSHARK_OPTS = [
 ]
 
 
+TIMEOUT = 900
+
+
 def _run(argv, **kw):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, errors='replace', **kw)
-    if p.returncode != 0:
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, errors='replace', timeout=TIMEOUT, **kw)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError('%s: no result after %d s' % (argv[0], TIMEOUT))
+    # A capture cut short (tcpdump stopped mid-write) still has its whole
+    # packets: tshark says so and exits 2 after printing them.
+    if p.returncode != 0 and 'cut short' not in p.stderr:
         raise RuntimeError('%s exited %d: %s' % (argv[0], p.returncode,
                                                   p.stderr.strip()[-300:]))
     return p.stdout
@@ -118,8 +126,8 @@ def httpry_records(pcap, http_ports):
         log = os.path.join(tmp, 'httpry.log')
         bpf = ' or '.join('tcp port %d' % p for p in http_ports)
         _run(['httpry', '-q', '-r', pcap, '-o', log, '-f',
-              'source-ip,dest-ip,direction,method,host,request-uri,'
-              'http-version,status-code,reason-phrase', bpf])
+              'source-ip,source-port,dest-ip,dest-port,direction,method,host,'
+              'request-uri,http-version,status-code,reason-phrase', bpf])
         recs = collections.Counter()
         if not os.path.exists(log):
             return recs
@@ -148,10 +156,12 @@ def ndpi_records(pcap, http_ports):
             col = {name: i for i, name in enumerate(head)}
             need = ['src_ip', 'src_port', 'dst_ip', 'dst_port', 'ndpi_proto',
                     'server_name_sni']
-            if any(n not in col for n in need):
-                raise RuntimeError('ndpiReader CSV lacks ' + ','.join(need))
+            if any(n not in col for n in need + ['protocol']):
+                raise RuntimeError('ndpiReader CSV lacks one of ' +
+                                   ','.join(need + ['protocol']))
+            last = max(col[n] for n in need + ['protocol'])
             for r in rows:
-                if len(r) > max(col[n] for n in need) and r[col['protocol']] == '6':
+                if len(r) > last and r[col['protocol']] == '6':
                     recs[tuple(r[col[n]] for n in need)] += 1
         return recs
 
@@ -185,8 +195,8 @@ def compare(truth, mirror, http_ports, diff_path=None):
         try:
             t = READERS[name](truth, http_ports)
             m = READERS[name](mirror, http_ports)
-        except (OSError, RuntimeError) as e:
-            result[name] = {'error': str(e)}
+        except Exception as e:  # noqa: BLE001 - one consumer must not end the run
+            result[name] = {'error': '%s: %s' % (type(e).__name__, e)}
             continue
         matched = sum((t & m).values())
         result[name] = {'truth': sum(t.values()), 'matched': matched,

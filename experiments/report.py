@@ -57,7 +57,7 @@ def read_runs(path):
     out = []
     for r in rows:
         rec = {k: _num(v) if k not in ('experiment', 'case', 'mode', 'error',
-                                       'raw', 'analyzer') else v
+                                       'raw', 'analyzer', 'variant') else v
                for k, v in r.items()}
         rec['cap_mbit'] = float(rec['cap_mbit'] or 0)
         out.append(rec)
@@ -66,6 +66,12 @@ def read_runs(path):
 
 def cap_label(mbit):
     return 'cap%g' % mbit if mbit else 'uncapped'
+
+
+def variant(r):
+    """The mode as run: 'elide-t65536', 'elide-budget8000000' in a study,
+    else the mode."""
+    return r.get('variant') or r['mode']
 
 
 # ---------------------------------------------------------------- aggregates
@@ -151,7 +157,7 @@ def markdown_table(groups, with_case=True):
 
 def summary_table(records):
     """The table printed at the end of a run."""
-    groups = aggregate(records, lambda r: (r['case'], r['cap_mbit'], r['mode']))
+    groups = aggregate(records, lambda r: (r['case'], r['cap_mbit'], variant(r)))
     cols = ['case', 'mirror', 'mode', 'n', 'mirror pkts', 'mirror bytes',
             'truth pkts', 'coverage', 'sha', 'err']
     rows = [[g['key'][0], cap_label(g['key'][1]), g['key'][2], str(g['runs']),
@@ -302,6 +308,8 @@ def _pin_pdf_date(path):
 
 
 def _gp(v):
+    if v is None:
+        return 'NaN'
     if isinstance(v, str):
         return "'%s'" % v.replace("'", "''")
     return fmt(v)
@@ -316,7 +324,7 @@ def build(d, plots=True):
     if not rows:
         return
     name = os.path.basename(os.path.dirname(os.path.abspath(d)))
-    groups = aggregate(rows, lambda r: (r['case'], r['cap_mbit'], r['mode']))
+    groups = aggregate(rows, lambda r: (r['case'], r['cap_mbit'], variant(r)))
     write_case_dat(os.path.join(d, 'cases.dat'), groups)
     md = ['# %s (%s)\n' % (name, os.path.basename(os.path.abspath(d))),
           'Per case, mirror cap and mode; mean over runs, (min-max) when '
@@ -343,7 +351,8 @@ def build(d, plots=True):
         if plots:
             gnuplot('sizes.gp', os.path.join(d, 'sizes'),
                     dat=os.path.join(d, 'sizes.dat'))
-    write_consumers(d, rows, md, plots)
+    if not is_sweep(rows):      # the study has its own, per threshold
+        write_consumers(d, rows, md, plots)
     with open(os.path.join(d, 'summary.md'), 'w') as f:
         f.write('\n'.join(md))
 
@@ -435,7 +444,7 @@ def build_overview(d, plots=True):
         md += ['\n## Header coverage (%) per workload and mode, mirror capped\n',
                _matrix_md(cov, MODES, lambda v: _n(v, 1))]
     write_consumers(d, rows, md, plots)
-    groups = aggregate(rows, lambda r: (r['case'], r['cap_mbit'], r['mode']))
+    groups = aggregate(rows, lambda r: (r['case'], r['cap_mbit'], variant(r)))
     md += ['\n## Every case\n', markdown_table(groups)]
     with open(os.path.join(d, 'summary.md'), 'w') as f:
         f.write('\n'.join(md))
@@ -517,7 +526,7 @@ def write_consumers(d, rows, md, plots):
 
 SWEEP_FIELDS = ['threshold', 'mirror_bytes', 'coverage_pct', 'tshark',
                 'httpry', 'ndpi', 'p0f', 'mirrored_body_bytes', 'bound_bytes',
-                'runs']
+                'analytic_bytes', 'runs']
 
 
 def is_sweep(rows):
@@ -525,10 +534,10 @@ def is_sweep(rows):
     return len(ts) > 1 or any(r.get('budget_bps') for r in rows)
 
 
-def _sweep_point(rs, bound_frac=None):
+def _sweep_point(rs):
     """Means over runs of one variant (one threshold, plain, or the
     budget): mirrored bytes, head coverage in %, consumer recall in %,
-    mirrored body bytes, and the analytic bound."""
+    cleartext body bytes at the monitor, and the two bounds."""
     def mean(f):
         return _mean([r.get(f) for r in rs])
     heads = sum(r['heads'] for r in rs if isinstance(r.get('heads'), int))
@@ -542,22 +551,14 @@ def _sweep_point(rs, bound_frac=None):
         rec.append(100.0 * sum(r['cons_%s_matched' % c] for r in rs
                                if isinstance(r.get('cons_%s_matched' % c), int))
                    / t if t else None)
-    truth = mean('truth_body_bytes')
-    bound = truth * bound_frac if truth is not None and \
-        bound_frac is not None else None
-    return [mean('mirror_bytes'), cov] + rec + [mean('mirrored_body_bytes'),
-                                                bound, len(rs)]
+    return [mean('mirror_bytes'), cov] + rec + [
+        mean('mirrored_body_bytes'), mean('bound_body_bytes'),
+        mean('analytic_body_bytes'), len(rs)]
 
 
-def sweep_tables(rows, flow_csv):
+def sweep_tables(rows):
     """Per cap: (threshold rows, plain row, budget row), each as
-    SWEEP_FIELDS.  bound_bytes: the cleartext body bytes under a
-    threshold by the distribution alone: the ground truth's HTTP body
-    bytes times the share of bytes in flows at or under it.  The monitor
-    can receive no more body bytes than that (bodies at or above it are
-    elided), and the mirror must carry at least as many when it keeps up
-    (TLS is elided after its handshake whatever the threshold)."""
-    import workloads
+    SWEEP_FIELDS (see run.py for the bounds)."""
     out = {}
     for capped in (True, False):
         rs = [r for r in rows if (r['cap_mbit'] != 0) == capped]
@@ -569,8 +570,7 @@ def sweep_tables(rows, flow_csv):
                          and isinstance(r.get('threshold'), int)}):
             g = [r for r in rs if r['mode'] == 'elide' and r['threshold'] == t
                  and not r.get('budget_bps')]
-            frac = 1 - workloads.byte_share_above(flow_csv, t)
-            pts.append([t] + _sweep_point(g, frac))
+            pts.append([t] + _sweep_point(g))
         plain = [r for r in rs if r['mode'] == 'plain']
         budget = [r for r in rs if r.get('budget_bps')]
         out['capped' if capped else 'uncapped'] = (
@@ -579,39 +579,43 @@ def sweep_tables(rows, flow_csv):
     return out
 
 
-def write_sweep(d, rows, md, plots, flow_csv=None):
-    """sweep_{capped,uncapped}.dat (one line per threshold, then 'plain'
-    and 'budget' as their own files), the tables and the figure."""
-    flow_csv = flow_csv or os.path.join(os.path.dirname(
-        os.path.abspath(__file__)), 'data', 'flow-sizes-agh2015.csv')
-    tabs = sweep_tables(rows, flow_csv)
+def write_sweep(d, rows, md, plots):
+    """sweep_{capped,uncapped}.dat (one line per threshold), the tables
+    and the figure (plain and the budget as lines: their values go to
+    gnuplot as variables, NaN when absent)."""
+    tabs = sweep_tables(rows)
     for tag, (pts, plain, budget) in tabs.items():
-        _write_dat(os.path.join(d, 'sweep_%s.dat' % tag), SWEEP_FIELDS, pts)
-        for name, row in (('plain', plain), ('budget', budget)):
-            _write_dat(os.path.join(d, 'sweep_%s_%s.dat' % (tag, name)),
-                       SWEEP_FIELDS, [row] if row else [])
+        _write_dat(os.path.join(d, 'sweep_%s.dat' % tag), SWEEP_FIELDS,
+                   pts + [r for r in (plain, budget) if r])
         lines = ['| threshold | mirrored bytes | heads covered % | tshark % | '
                  'httpry % | nDPI % | p0f % | body bytes at the monitor | '
-                 'bound (bytes) |', '|---|' + '---:|' * 8]
+                 'bound | distribution |', '|---|' + '---:|' * 9]
         for label, row in ([(units_label(p[0]), p) for p in pts] +
                            [('plain', plain), ('budget', budget)]):
             if row:
                 lines.append('| %s | %s |' % (label, ' | '.join(
-                    _n(v) if i in (0, 6) else _n(v, 1)
-                    for i, v in enumerate(row[1:8]))) + ' %s |' % _n(row[8]))
+                    _n(v) if i in (0, 6, 7, 8) else _n(v, 1)
+                    for i, v in enumerate(row[1:10]))))
         md += ['\n## The threshold study, mirror %s\n' % tag,
                'elide at each threshold, plain and the mirror budget on the '
                'same workload; means over runs.  Recall: each consumer\'s '
-               'records kept on the mirror.  Bound: the ground truth\'s '
-               'cleartext body bytes times the distribution\'s share of '
-               'bytes in flows at or under the threshold (the most body '
-               'bytes the monitor can get).\n', '\n'.join(lines) + '\n']
+               'records kept on the mirror.  Body bytes: cleartext HTTP '
+               'bodies the monitor received.  Bound: the cleartext bodies '
+               'under the threshold that the run fetched (the most the '
+               'monitor can get); distribution: the same expected from the '
+               'flow-size distribution (its byte share under the threshold, '
+               'times the sample\'s bytes and its cleartext share).\n',
+               '\n'.join(lines) + '\n']
     if plots and 'capped' in tabs and tabs['capped'][0]:
-        args = dict(dat=os.path.join(d, 'sweep_capped.dat'),
-                    plain=os.path.join(d, 'sweep_capped_plain.dat'),
-                    budget=os.path.join(d, 'sweep_capped_budget.dat'),
-                    udat=os.path.join(d, 'sweep_uncapped.dat'))
-        gnuplot('sweep.gp', os.path.join(d, 'sweep'), **args)
+        var = {}
+        for name, row in (('p', tabs['capped'][1]), ('b', tabs['capped'][2])):
+            for i, f in ((1, 'bytes'), (2, 'cov'), (3, 'tshark'), (7, 'body')):
+                var['%s_%s' % (name, f)] = row[i] if row else None
+        udat = os.path.join(d, 'sweep_uncapped.dat')
+        if 'uncapped' not in tabs:
+            _write_dat(udat, SWEEP_FIELDS, [])
+        gnuplot('sweep.gp', os.path.join(d, 'sweep'),
+                dat=os.path.join(d, 'sweep_capped.dat'), udat=udat, **var)
 
 
 def units_label(n):

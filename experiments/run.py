@@ -45,9 +45,10 @@ MODES = ['none', 'plain', 'selective', 'truncate', 'elide-paper', 'elide']
 QUICK_EXPERIMENTS = ['table2', 'keepalive']
 
 RECORD_FIELDS = [
-    'experiment', 'case', 'param', 'cap_mbit', 'mode', 'threshold',
+    'experiment', 'case', 'param', 'cap_mbit', 'mode', 'variant', 'threshold',
     'budget_bps', 'run', 'loss',
 ] + analyze.SUMMARY_FIELDS + ['mirrored_body_bytes', 'truth_body_bytes',
+                              'bound_body_bytes', 'analytic_body_bytes',
     'analyzer', 'transfers', 'sha_ok', 'seconds', 'body_bytes',
     'goodput_mbit', 'tcpdump_drops', 'mirror_qdisc_drops',
     'ev_conn_open', 'ev_elide_start', 'ev_elide_end', 'ev_passthrough',
@@ -494,6 +495,7 @@ class Runner:
         os.makedirs(raw, exist_ok=True)
         rec = dict(experiment=case.experiment, case=case.name,
                    param=case.param, cap_mbit=cap, mode=mode,
+                   variant=label or mode,
                    threshold=threshold, budget_bps=budget, run=r,
                    loss=case.loss, raw=os.path.relpath(raw, a.results),
                    error='')
@@ -535,6 +537,18 @@ class Runner:
                     f.write('job%d %s %s %s\n' % (k, n, sha, 'ok' if sha ==
                                                   self.files.sha[n] else 'BAD'))
             body = sum(self.files.sizes[n] for _k, n, _s in transfers)
+            # The cleartext body bytes under the threshold that the run
+            # fetched: the most the monitor can receive of bodies (elide);
+            # for campus the same expected from the distribution: its byte
+            # share in flows under the threshold, times the sample's bytes
+            # and its cleartext share.
+            clear = [self.files.sizes[n] for j in case.jobs
+                     for n in j.cleartext()]
+            rec['bound_body_bytes'] = sum(s for s in clear if s < threshold)
+            if case.experiment == 'campus':
+                rec['analytic_body_bytes'] = int(
+                    (1 - a.campus_tls) * case.param *
+                    (1 - workloads.byte_share_above(a.flow_csv, threshold)))
             rec.update(transfers=len(transfers), sha_ok=ok, seconds=secs,
                        body_bytes=body,
                        goodput_mbit=body * 8 / secs / 1e6 if secs else 0,
@@ -597,7 +611,8 @@ class Runner:
                     if name.endswith('.pcap'):
                         os.unlink(os.path.join(raw, name))
             if errors:
-                rec['error'] = '; '.join(errors)
+                rec['error'] = '; '.join(
+                    ([rec['error']] if rec['error'] else []) + errors)
             if ok != len(transfers) or len(transfers) != sum(
                     len(j.names) for j in case.jobs):
                 rec['error'] = (rec['error'] + '; ' if rec['error'] else '') + \

@@ -84,6 +84,10 @@ class Job:
         self.client = client        # index into the network's clients
         self.names = list(names)
 
+    def cleartext(self):
+        """The names fetched over cleartext HTTP."""
+        return self.names
+
 
 # The server's IPv6 address and the TLS server name of the experiments
 # (run.py configures both when a case needs them).
@@ -103,6 +107,9 @@ class CurlJob(Job):
         self.family = family
 
     kind = 'curl'
+
+    def cleartext(self):
+        return [] if self.https else self.names
 
     def command(self, server_ip, outdir):
         cmd = ['env', '-u', 'http_proxy', '-u', 'HTTP_PROXY', '-u',
@@ -380,6 +387,10 @@ class CampusJob(Job):
     def __init__(self, client, conns):
         Job.__init__(self, client, [n for _t, _h, names in conns for n in names])
         self.conns = conns
+
+    def cleartext(self):
+        return [n for _t, https, names in self.conns if not https
+                for n in names]
 
     def command(self, server_ip, outdir):
         plan = os.path.join(outdir, 'plan.txt')

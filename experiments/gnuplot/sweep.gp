@@ -1,10 +1,11 @@
 # The threshold study on campus: elide at each threshold (x, log scale),
 # plain and the mirror budget as horizontal lines.  Columns of dat (capped)
 # and udat (uncapped): threshold, mirror_bytes, coverage_pct, tshark,
-# httpry, ndpi, p0f, mirrored_body_bytes, bound_bytes, runs; plain and
-# budget: one line each, same columns (threshold NaN).  Points and dash
-# patterns as well as colours: readable in black and white.
-# Variables: dat, udat, plain, budget, out, term.
+# httpry, ndpi, p0f, mirrored_body_bytes, bound_bytes, analytic_bytes,
+# runs (plain and budget lines have threshold NaN: not drawn from here).
+# Points and dash patterns as well as colours: readable in black and
+# white.  Variables: dat, udat, out, term, and the capped plain (p_) and
+# budget (b_) values: _bytes, _cov, _tshark, _body (NaN when absent).
 load 'common.gp'
 if (term eq 'pdf') {
     set terminal pdfcairo enhanced color font 'Sans,8' size 7in,5.6in
@@ -19,23 +20,6 @@ set xtics ('16Ki' 16384, '64Ki' 65536, '256Ki' 262144, '1Mi' 1048576, \
            '4Mi' 4194304, '10M' 10000000, '32Mi' 33554432, '100M' 100000000)
 set xlabel 'elision threshold (bytes, log scale)'
 set key bottom right font ',8'
-# plain and budget values as constants for horizontal lines
-stats plain using 2 nooutput
-p_bytes = STATS_records ? STATS_max : NaN
-stats plain using 3 nooutput
-p_cov = STATS_records ? STATS_max : NaN
-stats plain using 8 nooutput
-p_body = STATS_records ? STATS_max : NaN
-stats plain using 4 nooutput
-p_tshark = STATS_records ? STATS_max : NaN
-stats budget using 2 nooutput
-b_bytes = STATS_records ? STATS_max : NaN
-stats budget using 3 nooutput
-b_cov = STATS_records ? STATS_max : NaN
-stats budget using 8 nooutput
-b_body = STATS_records ? STATS_max : NaN
-stats budget using 4 nooutput
-b_tshark = STATS_records ? STATS_max : NaN
 set multiplot layout 2,2 title 'Threshold study on campus (mirror capped at 10 Mbit/s unless marked uncapped)'
 
 set title '(a) bytes on the mirror'
@@ -44,7 +28,6 @@ set format y '10^{%L}'
 set ylabel 'bytes mirrored (log)'
 plot dat using 1:2 lt 6 pt 7 title 'elide, capped', \
      udat using 1:2 lt 5 pt 6 dt 2 title 'elide, uncapped', \
-     dat using 1:9 with lines lt 7 dt 3 title 'bodies under the threshold (distribution)', \
      p_bytes with lines lt 2 dt 4 title 'plain, capped', \
      b_bytes with lines lt 8 dt 5 title 'budget, capped'
 
@@ -74,7 +57,8 @@ set yrange [*:*]
 set ylabel 'body bytes (log)'
 plot dat using 1:8 lt 6 pt 7 title 'elide, capped', \
      udat using 1:8 lt 5 pt 6 dt 2 title 'elide, uncapped', \
-     dat using 1:9 with lines lt 7 dt 3 title 'bound (distribution)', \
+     dat using 1:9 with lines lt 7 dt 3 title 'bound: cleartext bodies under it', \
+     dat using 1:10 with lines lt 1 dt 6 title 'the same, by the distribution', \
      p_body with lines lt 2 dt 4 title 'plain, capped', \
      b_body with lines lt 8 dt 5 title 'budget, capped'
 unset multiplot

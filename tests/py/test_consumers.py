@@ -92,8 +92,8 @@ class ConsumersTest(unittest.TestCase):
         self.assertEqual(sum(t.values()), 2)
         h = consumers.httpry_records(self.truth, [80])
         self.assertEqual(sum(h.values()), 2)
-        self.assertIn((CLI, SRV, '>', 'GET', 'www.elide.test', '/big.bin',
-                       'HTTP/1.1', '-', '-'), h)
+        self.assertIn((CLI, str(CPORT), SRV, '80', '>', 'GET',
+                       'www.elide.test', '/big.bin', 'HTTP/1.1', '-', '-'), h)
         n = consumers.ndpi_records(self.truth, [80])
         self.assertEqual(list(n), [(CLI, str(CPORT), SRV, '80', 'HTTP',
                                     'www.elide.test')])

@@ -1145,6 +1145,7 @@ Test(decode, multipart_port_stats)
     cr_assert_eq(e.tx_packets, 100);
     cr_assert_eq(e.tx_bytes, 10000000);
     cr_assert_eq(e.tx_dropped, 7);
+    cr_assert_eq(e.duration_ms, 42500);
     cr_assert_eq(ofs, 112);
     cr_assert_eq(ofp_next_port_stats(&r, &ofs, &e), 0);
     /* A body that is not a whole number of entries. */
