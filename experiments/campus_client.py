@@ -23,20 +23,9 @@ import sys
 import threading
 import time
 
+from pipeline_client import content_length, read_head
+
 TIMEOUT = 120
-
-
-def read_head(sock, buf):
-    """Reads until the end of a response head; returns (head, rest)."""
-    while b'\r\n\r\n' not in buf:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise EOFError('connection closed before a response head')
-        buf += chunk
-        if len(buf) > 65536:
-            raise ValueError('response head over 64 KiB')
-    head, rest = buf.split(b'\r\n\r\n', 1)
-    return head, rest
 
 
 def fetch(sock, host, name, last):
@@ -44,14 +33,8 @@ def fetch(sock, host, name, last):
     req = ('GET /%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: elide-campus\r\n%s\r\n'
            % (name, host, 'Connection: close\r\n' if last else ''))
     sock.sendall(req.encode())
-    head, rest = read_head(sock, b'')
-    lines = head.split(b'\r\n')
-    status = int(lines[0].split()[1])
-    length = None
-    for line in lines[1:]:
-        k, _, v = line.partition(b':')
-        if k.strip().lower() == b'content-length':
-            length = int(v.strip())
+    rest = bytearray()
+    status, length = content_length(read_head(sock, rest))
     if length is None:
         raise ValueError('response without Content-Length')
     digest = hashlib.sha256()

@@ -16,11 +16,15 @@ import sys
 
 
 def read_head(sock, buf):
+    """A response head from sock (bytes, with its blank line); what came
+    after it stays in buf (a bytearray)."""
     while b'\r\n\r\n' not in buf:
         chunk = sock.recv(65536)
         if not chunk:
             raise EOFError('connection closed before a response head')
         buf += chunk
+        if len(buf) > 1 << 20 and b'\r\n\r\n' not in buf:
+            raise ValueError('no end of a response head in 1 MiB')
     end = buf.index(b'\r\n\r\n') + 4
     head = bytes(buf[:end])
     del buf[:end]
@@ -66,7 +70,7 @@ def main():
                 digest.update(chunk)
                 left -= len(chunk)
             print(path, status, length, digest.hexdigest(), flush=True)
-    except (EOFError, OSError) as e:
+    except (EOFError, OSError, ValueError) as e:
         sys.exit('%s' % e)
     sock.close()
 
