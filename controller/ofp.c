@@ -102,6 +102,42 @@ ofp_put_port_stats_request(struct buf *b, uint32_t xid, uint32_t port_no)
     put_be32(r + OFS(ofp_port_stats_request, port_no), port_no);
 }
 
+void
+ofp_put_meter_mod(struct buf *b, uint32_t xid, uint16_t command,
+                  uint32_t meter_id, uint32_t rate_kbps, uint32_t burst_kbits)
+{
+    size_t start = b->len;
+    uint8_t *h = ofp_put_header(b, OFPT_METER_MOD, xid,
+                                sizeof(struct ofp_meter_mod));
+    uint16_t flags = OFPMF_KBPS | OFPMF_STATS | (burst_kbits ? OFPMF_BURST : 0);
+    put_be16(h + OFS(ofp_meter_mod, command), command);
+    put_be16(h + OFS(ofp_meter_mod, flags), command == OFPMC_DELETE ? 0 : flags);
+    put_be32(h + OFS(ofp_meter_mod, meter_id), meter_id);
+    if (command != OFPMC_DELETE) {
+        uint8_t *d = buf_put_zeros(b, sizeof(struct ofp_meter_band_drop));
+        put_be16(d + OFS(ofp_meter_band_drop, type), OFPMBT_DROP);
+        put_be16(d + OFS(ofp_meter_band_drop, len),
+                 sizeof(struct ofp_meter_band_drop));
+        put_be32(d + OFS(ofp_meter_band_drop, rate), rate_kbps);
+        put_be32(d + OFS(ofp_meter_band_drop, burst_size), burst_kbits);
+    }
+    ofp_finish(b, start);
+}
+
+void
+ofp_put_meter_stats_request(struct buf *b, uint32_t xid, uint32_t meter_id)
+{
+    uint8_t *r = put_multipart_request(b, xid, OFPMP_METER,
+                                       sizeof(struct ofp_meter_multipart_request));
+    put_be32(r + OFS(ofp_meter_multipart_request, meter_id), meter_id);
+}
+
+void
+ofp_put_meter_features_request(struct buf *b, uint32_t xid)
+{
+    put_multipart_request(b, xid, OFPMP_METER_FEATURES, 0);
+}
+
 static void
 put_oxm_header(struct buf *b, uint16_t class, uint8_t field, bool mask,
                uint8_t len)
@@ -297,6 +333,12 @@ ofp_put_flow_mod(struct buf *b, uint32_t xid, const struct ofp_flow_mod_spec *fm
     put_be16(h + OFS(ofp_flow_mod, flags), fm->flags);
     put_match(b, &fm->match);
     bool del = fm->command == OFPFC_DELETE || fm->command == OFPFC_DELETE_STRICT;
+    if (!del && fm->meter_id) {
+        uint8_t *m = buf_put_zeros(b, 8);
+        put_be16(m, 6);                         /* OFPIT_METER */
+        put_be16(m + 2, 8);
+        put_be32(m + 4, fm->meter_id);
+    }
     if (!del && fm->n_acts) {
         size_t ins = b->len;
         buf_put_zeros(b, sizeof(struct ofp_instruction_actions));
@@ -662,6 +704,58 @@ ofp_next_port_stats(const struct ofp_multipart_reply *r, size_t *ofs,
 }
 
 int
+ofp_next_meter_stats(const struct ofp_multipart_reply *r, size_t *ofs,
+                     struct ofp_meter_stats_entry *e)
+{
+    if (*ofs == r->body_len) {
+        return 0;
+    }
+    const uint8_t *p = r->body + *ofs;
+    size_t left = r->body_len - *ofs;
+    if (left < sizeof(struct ofp_meter_stats)) {
+        return OFPDEC_BAD_LEN;
+    }
+    uint16_t len = get_be16(p + OFS(ofp_meter_stats, len));
+    if (len < sizeof(struct ofp_meter_stats) || len > left
+        || (len - sizeof(struct ofp_meter_stats)) % 16) {
+        return OFPDEC_BAD_LEN;
+    }
+    e->meter_id = get_be32(p + OFS(ofp_meter_stats, meter_id));
+    e->flow_count = get_be32(p + OFS(ofp_meter_stats, flow_count));
+    e->packets_in = get_be64(p + OFS(ofp_meter_stats, packet_in_count));
+    e->bytes_in = get_be64(p + OFS(ofp_meter_stats, byte_in_count));
+    e->duration_ms = (uint64_t) get_be32(p + OFS(ofp_meter_stats, duration_sec))
+                     * 1000
+                     + get_be32(p + OFS(ofp_meter_stats, duration_nsec))
+                     / 1000000;
+    e->band_packets = e->band_bytes = 0;
+    if (len > sizeof(struct ofp_meter_stats)) {
+        e->band_packets = get_be64(p + sizeof(struct ofp_meter_stats));
+        e->band_bytes = get_be64(p + sizeof(struct ofp_meter_stats) + 8);
+    }
+    *ofs += len;
+    return 1;
+}
+
+int
+ofp_decode_meter_features(const struct ofp_multipart_reply *r,
+                          struct ofp_meter_features_info *f)
+{
+    if (r->type != OFPMP_METER_FEATURES) {
+        return OFPDEC_BAD_VALUE;
+    }
+    if (r->body_len < sizeof(struct ofp_meter_features)) {
+        return OFPDEC_SHORT;
+    }
+    const uint8_t *p = r->body;
+    f->max_meter = get_be32(p + OFS(ofp_meter_features, max_meter));
+    f->band_types = get_be32(p + OFS(ofp_meter_features, band_types));
+    f->capabilities = get_be32(p + OFS(ofp_meter_features, capabilities));
+    f->max_bands = p[OFS(ofp_meter_features, max_bands)];
+    return OFPDEC_OK;
+}
+
+int
 ofp_next_flow_stats(const struct ofp_multipart_reply *r, size_t *ofs,
                     struct ofp_flow_stats_entry *e)
 {
@@ -899,6 +993,14 @@ ofp_decode_flow_mod(const struct ofp_msg *m, struct ofp_flow_mod_msg *fm)
         uint16_t type = get_be16(h + ofs), ilen = get_be16(h + ofs + 2);
         if (ilen < 8 || ilen > m->length - ofs) {
             return OFPDEC_BAD_LEN;
+        }
+        if (type == 6 && ilen == 8 && !s->meter_id && !s->n_acts) {
+            s->meter_id = get_be32(h + ofs + 4);        /* METER, first */
+            if (!s->meter_id) {
+                return OFPDEC_BAD_VALUE;
+            }
+            ofs += ilen;
+            continue;
         }
         if (type == 1 && ilen == 8 && !s->goto_table) {  /* GOTO_TABLE */
             s->goto_table = h[ofs + 4];

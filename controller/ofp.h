@@ -96,7 +96,15 @@ enum ofp_port_reason { OFPPR_ADD = 0, OFPPR_DELETE = 1, OFPPR_MODIFY = 2 };
 #define OFPPS_LINK_DOWN 0x1
 
 enum ofp_multipart_type { OFPMP_DESC = 0, OFPMP_FLOW = 1, OFPMP_PORT_STATS = 4,
+                          OFPMP_METER = 9, OFPMP_METER_FEATURES = 11,
                           OFPMP_PORT_DESC = 13 };
+
+/* Meters (spec 7.3.4.5): one drop band, rates in kbit/s. */
+enum ofp_meter_mod_command { OFPMC_ADD = 0, OFPMC_MODIFY = 1, OFPMC_DELETE = 2 };
+enum ofp_meter_flags { OFPMF_KBPS = 1 << 0, OFPMF_PKTPS = 1 << 1,
+                       OFPMF_BURST = 1 << 2, OFPMF_STATS = 1 << 3 };
+#define OFPMBT_DROP 1
+#define OFPM_ALL 0xffffffffu
 #define OFPMPF_MORE 0x0001
 
 enum ofp_error_type {
@@ -320,6 +328,46 @@ struct ofp_port_stats_request {
 };
 OFP_ASSERT(sizeof(struct ofp_port_stats_request) == 8);
 
+struct ofp_meter_mod {
+    struct ofp_header header;
+    uint16_t command, flags;
+    uint32_t meter_id;
+    /* struct ofp_meter_band_drop bands[] */
+};
+OFP_ASSERT(sizeof(struct ofp_meter_mod) == 16);
+
+struct ofp_meter_band_drop {
+    uint16_t type, len;
+    uint32_t rate, burst_size;
+    uint8_t pad[4];
+};
+OFP_ASSERT(sizeof(struct ofp_meter_band_drop) == 16);
+
+struct ofp_meter_multipart_request {
+    uint32_t meter_id;
+    uint8_t pad[4];
+};
+OFP_ASSERT(sizeof(struct ofp_meter_multipart_request) == 8);
+
+struct ofp_meter_stats {
+    uint32_t meter_id;
+    uint16_t len;
+    uint8_t pad[6];
+    uint32_t flow_count;
+    uint64_t packet_in_count, byte_in_count;
+    uint32_t duration_sec, duration_nsec;
+    /* struct ofp_meter_band_stats { uint64_t packet_band_count,
+     * byte_band_count; } band_stats[] */
+};
+OFP_ASSERT(sizeof(struct ofp_meter_stats) == 40);
+
+struct ofp_meter_features {
+    uint32_t max_meter, band_types, capabilities;
+    uint8_t max_bands, max_color;
+    uint8_t pad[2];
+};
+OFP_ASSERT(sizeof(struct ofp_meter_features) == 16);
+
 struct ofp_port_stats {
     uint32_t port_no;
     uint8_t pad[4];
@@ -419,6 +467,7 @@ struct ofp_flow_mod_spec {
     const struct ofp_act *acts;     /* apply-actions; none for DELETE or drop */
     size_t n_acts;
     uint8_t goto_table;             /* then OFPIT_GOTO_TABLE; 0: none */
+    uint32_t meter_id;              /* first OFPIT_METER; 0: none */
 };
 
 /* ---- Encoders: each appends one message to 'b' ---- */
@@ -432,6 +481,13 @@ void ofp_put_set_config(struct buf *b, uint32_t xid, uint16_t miss_send_len);
 void ofp_put_port_desc_request(struct buf *b, uint32_t xid);
 /* Counters of one port (OFPP_ANY: all). */
 void ofp_put_port_stats_request(struct buf *b, uint32_t xid, uint32_t port_no);
+/* A meter with one drop band of 'rate_kbps' and 'burst_kbits' (0: no
+ * burst flag, the switch's default); DELETE ignores both. */
+void ofp_put_meter_mod(struct buf *b, uint32_t xid, uint16_t command,
+                       uint32_t meter_id, uint32_t rate_kbps,
+                       uint32_t burst_kbits);
+void ofp_put_meter_stats_request(struct buf *b, uint32_t xid, uint32_t meter_id);
+void ofp_put_meter_features_request(struct buf *b, uint32_t xid);
 void ofp_put_flow_stats_request(struct buf *b, uint32_t xid, uint8_t table_id,
                                 uint64_t cookie, uint64_t cookie_mask);
 void ofp_put_flow_mod(struct buf *b, uint32_t xid,
@@ -532,6 +588,24 @@ struct ofp_port_stats_entry {
 };
 int ofp_next_port_stats(const struct ofp_multipart_reply *, size_t *ofs,
                         struct ofp_port_stats_entry *);
+
+/* A METER reply's entry: what went in, and what its first band dropped. */
+struct ofp_meter_stats_entry {
+    uint32_t meter_id, flow_count;
+    uint64_t packets_in, bytes_in;
+    uint64_t band_packets, band_bytes;      /* 0 if no band */
+    uint64_t duration_ms;
+};
+int ofp_next_meter_stats(const struct ofp_multipart_reply *, size_t *ofs,
+                         struct ofp_meter_stats_entry *);
+
+/* A METER_FEATURES reply (its body is one struct). */
+struct ofp_meter_features_info {
+    uint32_t max_meter, band_types, capabilities;
+    uint8_t max_bands;
+};
+int ofp_decode_meter_features(const struct ofp_multipart_reply *,
+                              struct ofp_meter_features_info *);
 
 /* Iterate the entries of a PORT_DESC / FLOW multipart reply body: returns
  * 1 with the entry filled and *ofs advanced, 0 at the end, <0 on error. */

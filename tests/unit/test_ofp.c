@@ -2140,6 +2140,159 @@ Test(encode, flow_mod_goto_table)
     buf_free(&b);
 }
 
+/* Body mirroring under a meter (--mirror-budget): table 0 forwards and goes
+ * on; the next table meters, then mirrors.  OFPIT_METER comes first (spec
+ * 5.9: the meter applies before the actions). */
+#define FLOW_MOD_METER_HEX \
+    "04 0e 0058 00000024  0000000000000000 0000000000000000 06 00" \
+    "  0000 0000 0001 ffffffff ffffffff ffffffff 0000 0000" \
+    "  0001 0004 00000000" \
+    "  0006 0008 00000001" \
+    "  0004 0018 00000000  0000 0010 00000001 0000 000000000000"
+#define FLOW_MOD_METER_TXT \
+    "OFPT_FLOW_MOD (OF1.3) (xid=0x24): ADD table:6 priority=1 " \
+    "actions=meter:1,output:1"
+
+Test(encode, flow_mod_meter)
+{
+    const struct ofp_act out = OFP_OUTPUT(1);
+    const struct ofp_flow_mod_spec fm = {
+        .table_id = 6, .command = OFPFC_ADD, .priority = 1,
+        .acts = &out, .n_acts = 1, .meter_id = 1,
+    };
+    struct buf b;
+    buf_init(&b);
+    ofp_put_flow_mod(&b, 0x24, &fm);
+    assert_encoded(&b, FLOW_MOD_METER_HEX, FLOW_MOD_METER_TXT);
+    struct ofp_msg m;
+    decode_one(&b, &m);
+    struct ofp_flow_mod_msg d;
+    cr_assert_eq(ofp_decode_flow_mod(&m, &d), 0);
+    cr_assert_eq(d.spec.meter_id, 1);
+    cr_assert_eq(d.spec.n_acts, 1);
+    b.data[b.len - 25] = 0;                 /* meter 0 does not exist */
+    cr_assert_eq(ofp_decode_flow_mod(&m, &d), OFPDEC_BAD_VALUE);
+    buf_free(&b);
+}
+
+#define METER_MOD_ADD_HEX \
+    "04 1d 0020 0000000d  0000 000d 00000001" \
+    "  0001 0010 00001f40 00000040 00000000"
+#define METER_MOD_ADD_TXT \
+    "OFPT_METER_MOD (OF1.3) (xid=0xd): ADD meter=1 kbps burst stats bands=\n" \
+    "type=drop rate=8000 burst_size=64"
+#define METER_MOD_DEL_HEX "04 1d 0010 0000000e  0002 0000 00000001"
+#define METER_MOD_DEL_TXT "OFPT_METER_MOD (OF1.3) (xid=0xe): DEL meter=1 bands="
+#define METER_MOD_NOBURST_TXT \
+    "OFPT_METER_MOD (OF1.3) (xid=0xf): MOD meter=2 kbps stats bands=\n" \
+    "type=drop rate=1000"
+
+Test(encode, meter_mod)
+{
+    struct buf b;
+    buf_init(&b);
+    ofp_put_meter_mod(&b, 0xd, OFPMC_ADD, 1, 8000, 64);
+    assert_encoded(&b, METER_MOD_ADD_HEX, METER_MOD_ADD_TXT);
+    buf_clear(&b);
+    ofp_put_meter_mod(&b, 0xe, OFPMC_DELETE, 1, 8000, 64);
+    assert_encoded(&b, METER_MOD_DEL_HEX, METER_MOD_DEL_TXT);
+    buf_clear(&b);
+    ofp_put_meter_mod(&b, 0xf, OFPMC_MODIFY, 2, 1000, 0);
+    assert_encoded(&b, "04 1d 0020 0000000f  0001 0009 00000002"
+                   "  0001 0010 000003e8 00000000 00000000",
+                   METER_MOD_NOBURST_TXT);
+    buf_free(&b);
+}
+
+#define METER_STATS_REQUEST_HEX "04 12 0018 00000007  0009 0000 00000000 ffffffff 00000000"
+#define METER_STATS_REQUEST_TXT "OFPST_METER request (OF1.3) (xid=0x7): meter=all"
+#define METER_FEATURES_REQUEST_HEX "04 12 0010 00000008  000b 0000 00000000"
+#define METER_FEATURES_REQUEST_TXT "OFPST_METER_FEATURES request (OF1.3) (xid=0x8):"
+
+Test(encode, meter_requests)
+{
+    struct buf b;
+    buf_init(&b);
+    ofp_put_meter_stats_request(&b, 7, OFPM_ALL);
+    assert_encoded(&b, METER_STATS_REQUEST_HEX, METER_STATS_REQUEST_TXT);
+    buf_clear(&b);
+    ofp_put_meter_features_request(&b, 8);
+    assert_encoded(&b, METER_FEATURES_REQUEST_HEX, METER_FEATURES_REQUEST_TXT);
+    buf_free(&b);
+}
+
+/* Spec 7.3.5.13: meter_id, len, pad, flow_count, packets and bytes in,
+ * duration, then one ofp_meter_band_stats per band. */
+#define METER_STATS_REPLY_HEX \
+    "04 13 0048 00000007  0009 0000 00000000" \
+    "  00000001 0038 000000000000 00000002 000000000000000a" \
+    "  0000000000003a98 0000002a 1dcd6500" \
+    "  0000000000000003 00000000000011a0"
+#define METER_STATS_REPLY_TXT \
+    "OFPST_METER reply (OF1.3) (xid=0x7):\n" \
+    "meter:1 flow_count:2 packet_in_count:10 byte_in_count:15000 " \
+    "duration:42.500s bands:\n" \
+    "0: packet_count:3 byte_count:4512"
+#define METER_FEATURES_REPLY_HEX \
+    "04 13 0020 00000008  000b 0000 00000000" \
+    "  00040000 00000002 0000000f 08 00 0000"
+#define METER_FEATURES_REPLY_TXT \
+    "OFPST_METER_FEATURES reply (OF1.3) (xid=0x8):\n" \
+    "max_meter:262144 max_bands:8 max_color:0\n" \
+    "band_types: drop\n" \
+    "capabilities: kbps pktps burst stats"
+
+Test(decode, multipart_meter_stats)
+{
+    cr_assert_str_eq(ofp_print(METER_STATS_REPLY_HEX), METER_STATS_REPLY_TXT);
+    size_t n;
+    uint8_t *p = unhex(METER_STATS_REPLY_HEX, &n);
+    struct ofp_msg m;
+    ofp_msg_init(&m, p, n);
+    struct ofp_multipart_reply r;
+    cr_assert_eq(ofp_decode_multipart_reply(&m, &r), 0);
+    cr_assert_eq(r.type, OFPMP_METER);
+    size_t ofs = 0;
+    struct ofp_meter_stats_entry e;
+    cr_assert_eq(ofp_next_meter_stats(&r, &ofs, &e), 1);
+    cr_assert_eq(e.meter_id, 1);
+    cr_assert_eq(e.flow_count, 2);
+    cr_assert_eq(e.packets_in, 10);
+    cr_assert_eq(e.bytes_in, 15000);
+    cr_assert_eq(e.band_packets, 3);
+    cr_assert_eq(e.band_bytes, 4512);
+    cr_assert_eq(e.duration_ms, 42500);
+    cr_assert_eq(ofp_next_meter_stats(&r, &ofs, &e), 0);
+    /* A band cut short, a length past the body: errors, not reads. */
+    p[16 + 5] = 0x3c;
+    ofs = 0;
+    cr_assert_lt(ofp_next_meter_stats(&r, &ofs, &e), 0);
+    p[16 + 5] = 0x50;
+    ofs = 0;
+    cr_assert_lt(ofp_next_meter_stats(&r, &ofs, &e), 0);
+    free(p);
+}
+
+Test(decode, multipart_meter_features)
+{
+    cr_assert_str_eq(ofp_print(METER_FEATURES_REPLY_HEX),
+                     METER_FEATURES_REPLY_TXT);
+    size_t n;
+    uint8_t *p = unhex(METER_FEATURES_REPLY_HEX, &n);
+    struct ofp_msg m;
+    ofp_msg_init(&m, p, n);
+    struct ofp_multipart_reply r;
+    cr_assert_eq(ofp_decode_multipart_reply(&m, &r), 0);
+    struct ofp_meter_features_info f;
+    cr_assert_eq(ofp_decode_meter_features(&r, &f), 0);
+    cr_assert_eq(f.max_meter, 262144);
+    cr_assert_eq(f.band_types, 1u << OFPMBT_DROP);
+    cr_assert_eq(f.max_bands, 8);
+    r.body_len = 15;
+    cr_assert_eq(ofp_decode_meter_features(&r, &f), OFPDEC_SHORT);
+    free(p);
+}
+
 /* What Open vSwitch 3.1 sends for a packet that went through ct():
  * ct_state with a mask (NXM_NX_CT_STATE_W), ct_mark when not zero. */
 #define PACKET_IN_CT_HEX \
