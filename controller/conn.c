@@ -154,6 +154,9 @@ ask_entries(struct conn *c, struct conn_out *out, uint8_t kind)
             out->ops |= d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
             out->kind[d] = c->entry[d] = kind;
             asked |= 1u << d;
+            if (d == S2C) {
+                c->s2c_metered = false;
+            }
         }
     }
     return asked;
@@ -193,6 +196,7 @@ mirror_all(struct conn *c, const struct conn_env *env, struct conn_out *out)
         out->kind[S2C] = out->kind[C2S] = ENTRY_FWD_MIRROR;
         c->entry[S2C] = c->entry[C2S] = ENTRY_FWD_MIRROR;
         c->s2c_elides = false;
+        c->s2c_metered = false;
     }
 }
 
@@ -642,6 +646,7 @@ install_for_response(struct conn *c, const struct conn_env *env,
     out->kind[S2C] = out->kind[C2S] = kind;
     c->entry[S2C] = c->entry[C2S] = kind;
     c->s2c_elides = elided;
+    c->s2c_metered = !elided && env->meter_bodies;
     if (elided) {
         c->fwd_ever = 3;
     }
@@ -930,6 +935,7 @@ paper_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
                 out->kind[S2C] = out->kind[C2S] = ENTRY_FWD;
                 c->entry[S2C] = c->entry[C2S] = ENTRY_FWD;
                 c->s2c_elides = true;
+                c->s2c_metered = false;
             }
         }
     }

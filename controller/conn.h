@@ -145,6 +145,8 @@ struct conn {
     bool closed : 1;
     bool body_elided : 1;
     bool s2c_elides : 1;            /* the S2C entry is a body elision */
+    bool s2c_metered : 1;           /* the S2C entry mirrors a body through
+                                     * the meter (conn_env.meter_bodies) */
     bool defer_elide : 1;           /* elision entry waits for the ACK */
     bool body_reported : 1;         /* elide_end already sent for this body */
     uint8_t fwd_ever : 2;           /* bit per direction: a forwarding-only
@@ -218,6 +220,8 @@ struct conn_env {
     void *aux;
     uint64_t threshold;     /* elide bodies of at least this: cfg's, or the
                              * switch's --mirror-budget one (budget.h) */
+    bool meter_bodies;      /* mirrored bodies go through the switch's
+                             * body meter (--mirror-budget, rules.h) */
 };
 
 void conn_init(struct conn *, uint32_t cli_ip, uint16_t cli_port,

@@ -40,7 +40,8 @@ ctl_conn_env(struct sw *sw)
                                                        : &sw->ctl->ccfg;
     uint64_t t = sw->ctl->cfg.mirror_budget ? sw->budget.threshold
                                             : cc->threshold;
-    return (struct conn_env) { cc, sw->ctl->conn_event, sw, t };
+    return (struct conn_env) { cc, sw->ctl->conn_event, sw, t,
+                               sw->ctl->cfg.mirror_budget && sw->meter_ok };
 }
 
 /* ---- Connections ---- */
@@ -310,8 +311,79 @@ poll_mirror_port(struct sw *sw, uint64_t now)
     }
     sw->budget_poll_ms = now;
     sw->n.stats_request++;
+    if (sw->meter_ok) {
+        /* before the port's: its reply is there when the port's is read */
+        ofp_put_meter_stats_request(&sw->tx, sw_next_xid(sw), BODY_METER);
+    }
     ofp_put_port_stats_request(&sw->tx, sw_next_xid(sw),
                                sw->ctl->cfg.mirror_port);
+}
+
+/* The body meter: at the budget, with a burst of 10 ms of it (at least
+ * two full frames) so that a burst of body copies fits the mirror port's
+ * queue beside the heads. */
+static void
+install_meter(struct sw *sw)
+{
+    const struct ctl_cfg *cfg = &sw->ctl->cfg;
+    uint64_t kbps = cfg->mirror_budget / 1000;
+    uint32_t rate = kbps > UINT32_MAX ? UINT32_MAX : kbps ? (uint32_t) kbps : 1;
+    uint32_t burst = rate / 100 > 24 ? rate / 100 : 24;
+    /* An earlier session's, if any (an error for an unknown one is fine) */
+    sw->meter_del_xid = sw_next_xid(sw);
+    ofp_put_meter_mod(&sw->tx, sw->meter_del_xid, OFPMC_DELETE, BODY_METER,
+                      0, 0);
+    ofp_put_meter_mod(&sw->tx, sw_next_xid(sw), OFPMC_ADD, BODY_METER, rate,
+                      burst);
+    struct ofp_act mirror = OFP_OUTPUT(cfg->mirror_port);
+    struct ofp_flow_mod_spec fm = {
+        .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
+        .table_id = METER_TABLE, .priority = PRIO_MISS,
+        .acts = &mirror, .n_acts = 1, .meter_id = BODY_METER,
+    };
+    sw_flow_mod(sw, &fm);
+    sw->meter_ok = true;
+    sw->meter_dropped = 0;
+    vlog(LOG_INFO, "%s: mirrored bodies go through meter %u at %" PRIu32
+         " kbit/s (burst %" PRIu32 " kbit)", sw->name, BODY_METER, rate, burst);
+}
+
+void
+ctl_meter_features(struct sw *sw, const struct ofp_multipart_reply *r)
+{
+    struct ofp_meter_features_info f;
+    if (!sw->ctl->cfg.mirror_budget || sw->meter_ok) {
+        return;
+    }
+    if (ofp_decode_meter_features(r, &f)) {
+        vlog(LOG_WARN, "%s: malformed meter features", sw->name);
+        return;
+    }
+    if (f.max_meter < BODY_METER || !(f.band_types & 1u << OFPMBT_DROP)
+        || !(f.capabilities & OFPMF_KBPS) || !f.max_bands) {
+        vlog(LOG_WARN, "%s: no kbit/s drop meter (max_meter %" PRIu32
+             ", band types 0x%" PRIx32 ", capabilities 0x%" PRIx32 "): "
+             "mirrored bodies are not held to --mirror-budget", sw->name,
+             f.max_meter, f.band_types, f.capabilities);
+        return;
+    }
+    install_meter(sw);
+}
+
+void
+ctl_meter_stats(struct sw *sw, const struct ofp_multipart_reply *r)
+{
+    struct ofp_meter_stats_entry e;
+    size_t ofs = 0;
+    int rc;
+    while ((rc = ofp_next_meter_stats(r, &ofs, &e)) > 0) {
+        if (e.meter_id == BODY_METER) {
+            sw->meter_dropped = e.band_packets;
+        }
+    }
+    if (rc < 0) {
+        vlog(LOG_WARN, "%s: malformed meter statistics (%d)", sw->name, rc);
+    }
 }
 
 void
@@ -332,8 +404,10 @@ ctl_port_stats(struct sw *sw, const struct ofp_multipart_reply *r)
         /* The switch's clock (the port's age), not the reply's arrival:
          * replies queued behind Packet-Ins would shorten the interval. */
         uint64_t before = sw->budget.threshold;
+        /* What the body meter dropped counts as the port's drops: bodies
+         * that did not reach the mirror whole. */
         if (budget_sample(&sw->budget, &bc, e.duration_ms, e.tx_bytes,
-                          e.tx_dropped)) {
+                          e.tx_dropped + sw->meter_dropped)) {
             vlog(LOG_INFO, "%s: mirror port at %" PRIu64 " bit/s (budget %"
                  PRIu64 "), %" PRIu64 " dropped: threshold %" PRIu64 " -> %"
                  PRIu64, sw->name, sw->budget.load_bps, cfg->mirror_budget,
@@ -373,6 +447,15 @@ ctl_error(struct sw *sw, const struct ofp_error *e)
 {
     if (sw->probe_xid && e->xid == sw->probe_xid) {
         sw->probe_refused = true;   /* the probe's barrier reply follows */
+    } else if (e->xid == sw->meter_del_xid && sw->meter_del_xid) {
+        return;
+    } else if (e->type == OFPET_METER_MOD_FAILED
+               || (e->xid == sw->meter_xid && sw->meter_xid)) {
+        if (sw->meter_ok) {
+            vlog(LOG_WARN, "%s: the switch refused the body meter: mirrored "
+                 "bodies are not held to --mirror-budget", sw->name);
+        }
+        sw->meter_ok = false;
     } else if (sw->rlz) {
         sw->rlz->error(sw, e);
     }
@@ -493,6 +576,11 @@ ctl_switch_ready(struct sw *sw)
         .match = { .fields = OFPM_IN_PORT, .in_port = cfg->mirror_port },
     };
     sw_flow_mod(sw, &drop);
+    sw->meter_ok = false;
+    if (cfg->mirror_budget) {
+        sw->meter_xid = sw_next_xid(sw);
+        ofp_put_meter_features_request(&sw->tx, sw->meter_xid);
+    }
     if (cfg->mode == MODE_ELIDE_PAPER || cfg->datapath == DP_FLOWS) {
         switch_realized(sw, &realize_flows);
     } else {

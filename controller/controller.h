@@ -55,6 +55,10 @@ void ctl_packet_in(struct sw *, const struct ofp_packet_in_msg *);
 void ctl_flow_removed(struct sw *, const struct ofp_flow_removed_msg *);
 void ctl_flow_stats(struct sw *, const struct ofp_multipart_reply *);
 void ctl_port_stats(struct sw *, const struct ofp_multipart_reply *);
+/* --mirror-budget's body meter: the switch's meter features (the meter
+ * goes in if it has kbit/s drop bands), and the meter's statistics. */
+void ctl_meter_features(struct sw *, const struct ofp_multipart_reply *);
+void ctl_meter_stats(struct sw *, const struct ofp_multipart_reply *);
 void ctl_barrier_reply(struct sw *, uint32_t xid);
 void ctl_error(struct sw *, const struct ofp_error *);
 

@@ -58,6 +58,12 @@ gen_bits(const struct sw *sw)
  * the peers have acknowledged both FINs: the last ACK settles what the
  * entries counted past the body (retransmissions count again) or names
  * it, as with flows; done would mirror it in the switch, unseen. */
+static bool
+metered_body(const struct conn *c, int d, uint8_t kind)
+{
+    return d == S2C && kind == ENTRY_FWD_MIRROR && c->s2c_metered;
+}
+
 static uint8_t
 target_phase(const struct conn *c)
 {
@@ -68,8 +74,12 @@ target_phase(const struct conn *c)
         return ENTRY_NONE << MARK_KIND_SHIFT(C2S)
                | ENTRY_NONE << MARK_KIND_SHIFT(S2C);
     }
+    /* A body mirrored through the meter is a flow entry's (forward, then
+     * METER_TABLE), as an elided one is: no phase rule for it. */
+    uint8_t s2c = metered_body(c, S2C, c->entry[S2C]) ? ENTRY_FWD
+                                                       : c->entry[S2C];
     return (uint8_t) (c->entry[C2S] << MARK_KIND_SHIFT(C2S)
-                      | c->entry[S2C] << MARK_KIND_SHIFT(S2C));
+                      | s2c << MARK_KIND_SHIFT(S2C));
 }
 
 /* The entry operations that need flow entries: an elided body's (forward
@@ -98,7 +108,9 @@ entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
         unsigned bit = 1u << d;
         unsigned del = d == C2S ? CONN_OP_DELETE_C2S : CONN_OP_DELETE_S2C;
         unsigned ins = d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
-        bool entry = out->ops & ins && (in_flows(out->kind[d]) || !commit);
+        bool entry = out->ops & ins
+                     && (in_flows(out->kind[d]) || !commit
+                         || metered_body(&e->c, d, out->kind[d]));
         if (e->fe & bit && (out->ops & del || (out->ops & ins && !entry))) {
             flows_delete_dir(sw, slot, (enum conn_dir) d);
             e->fe &= ~bit;

@@ -79,6 +79,14 @@ entry_match(const struct conn *c, enum conn_dir dir)
 }
 
 bool
+flows_metered(const struct sw *sw, const struct conn *c, enum conn_dir dir,
+              uint8_t kind)
+{
+    return dir == S2C && kind == ENTRY_FWD_MIRROR && c->s2c_metered
+           && sw->meter_ok;
+}
+
+bool
 flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
 {
     struct centry *e = centry_of(sw, slot);
@@ -97,6 +105,9 @@ flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
         kind == ENTRY_FWD_SLICE ? OFP_OUTPUT_TRUNC(mp, conn_slice_len(&e->c, dir))
                                 : OFP_OUTPUT(mp),
     };
+    /* A body mirrored under --mirror-budget: forward here, the copy
+     * through the meter (METER_TABLE). */
+    bool metered = flows_metered(sw, &e->c, dir, kind);
     struct ofp_flow_mod_spec fm = {
         .cookie = conntab_cookie(&sw->ctl->conns, slot)
                   | CK_PUT(CK_DIR, dir == S2C) | CK_PUT(CK_ELIDE, elides)
@@ -105,7 +116,8 @@ flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
         .idle_timeout = (uint16_t) sw->ctl->cfg.idle_timeout,
         .priority = PRIO_CONN, .flags = OFPFF_SEND_FLOW_REM,
         .match = entry_match(&e->c, dir),
-        .acts = acts, .n_acts = kind == ENTRY_FWD ? 1 : 2,
+        .acts = acts, .n_acts = kind == ENTRY_FWD || metered ? 1 : 2,
+        .goto_table = metered ? METER_TABLE : 0,
     };
     sw_flow_mod(sw, &fm);
     return true;

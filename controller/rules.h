@@ -64,6 +64,12 @@ enum { CK_BASE = 0, CK_L2 = 1, CK_CONN = 2 };
 #define CT_S2C_TABLE   3
 #define FWD_TABLE      4
 #define PROBE_TABLE    5        /* --datapath auto: does the switch take ct? */
+/* --mirror-budget: mirrored bodies' server entries forward, then go on to
+ * METER_TABLE, whose one rule sends the copy through meter BODY_METER to
+ * the mirror port: a body never takes more of the mirror than the budget,
+ * and heads (mirrored without the meter) find room. */
+#define METER_TABLE    6
+#define BODY_METER     1
 
 /* ct_mark of a watched connection (ct.c):
  *   31..24  generation: the switch session's (a mark of another session

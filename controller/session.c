@@ -280,6 +280,12 @@ on_multipart_reply(struct sw *sw, const struct ofp_msg *m)
     if (r.type == OFPMP_PORT_STATS) {
         ctl_port_stats(sw, &r);
     }
+    if (r.type == OFPMP_METER_FEATURES) {
+        ctl_meter_features(sw, &r);
+    }
+    if (r.type == OFPMP_METER) {
+        ctl_meter_stats(sw, &r);
+    }
     return 0;
 }
 

@@ -64,6 +64,10 @@ struct sw {
     struct ev_sw_counts n;          /* messages, reported at disconnection */
     struct budget budget;           /* --mirror-budget's threshold */
     uint64_t budget_poll_ms;        /* the last port-stats request */
+    uint32_t meter_xid;             /* the meter-features request */
+    uint32_t meter_del_xid;         /* the stale meter's deletion */
+    bool meter_ok;                  /* BODY_METER is in the switch */
+    uint64_t meter_dropped;         /* packets it dropped (meter stats) */
     char name[72];                  /* "host:port", then the dpid */
 };
 

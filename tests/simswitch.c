@@ -251,6 +251,13 @@ flow_mod(struct simsw *s, const struct ofp_flow_mod_spec *fm,
         } else {
             check(s, fm->n_acts == 1, "%zu actions", fm->n_acts);
         }
+        check(s, !fm->goto_table || (fm->goto_table == METER_TABLE
+                                     && kind == ENTRY_FWD && d == S2C),
+              "goto_table %u", fm->goto_table);
+        bool metered = fm->goto_table == METER_TABLE;
+        if (metered) {
+            kind = ENTRY_FWD_MIRROR;    /* the copy goes through the meter */
+        }
         check(s, CK_GET(CK_ELIDE, fm->cookie)
                  == (kind == ENTRY_FWD || kind == ENTRY_FWD_SLICE),
               "cookie elide bit");
@@ -266,6 +273,7 @@ flow_mod(struct simsw *s, const struct ofp_flow_mod_spec *fm,
         }
         s->ent[d].kind = kind;
         s->ent[d].cookie = fm->cookie;
+        s->ent[d].metered = metered;
     } else if (fm->command == OFPFC_DELETE_STRICT) {
         check(s, fm->priority == PRIO_CONN, "delete at priority %u",
               fm->priority);

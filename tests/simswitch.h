@@ -40,6 +40,7 @@ struct simsw_entry {
     uint64_t cookie;            /* as the controller sent it */
     uint64_t packets, bytes;    /* the switch's counters */
     uint32_t slice;             /* ENTRY_FWD_SLICE: bytes mirrored */
+    bool metered;               /* ENTRY_FWD_MIRROR through METER_TABLE */
 };
 
 /* A message of the switch waiting to be delivered to the controller. */

@@ -514,3 +514,70 @@ Test(probe, generations_differ_per_session, .init = probe_setup,
         sw_free(sw);
     }
 }
+
+/* --mirror-budget with the switch's body meter: a mirrored body (between
+ * entry_min and the threshold) is a flow entry's, forward then METER_TABLE,
+ * and no phase rule: the mark says forward-only for the server's side. */
+static const char HEAD_MID[] = "HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n";
+
+static void
+metered_body(bool meter)
+{
+    T.m.ctl.cfg.mirror_budget = 8000000;
+    T.m.sw->meter_ok = meter;
+    T.m.sw->budget.threshold = 1000000;
+    handshake();
+    xmit(C2S, PSH | ACK, GET, strlen(GET));
+    cr_assert_eq(xmit(S2C, PSH | ACK, HEAD_MID, strlen(HEAD_MID)), SIMSW_TO_CTL);
+    static char body[1448];
+    for (int i = 0; i < 10; i++) {
+        cr_assert_eq(xmit(S2C, ACK, body, sizeof body),
+                     meter ? SIMSW_ENTRY : SIMSW_PHASE);
+        cr_assert_eq(xmit(C2S, ACK, NULL, 0), SIMSW_PHASE);
+    }
+    cr_assert_eq(T.alerts, 0);
+}
+
+Test(ct, budget_meters_a_mirrored_body_on_a_flow_entry)
+{
+    metered_body(true);
+    cr_assert_eq(phase(), KINDS(ENTRY_FWD_MIRROR, ENTRY_FWD));
+    cr_assert_eq(T.m.ent[S2C].kind, ENTRY_FWD_MIRROR);
+    cr_assert(T.m.ent[S2C].metered, "through METER_TABLE");
+    cr_assert_eq(T.m.ent[C2S].kind, ENTRY_NONE, "the client's is the phase's");
+    /* The next request: back to the controller, the entry goes. */
+    cr_assert_eq(xmit(C2S, PSH | ACK, GET, strlen(GET)), SIMSW_TO_CTL);
+    cr_assert_eq(phase(), KINDS(ENTRY_NONE, ENTRY_NONE));
+    cr_assert_eq(T.m.ent[S2C].kind, ENTRY_NONE);
+    cr_assert_eq(xmit(S2C, PSH | ACK, HEAD_SMALL, strlen(HEAD_SMALL)),
+                 SIMSW_TO_CTL);
+    cr_assert_eq(T.alerts, 0);
+}
+
+Test(ct, budget_without_a_meter_mirrors_in_the_phase)
+{
+    metered_body(false);
+    cr_assert_eq(phase(), KINDS(ENTRY_FWD_MIRROR, ENTRY_FWD_MIRROR));
+    cr_assert_eq(T.m.ent[S2C].kind, ENTRY_NONE);
+}
+
+Test(ct, budget_flows_datapath_meters_the_server_entry)
+{
+    simsw_fini(&T.m);
+    setup_cfg(DP_FLOWS, 1000000);
+    T.m.ctl.cfg.mirror_budget = 8000000;
+    T.m.sw->meter_ok = true;
+    T.m.sw->budget.threshold = 1000000;
+    xmit(C2S, SYN, NULL, 0);
+    xmit(S2C, SYN | ACK, NULL, 0);
+    xmit(C2S, ACK, NULL, 0);
+    xmit(C2S, PSH | ACK, GET, strlen(GET));
+    cr_assert_eq(xmit(S2C, PSH | ACK, HEAD_MID, strlen(HEAD_MID)), SIMSW_TO_CTL);
+    cr_assert_eq(T.m.ent[S2C].kind, ENTRY_FWD_MIRROR);
+    cr_assert(T.m.ent[S2C].metered);
+    cr_assert_eq(T.m.ent[C2S].kind, ENTRY_FWD_MIRROR);
+    cr_assert(!T.m.ent[C2S].metered, "the client's side is not metered");
+    static char body[1448];
+    cr_assert_eq(xmit(S2C, ACK, body, sizeof body), SIMSW_ENTRY);
+    cr_assert_eq(T.alerts, 0);
+}
