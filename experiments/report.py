@@ -427,12 +427,14 @@ def overview(results, stamp, dirs, plots=True, name='overview'):
 def build_overview(d, plots=True):
     rows = read_runs(os.path.join(d, 'runs.csv'))
     md = ['# Overview (%s)\n' % os.path.basename(os.path.abspath(d))]
+    drawn = []                  # the mirror_bytes_*.dat files with a row
     for capped in (True, False):
         tag = 'capped' if capped else 'uncapped'
         m = workload_matrix(rows, 'mirror_bytes', capped)
         _write_dat(os.path.join(d, 'mirror_bytes_%s.dat' % tag),
                    ['workload', 'truth'] + MODES, m)
         if m:
+            drawn.append(tag)
             md += ['\n## Mirrored bytes per workload and mode, %s\n' % tag,
                    'Sum over the workload\'s cases of the mean over runs; '
                    '"truth" is what the client captured.\n',
@@ -449,14 +451,13 @@ def build_overview(d, plots=True):
     with open(os.path.join(d, 'summary.md'), 'w') as f:
         f.write('\n'.join(md))
     if plots:
-        for capped in ('capped', 'uncapped'):
-            dat = os.path.join(d, 'mirror_bytes_%s.dat' % capped)
-            if os.path.getsize(dat) > 100:
-                gnuplot('bytes_by_workload.gp',
-                        os.path.join(d, 'mirror_bytes_%s' % capped), dat=dat,
-                        title='Mirrored bytes per workload and mode, mirror %s'
-                        % ('capped at 10 Mbit/s' if capped == 'capped'
-                           else 'uncapped'))
+        for capped in drawn:
+            gnuplot('bytes_by_workload.gp',
+                    os.path.join(d, 'mirror_bytes_%s' % capped),
+                    dat=os.path.join(d, 'mirror_bytes_%s.dat' % capped),
+                    title='Mirrored bytes per workload and mode, mirror %s'
+                    % ('capped at 10 Mbit/s' if capped == 'capped'
+                       else 'uncapped'))
         dat = os.path.join(d, 'coverage_capped.dat')
         if cov and any(v is not None for r in cov for v in r[1:]):
             gnuplot('coverage.gp', os.path.join(d, 'coverage_capped'), dat=dat)
