@@ -26,6 +26,7 @@ and with --diff writes the records that differ.
 
 import argparse
 import collections
+import concurrent.futures
 import csv
 import os
 import subprocess
@@ -75,18 +76,33 @@ def _endpoint(ip4, ip6, port):
     return '[%s]:%s' % (ip, port) if ':' in ip else '%s:%s' % (ip, port)
 
 
-def tshark_records(pcap, http_ports):
-    """tshark's HTTP, TLS and SSH records of one capture."""
+TSHARK_FILTER = ('http.request or http.response or tls.handshake.type '
+                 'or ssh.protocol')
+
+
+def tshark_command(pcap, http_ports, two_pass=True):
+    """tshark's command line for tshark_records().  two_pass: the filter
+    as read filter of a first pass (-2 -R), and again as display filter of
+    the second: the first pass dissects every frame without building the
+    visible tree that -T fields needs, the second builds it only for the
+    frames that passed (and those they were reassembled from); its output
+    is the one pass's, byte for byte (tests/py/test_consumers.py, and every
+    capture of an experiment run), in half the time."""
     decode = []
     for port in http_ports:
         if port != 80:
             decode += ['-d', 'tcp.port==%d,http' % port]
-    out = _run(['tshark', '-n', '-r', pcap] + TSHARK_OPTS + decode + [
-        '-Y', 'http.request or http.response or tls.handshake.type '
-              'or ssh.protocol',
+    filters = (['-2', '-R', TSHARK_FILTER] if two_pass else []) + \
+        ['-Y', TSHARK_FILTER]
+    return ['tshark', '-n', '-r', pcap] + TSHARK_OPTS + decode + filters + [
         '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a',
         '-E', 'aggregator=' + AGG] + sum((['-e', f] for f in TSHARK_FIELDS),
-                                          []))
+                                          [])
+
+
+def tshark_records(pcap, http_ports):
+    """tshark's HTTP, TLS and SSH records of one capture."""
+    out = _run(tshark_command(pcap, http_ports))
     recs = collections.Counter()
     for line in out.splitlines():
         v = dict(zip(TSHARK_FIELDS, line.split('\t')))
@@ -187,15 +203,39 @@ READERS = {'tshark': tshark_records, 'httpry': httpry_records,
            'ndpi': ndpi_records, 'p0f': p0f_records}
 
 
-def compare(truth, mirror, http_ports, diff_path=None):
+def workers():
+    """Tool runs at once: the CPUs, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def compare(truth, mirror, http_ports, diff_path=None, executor=None):
     """{consumer: {'truth': n, 'matched': n, 'false': n}}; a consumer that
-    failed gets 'error'."""
+    failed gets 'error'.  The eight runs (four tools, two captures) go on
+    executor (a concurrent.futures one; default: one of workers() threads),
+    tshark first (the longest); results and diff are those of running them
+    one after the other."""
+    own = executor is None
+    ex = concurrent.futures.ThreadPoolExecutor(workers()) if own else executor
+    try:
+        futs = {(name, which): ex.submit(READERS[name], pcap, http_ports)
+                for name in ('tshark', 'ndpi', 'p0f', 'httpry')
+                for which, pcap in (('truth', truth), ('mirror', mirror))}
+        got = {}
+        for key, fut in futs.items():
+            try:
+                got[key] = (fut.result(), None)
+            except Exception as e:  # noqa: BLE001 - reported per consumer
+                got[key] = (None, e)
+    finally:
+        if own:
+            ex.shutdown()
     result, diffs = {}, []
     for name in CONSUMERS:
-        try:
-            t = READERS[name](truth, http_ports)
-            m = READERS[name](mirror, http_ports)
-        except Exception as e:  # noqa: BLE001 - one consumer must not end the run
+        (t, et), (m, em) = got[name, 'truth'], got[name, 'mirror']
+        if et or em:
+            # one consumer must not end the run; the truth's error first,
+            # as when the truth ran first and the mirror only after it
+            e = et or em
             result[name] = {'error': '%s: %s' % (type(e).__name__, e)}
             continue
         matched = sum((t & m).values())

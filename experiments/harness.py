@@ -429,13 +429,41 @@ class Capture:
             raise RuntimeError('tcpdump %s did not start: %s'
                                % (self.path, f.read().strip()))
 
+    def interrupt(self):
+        """SIGINT without waiting (stop() then waits): captures stop at
+        once rather than one after the other."""
+        self.interrupted = True
+        if self.popen.poll() is None:
+            try:
+                self.popen.send_signal(signal.SIGINT)
+            except ProcessLookupError:
+                pass
+
     def stop(self):
         """Stops tcpdump; returns the kernel drop count it reported."""
-        self.session.stop(self.popen, signal.SIGINT, 10.0)
+        if getattr(self, 'interrupted', False):
+            # signalled once: waits as session.stop() would, no second
+            # SIGINT (it might cut the statistics short)
+            try:
+                self.popen.wait(10.0)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+            self.session.procs.pop(self.popen.pid, None)
+            self.session._write_state()
+        else:
+            self.session.stop(self.popen, signal.SIGINT, 10.0)
         with open(self.err_path) as f:
             m = re.search(r'(\d+) packets dropped by kernel', f.read())
         os.unlink(self.err_path)
         return int(m.group(1)) if m else 0
+
+
+def stop_captures(caps):
+    """Stops them all; returns their drop counts."""
+    for c in caps:
+        c.interrupt()
+    return [c.stop() for c in caps]
 
 
 def start_captures(session, specs):

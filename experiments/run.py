@@ -22,7 +22,11 @@ wrong or any run failed.
 """
 
 import argparse
+import concurrent.futures
+import contextlib
 import csv
+import importlib.util
+from io import StringIO
 import os
 import shutil
 import subprocess
@@ -57,19 +61,82 @@ RECORD_FIELDS = [
 ] + consumers.FIELDS + ['consumer_seconds', 'error', 'raw']
 
 TLSVIEW = os.path.join(ROOT, 'tests', 'e2e', 'tlsview.py')
+# tshark options added to tlsview.py's own: neither changes a field of the
+# frames it prints (one TLS port's): HTTP body reassembly concerns HTTP
+# conversations (port 80) only, TCP time fields are not among its fields.
+# They take its pass on a campus truth from 25 s to 17 s (output identical
+# byte for byte).
+TLSVIEW_TSHARK_OPTS = ['-o', 'http.desegment_body:FALSE',
+                       '-o', 'tcp.calculate_timestamps:FALSE']
 
 
-def tls_view(truth, mirror):
-    """TLS handshakes at the monitor against the truth (tlsview.py):
-    'T/M' ClientHellos and ServerHellos, and mirrored segments with payload
-    after the handshakes' end."""
-    p = subprocess.run([sys.executable, TLSVIEW, 'tls', truth, mirror, '443'],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
-    kv = dict(w.split('=', 1) for w in p.stdout.split() if '=' in w)
+def tlsview_rows(mod, pcap, port):
+    """What tlsview.py's rows(pcap, 'tls', port) gives, from the same
+    tshark dissection, its fields printed as custom columns (-T tabs)
+    rather than -T fields, which builds every frame's whole visible tree
+    (half of tshark's time).  Occurrences are joined with ',' in both; the
+    one difference, tcp.flags as 0x018 rather than 0x0018, is the same
+    number to tlsview.py (int(x, 16)).  Same rows on every TLS capture of
+    an experiment run (campus, table2-tls, keepalive-tls)."""
+    fields = mod.FIELDS_TLS
+    cols = ','.join('"c%d","%%Cus:%s:0:U"' % (i, f)
+                    for i, f in enumerate(fields))
+    cmd = ['tshark', '-r', pcap, '-n', '-o',
+           'tcp.relative_sequence_numbers:FALSE'] + TLSVIEW_TSHARK_OPTS + [
+        '-Y', 'tcp.port==%s' % port, '-d', 'tcp.port==%s,tls' % port,
+        '-o', 'gui.column.format:' + cols, '-T', 'tabs']
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        v = line.split('\t')
+        v += [''] * (len(fields) - len(v))
+        rows.append(dict(zip(fields, v)))
+    return rows
+
+
+def tls_fields(text):
+    kv = dict(w.split('=', 1) for w in text.split() if '=' in w)
     return {'tls_client_hello': kv.get('client_hello', ''),
             'tls_server_hello': kv.get('server_hello', ''),
             'tls_late': kv.get('late', '')}
+
+
+class TlsView:
+    """TLS handshakes at the monitor against the truth (tests/e2e/
+    tlsview.py, as `tlsview.py tls TRUTH MIRROR 443`): 'T/M' ClientHellos
+    and ServerHellos, and mirrored segments with payload after the
+    handshakes' end.  Its code, loaded as a module: its two tshark passes
+    (tlsview_rows() for its rows()) go on executor, side by side with
+    other work, then its main() reads the rows they gave.  result(): the
+    fields ('' if it failed, as when the script printed nothing)."""
+
+    def __init__(self, truth, mirror, executor, port=443):
+        self.truth, self.mirror, self.port = truth, mirror, port
+        spec = importlib.util.spec_from_file_location('elide_tlsview',
+                                                      TLSVIEW)
+        self.mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.mod)
+        self.futs = [executor.submit(tlsview_rows, self.mod, p, port)
+                     for p in (truth, mirror)]
+
+    def result(self):
+        try:
+            got = dict(zip((self.truth, self.mirror),
+                           (f.result() for f in self.futs)))
+            self.mod.rows = lambda pcap, _proto, _port: iter(got[pcap])
+            out, argv = StringIO(), sys.argv
+            sys.argv = [TLSVIEW, 'tls', self.truth, self.mirror,
+                        str(self.port)]
+            try:
+                with contextlib.redirect_stdout(out):
+                    self.mod.main()
+            finally:
+                sys.argv = argv
+            text = out.getvalue()
+        except Exception:  # noqa: BLE001 - the script's crash printed nothing
+            text = ''
+        self.text = text
+        return tls_fields(text)
 
 
 def parse_args(argv):
@@ -175,6 +242,19 @@ def parse_args(argv):
                    'run of each case, cap and mode (a full experiment '
                    'captures about 13 GB per run)')
     p.add_argument('--no-plots', action='store_true')
+    p.add_argument('--reuse', default=None, metavar='DIR',
+                   help='take the runs that an earlier invocation already '
+                   'made from DIR (a results directory with runs.csv and '
+                   'args.txt, or an experiment name: <results>/NAME/last) '
+                   'instead of running them again: a run of the same '
+                   'experiment, case, cap, mode, threshold, budget and run '
+                   'number, without error, made with the same code, '
+                   'versions and every option a run depends on (make '
+                   'experiment: the study takes plain and elide at 10M on '
+                   'campus from the main run)')
+    p.add_argument('--reuse-since', default='', metavar='STAMP',
+                   help='with --reuse: only from an invocation started at '
+                   'or after STAMP (UTC, YYYYmmddTHHMMSSZ)')
     a = p.parse_args(argv)
     if a.quick:
         if a.experiments == ','.join(workloads.EXPERIMENTS):
@@ -184,6 +264,9 @@ def parse_args(argv):
     a.caps = [float(c) for c in a.caps.split(',') if c != '']
     a.losses = [float(x) for x in a.losses.split(',') if x]
     a.threshold_bytes = units.parse_size(a.threshold)
+    # gnuplot runs in experiments/gnuplot/: the figures' paths must not be
+    # relative (make experiment QUICK=1 gives build/results-quick).
+    a.results = os.path.abspath(a.results)
     for m in a.modes:
         if m not in MODES:
             p.error('unknown mode %r' % m)
@@ -279,10 +362,103 @@ def count_events(text):
     return counts
 
 
+class PhaseTimer:
+    """Wall-clock seconds per phase of one run, in order (raw/timing.txt
+    and the progress line): where a run's time goes."""
+
+    def __init__(self):
+        self.t = time.monotonic()
+        self.phases = []
+
+    def mark(self, name):
+        now = time.monotonic()
+        self.phases.append((name, now - self.t))
+        self.t = now
+
+    def total(self):
+        return sum(s for _n, s in self.phases)
+
+    def text(self):
+        return ' '.join('%s=%.2f' % p for p in self.phases)
+
+
+# args.txt lines that need not agree for a run to be taken by --reuse: the
+# shape of the invocation (which runs it makes, where its results go), not
+# how a run is made.  A run's threshold and budget are its record's.
+REUSE_IGNORED = {
+    'experiments', 'quick', 'modes', 'caps', 'runs', 'thresholds', 'budget',
+    'runs_campus', 'runs_table2', 'threshold', 'threshold_bytes', 'ctl_port',
+    'prefix', 'results', 'name', 'no_pcaps', 'keep_pcaps', 'all_pcaps',
+    'no_plots', 'reuse', 'reuse_since', 'date (UTC)', 'command',
+}
+
+
+def reuse_key(experiment, case, cap, mode, threshold, budget, run):
+    return (experiment, case, float(cap or 0), mode, int(threshold),
+            int(budget or 0), int(run))
+
+
+class Reuse:
+    """The runs of an earlier invocation that --reuse may take: key ->
+    (runs.csv row as written, its parsed record)."""
+
+    def __init__(self, d, args_txt, since=''):
+        self.dir = os.path.realpath(d)
+        self.runs = {}
+        self.why = None
+        stamp = os.path.basename(self.dir)
+        if not os.path.exists(os.path.join(self.dir, 'runs.csv')):
+            self.why = 'no runs.csv in %s' % d
+            return
+        if since and stamp < since:
+            self.why = '%s is older than %s' % (stamp, since)
+            return
+        if os.path.exists(os.path.join(self.dir, 'INCOMPLETE')):
+            self.why = '%s is INCOMPLETE' % d
+            return
+        mine, theirs = self.settings(args_txt), self.settings(
+            open(os.path.join(self.dir, 'args.txt')).read())
+        differ = sorted(k for k in set(mine) | set(theirs)
+                        if mine.get(k) != theirs.get(k))
+        if differ:
+            self.why = 'made otherwise (%s)' % ', '.join(differ)
+            return
+        with open(os.path.join(self.dir, 'runs.csv'), newline='') as f:
+            rows = list(csv.DictReader(f))
+        for row, rec in zip(rows, report.read_runs(
+                os.path.join(self.dir, 'runs.csv'))):
+            # A budget run's --threshold-min is the smallest of
+            # --sweep-thresholds, which may differ: never taken.
+            if rec.get('error') or rec.get('budget_bps'):
+                continue
+            try:
+                key = reuse_key(rec['experiment'], rec['case'],
+                                rec['cap_mbit'], rec['mode'],
+                                rec['threshold'], rec['budget_bps'],
+                                rec['run'])
+            except (TypeError, ValueError):
+                continue
+            self.runs[key] = (row, rec)
+
+    @staticmethod
+    def settings(text):
+        """args.txt's 'key: value' lines before the cases, less the
+        ignored keys."""
+        out = {}
+        for line in text.splitlines():
+            if line.startswith('case ') or line.startswith('files '):
+                break
+            k, sep, v = line.partition(': ')
+            if sep and k not in REUSE_IGNORED:
+                out[k] = v
+        return out
+
+
 class Runner:
     def __init__(self, a, stamp):
         self.a = a
         self.stamp = stamp
+        self.reuse = None
         self.session = harness.Session(a.prefix)
         self.records = []
         self.failures = []
@@ -304,12 +480,54 @@ class Runner:
                 csv.writer(f).writerow(RECORD_FIELDS)
         return self.dirs[name]
 
-    def write_record(self, rec):
+    def write_record(self, rec, row=None):
+        """Appends rec to its runs.csv; row: the text of a reused run's
+        fields, written as they were but for variant and raw."""
         self.records.append(rec)
         d = self.exp_dir(rec['experiment'])
+        cells = [report.fmt(rec.get(k)) for k in RECORD_FIELDS]
+        if row is not None:
+            cells = [report.fmt(rec[k]) if k in ('variant', 'raw') else
+                     row.get(k, '') for k in RECORD_FIELDS]
         with open(os.path.join(d, 'runs.csv'), 'a', newline='') as f:
-            csv.writer(f).writerow([report.fmt(rec.get(k))
-                                    for k in RECORD_FIELDS])
+            csv.writer(f).writerow(cells)
+
+    def load_reuse(self):
+        a = self.a
+        if not a.reuse:
+            return
+        d = a.reuse if os.sep in a.reuse else os.path.join(
+            a.results, a.reuse, 'last')
+        with open(os.path.join(self.exp_dir(a.experiments[0]),
+                               'args.txt')) as f:
+            mine = f.read()
+        self.reuse = Reuse(d, mine, a.reuse_since)
+        if self.reuse.why:
+            log('--reuse %s: nothing taken: %s' % (a.reuse, self.reuse.why))
+        else:
+            log('--reuse %s: %d runs of %s may be taken'
+                % (a.reuse, len(self.reuse.runs),
+                   os.path.relpath(self.reuse.dir, ROOT)))
+
+    def reused(self, case, r, cap, mode, threshold, budget, label):
+        """The record of a run taken from --reuse (its raw/ directory
+        linked into this one's), or None."""
+        if self.reuse is None:
+            return None
+        got = self.reuse.runs.get(reuse_key(case.experiment, case.name, cap,
+                                            mode, threshold, budget, r))
+        if got is None:
+            return None
+        row, rec = dict(got[0]), dict(got[1])
+        tag = '%s-%s-%s-r%d' % (cap_label(cap), label, case.name, r)
+        raw = os.path.join(self.exp_dir(case.experiment), 'raw', tag)
+        src = os.path.join(self.reuse.dir, 'raw', os.path.basename(row['raw']))
+        if not os.path.lexists(raw):
+            os.symlink(os.path.relpath(src, os.path.dirname(raw)), raw)
+        rec['variant'] = label
+        rec['raw'] = os.path.relpath(raw, self.a.results)
+        rec['reused'] = os.path.relpath(src, ROOT)
+        return rec, row
 
     # -- main
 
@@ -379,31 +597,49 @@ class Runner:
         vs = variants(a)
         total = len(a.caps) * len(vs) * sum(self.runs_of(c)
                                             for c in self.cases)
+        self.load_reuse()
         k = 0
         for cap in a.caps:
             self.net.set_cap(cap or None)
             for mode, threshold, budget in vs:
                 label = variant_label(mode, threshold, budget, a)
+                todo = []
+                for case in self.cases:
+                    for r in range(1, self.runs_of(case) + 1):
+                        got = self.reused(case, r, cap, mode, threshold,
+                                          budget, label)
+                        if got:
+                            k += 1
+                            self.write_record(*got)
+                            log('[%d/%d] %s %s %s run %d: taken from %s'
+                                % (k, total, case.name, cap_label(cap),
+                                   label, r, got[0]['reused']))
+                        else:
+                            todo.append((case, r))
+                if not todo:
+                    continue
                 ctldir = os.path.join(self.exp_dir(a.experiments[0]), 'raw',
                                       'ctl-%s-%s' % (cap_label(cap), label))
                 os.makedirs(ctldir, exist_ok=True)
                 self.ctl = harness.Controller(
                     self.session, self.net, a.controller, mode,
                     mode_args(a, mode, threshold, budget), ctldir)
+                t_ctl = time.monotonic()
                 self.ctl.start()
-                for case in self.cases:
-                    for r in range(1, self.runs_of(case) + 1):
-                        k += 1
-                        rec = self.run_case(case, r, cap, mode, threshold,
-                                            budget, label)
-                        self.write_record(rec)
-                        self.progress(k, total, rec)
-                        if not self.ctl.alive():
-                            self.failures.append('controller %s died during %s'
-                                                 % (mode, case.name))
-                            log('controller died; restarting it')
-                            self.ctl.popen = None
-                            self.ctl.start()
+                log('controller %s %s up in %.2f s' % (
+                    cap_label(cap), label, time.monotonic() - t_ctl))
+                for case, r in todo:
+                    k += 1
+                    rec = self.run_case(case, r, cap, mode, threshold,
+                                        budget, label)
+                    self.write_record(rec)
+                    self.progress(k, total, rec)
+                    if not self.ctl.alive():
+                        self.failures.append('controller %s died during %s'
+                                             % (mode, case.name))
+                        log('controller died; restarting it')
+                        self.ctl.popen = None
+                        self.ctl.start()
                 rc = self.ctl.stop()
                 self.ctl = None
                 if rc != 0:
@@ -500,6 +736,7 @@ class Runner:
                    loss=case.loss, raw=os.path.relpath(raw, a.results),
                    error='')
         server = net.servers[0]
+        tm = PhaseTimer()
         try:
             net.flush_arp()
             if case.loss:
@@ -513,15 +750,19 @@ class Runner:
                        os.path.join(raw, 'client%d.pcap' % (c + 1)))
                       for c in used]
             ports0, qd0, ev0 = net.dump_ports(), net.qdisc_drops(), ctl.log_size()
+            tm.mark('setup')
             caps = harness.start_captures(self.session, specs)
+            tm.mark('capstart')
             try:
                 transfers, secs, errors = workloads.run_jobs(
                     net, self.session, case.jobs, self.dl_dir)
+                tm.mark('traffic')
                 time.sleep(a.quiet_ms / 1000.0)
             finally:
-                drops = [c.stop() for c in caps]
+                drops = harness.stop_captures(caps)
                 if case.loss:
                     clear_loss(server)
+                tm.mark('capstop')
             events = ctl.read_events(ev0)
             with open(os.path.join(raw, 'events.jsonl'), 'w') as f:
                 f.write(events)
@@ -559,40 +800,65 @@ class Runner:
                          'passthrough', 'alert', 'openflow_error',
                          'conn_close', 'threshold'):
                 rec['ev_' + name] = ev.get(name, 0)
+            tm.mark('dumps')
             truth = self.truth_pcap(raw, used)
+            tm.mark('merge')
             # TLS cases: the analyzer counts port 443's packets and bytes
             # (it finds no HTTP head there); tls_view() the handshakes.
             tls = case.experiment in workloads.TLS_EXPERIMENTS
             ports = '443' if tls else a.http_ports
             if case.experiment in workloads.MIXED_TLS_EXPERIMENTS:
                 tls, ports = True, a.http_ports + ',443'
-            summary, which = analyze.analyze(
-                truth, os.path.join(raw, 'mirror.pcap'), ports,
-                str(threshold), os.path.join(raw, 'conns.csv'))
+            mirror = os.path.join(raw, 'mirror.pcap')
+            # The analyzer (twice), tlsview's tshark passes and the
+            # consumers' tool runs read the captures only: they run side by
+            # side, one per CPU, longest first; the record is filled in the
+            # order they ran in one after the other (an analyzer error
+            # leaves the later fields empty).
+            # (cancel_futures: an interrupted run leaves no tool queued)
+            ex = concurrent.futures.ThreadPoolExecutor(consumers.workers())
+            try:
+                tv = TlsView(truth, mirror, ex) if tls else None
+                f_summary = ex.submit(analyze.analyze, truth, mirror, ports,
+                                      str(threshold),
+                                      os.path.join(raw, 'conns.csv'))
+                # Every body counts as elidable at threshold 1: its
+                # "leaked" bytes are all the body bytes the monitor
+                # received (what an IDS can extract files from; cleartext
+                # HTTP only).
+                f_every = ex.submit(analyze.analyze, truth, mirror, ports,
+                                    '1')
+                # written below only if some head is missing
+                f_missing = ex.submit(analyze.missing_heads, truth, mirror,
+                                      ports, str(threshold))
+                res = None
+                if not a.no_consumers:
+                    # tshark, httpry, nDPI and p0f on both captures
+                    # (consumers.py): what an independent monitor records.
+                    t0 = time.monotonic()
+                    res = consumers.compare(
+                        truth, mirror,
+                        [int(x) for x in a.http_ports.split(',') if x],
+                        os.path.join(raw, 'consumers-diff.txt'), ex)
+                    cons_seconds = round(time.monotonic() - t0, 2)
+                summary, which = f_summary.result()
+                every, _ = f_every.result()
+                tv_fields = tv.result() if tv else None
+            finally:
+                ex.shutdown(cancel_futures=True)
+            tm.mark('post')
             rec.update(summary)
             rec['analyzer'] = which
-            # Every body counts as elidable at threshold 1: its "leaked"
-            # bytes are all the body bytes the monitor received (what an
-            # IDS can extract files from; cleartext HTTP only).
-            every, _ = analyze.analyze(
-                truth, os.path.join(raw, 'mirror.pcap'), ports, '1')
             rec['mirrored_body_bytes'] = every.get('leaked_body_bytes', '')
             if isinstance(every.get('elided_body_bytes'), int) and \
                     isinstance(every.get('leaked_body_bytes'), int):
                 rec['truth_body_bytes'] = every['leaked_body_bytes'] + \
                     every['elided_body_bytes']
-            if tls:
-                rec.update(tls_view(truth, os.path.join(raw, 'mirror.pcap')))
-            if not a.no_consumers:
-                # tshark, httpry, nDPI and p0f on both captures
-                # (consumers.py): what an independent monitor records.
-                t0 = time.monotonic()
-                res = consumers.compare(
-                    truth, os.path.join(raw, 'mirror.pcap'),
-                    [int(x) for x in a.http_ports.split(',') if x],
-                    os.path.join(raw, 'consumers-diff.txt'))
+            if tv_fields:
+                rec.update(tv_fields)
+            if res is not None:
                 rec.update(consumers.record_fields(res))
-                rec['consumer_seconds'] = round(time.monotonic() - t0, 2)
+                rec['consumer_seconds'] = cons_seconds
                 bad = ['%s: %s' % (n, r['error']) for n, r in res.items()
                        if 'error' in r]
                 if bad:
@@ -600,9 +866,8 @@ class Runner:
             if summary.get('heads') and summary.get('heads_covered') != \
                     summary.get('heads'):
                 with open(os.path.join(raw, 'missing-heads.txt'), 'w') as f:
-                    f.write(analyze.missing_heads(
-                        truth, os.path.join(raw, 'mirror.pcap'), ports,
-                        str(threshold)))
+                    f.write(f_missing.result())
+                tm.mark('missing')
             with open(os.path.join(raw, 'summary.txt'), 'w') as f:
                 f.write(' '.join('%s=%s' % (k, summary[k])
                                  for k in analyze.SUMMARY_FIELDS) + '\n')
@@ -618,12 +883,16 @@ class Runner:
                 rec['error'] = (rec['error'] + '; ' if rec['error'] else '') + \
                     'sha256 mismatch: %d of %d bodies correct' % (
                         ok, sum(len(j.names) for j in case.jobs))
+            tm.mark('finish')
         except KeyboardInterrupt:
             raise
         except Exception as e:  # one failed run must not lose the others
             rec['error'] = '%s: %s' % (type(e).__name__, e)
             with open(os.path.join(raw, 'error.txt'), 'w') as f:
                 f.write(traceback.format_exc())
+        self.timing = tm
+        with open(os.path.join(raw, 'timing.txt'), 'w') as f:
+            f.write('%s total=%.2f\n' % (tm.text(), tm.total()))
         if rec['error']:
             self.failures.append('%s: %s' % (tag, rec['error']))
         return rec
@@ -664,6 +933,9 @@ class Runner:
                rec.get('sha_ok', '-'), rec.get('transfers', '-'),
                rec.get('seconds') or 0,
                '  ERROR ' + rec['error'] if rec['error'] else ''))
+        tm = getattr(self, 'timing', None)
+        if tm is not None:
+            log('    %.1f s: %s' % (tm.total(), tm.text()))
 
     # -- outputs
 

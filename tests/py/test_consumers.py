@@ -133,6 +133,32 @@ class ConsumersTest(unittest.TestCase):
         res = consumers.compare(bad, self.truth, [80])
         self.assertIn('error', res['tshark'])
 
+    def test_two_passes_print_what_one_does(self):
+        """tshark_records() reads with -2 -R (consumers.tshark_command):
+        tshark's output must be the one pass's, byte for byte."""
+        import subprocess
+        caps = [self.truth,
+                self.pcap('nohead', connection(with_head=False)),
+                self.pcap('changed', connection(
+                    request=REQ.replace(b'/big.bin', b'/other')))]
+        for cap in caps:
+            one, two = (subprocess.run(
+                consumers.tshark_command(cap, [80, 8080], two_pass=tp),
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+                for tp in (False, True))
+            self.assertTrue(one)
+            self.assertEqual(one, two, cap)
+
+    def test_compare_on_one_thread_is_the_same(self):
+        import concurrent.futures
+        mirror = self.pcap('mirror', connection(with_head=False))
+        d1, d2 = (os.path.join(self.tmp, n) for n in ('d1', 'd2'))
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            one = consumers.compare(self.truth, mirror, [80], d1, ex)
+        self.assertEqual(consumers.compare(self.truth, mirror, [80], d2), one)
+        with open(d1) as f1, open(d2) as f2:
+            self.assertEqual(f1.read(), f2.read())
+
 
 if __name__ == '__main__':
     unittest.main()
