@@ -3,24 +3,48 @@
 void
 budget_init(struct budget *b, const struct budget_cfg *cfg)
 {
-    *b = (struct budget) { .threshold = cfg->floor, .calm = BUDGET_HOLD };
+    *b = (struct budget) { .threshold = cfg->floor, .calm = BUDGET_HOLD,
+                           .meter_bps = cfg->rate_bps };
+}
+
+static void
+meter_sample(struct budget *b, const struct budget_cfg *cfg, uint64_t dt,
+             uint64_t db, uint64_t dpassed)
+{
+    uint64_t other = db > dpassed ? db - dpassed : 0;
+    uint64_t other_bps = other > UINT64_MAX / 8000 ? UINT64_MAX
+                                                   : other * 8000 / dt;
+    uint64_t reserve = other_bps > UINT64_MAX / 5 * 4 ? UINT64_MAX
+                                                     : other_bps / 4 * 5;
+    uint64_t lo = cfg->rate_bps / 16 ? cfg->rate_bps / 16 : 1;
+    uint64_t m = cfg->rate_bps > reserve ? cfg->rate_bps - reserve : 0;
+    m = m < lo ? lo : m;
+    uint64_t d = m > b->meter_bps ? m - b->meter_bps : b->meter_bps - m;
+    b->meter_changed = d > b->meter_bps / 8;
+    if (b->meter_changed) {
+        b->meter_bps = m;
+    }
 }
 
 int
 budget_sample(struct budget *b, const struct budget_cfg *cfg, uint64_t now_ms,
-              uint64_t tx_bytes, uint64_t tx_dropped)
+              uint64_t tx_bytes, uint64_t tx_dropped, uint64_t meter_passed)
 {
     bool fresh = !b->primed || now_ms <= b->t_ms || tx_bytes < b->tx_bytes
-                 || tx_dropped < b->tx_dropped;
+                 || tx_dropped < b->tx_dropped || meter_passed < b->meter_passed;
     uint64_t dt = now_ms - b->t_ms, db = tx_bytes - b->tx_bytes;
     uint64_t dd = tx_dropped - b->tx_dropped;
+    uint64_t dpassed = meter_passed - b->meter_passed;
     b->t_ms = now_ms;
     b->tx_bytes = tx_bytes;
     b->tx_dropped = tx_dropped;
+    b->meter_passed = meter_passed;
     b->primed = true;
+    b->meter_changed = false;
     if (fresh) {
         return 0;       /* nothing to difference against, or a reset */
     }
+    meter_sample(b, cfg, dt, db, dpassed);
     /* bits per second; db < 2^61 for any real port between two samples */
     b->load_bps = db > UINT64_MAX / 8000 ? UINT64_MAX : db * 8000 / dt;
     b->dropped = dd;

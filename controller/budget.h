@@ -33,6 +33,14 @@ struct budget_cfg {
 
 struct budget {
     uint64_t threshold;         /* effective now */
+    /* The body meter's rate: what the budget leaves after the rest of the
+     * mirror's load (heads, handshakes, Packet-Outs), with a quarter of
+     * that load's rate as headroom, between a sixteenth of the budget and
+     * all of it.  meter_changed: the last sample moved it by more than an
+     * eighth (the switch's meter is modified then). */
+    uint64_t meter_bps;
+    bool meter_changed;
+    uint64_t meter_passed;      /* the last sample's */
     uint64_t load_bps;          /* over the last interval */
     uint64_t dropped;           /* drops over the last interval */
     uint64_t t_ms, tx_bytes, tx_dropped;    /* the last sample */
@@ -42,9 +50,12 @@ struct budget {
 
 void budget_init(struct budget *, const struct budget_cfg *);
 
-/* The mirror port's counters at 'now_ms'.  Returns -1 if the threshold
- * went down, +1 if up, 0 if not (then b->threshold is unchanged). */
+/* The mirror port's counters at 'now_ms', and the bytes the body meter let
+ * through ('meter_passed': in minus dropped; 0 without a meter).  Returns
+ * -1 if the threshold went down, +1 if up, 0 if not (then b->threshold is
+ * unchanged). */
 int budget_sample(struct budget *, const struct budget_cfg *, uint64_t now_ms,
-                  uint64_t tx_bytes, uint64_t tx_dropped);
+                  uint64_t tx_bytes, uint64_t tx_dropped,
+                  uint64_t meter_passed);
 
 #endif

@@ -322,19 +322,26 @@ poll_mirror_port(struct sw *sw, uint64_t now)
 /* The body meter: at the budget, with a burst of 10 ms of it (at least
  * two full frames) so that a burst of body copies fits the mirror port's
  * queue beside the heads. */
+static uint32_t
+put_meter(struct sw *sw, uint16_t command, uint64_t bps)
+{
+    uint64_t kbps = bps / 1000;
+    uint32_t rate = kbps > UINT32_MAX ? UINT32_MAX : kbps ? (uint32_t) kbps : 1;
+    uint32_t burst = rate / 100 > 24 ? rate / 100 : 24;
+    ofp_put_meter_mod(&sw->tx, sw_next_xid(sw), command, BODY_METER, rate,
+                      burst);
+    return rate;
+}
+
 static void
 install_meter(struct sw *sw)
 {
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
-    uint64_t kbps = cfg->mirror_budget / 1000;
-    uint32_t rate = kbps > UINT32_MAX ? UINT32_MAX : kbps ? (uint32_t) kbps : 1;
-    uint32_t burst = rate / 100 > 24 ? rate / 100 : 24;
     /* An earlier session's, if any (an error for an unknown one is fine) */
     sw->meter_del_xid = sw_next_xid(sw);
     ofp_put_meter_mod(&sw->tx, sw->meter_del_xid, OFPMC_DELETE, BODY_METER,
                       0, 0);
-    ofp_put_meter_mod(&sw->tx, sw_next_xid(sw), OFPMC_ADD, BODY_METER, rate,
-                      burst);
+    uint32_t rate = put_meter(sw, OFPMC_ADD, sw->budget.meter_bps);
     struct ofp_act mirror = OFP_OUTPUT(cfg->mirror_port);
     struct ofp_flow_mod_spec fm = {
         .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
@@ -343,9 +350,10 @@ install_meter(struct sw *sw)
     };
     sw_flow_mod(sw, &fm);
     sw->meter_ok = true;
-    sw->meter_dropped = 0;
+    sw->meter_dropped = sw->meter_passed = 0;
     vlog(LOG_INFO, "%s: mirrored bodies go through meter %u at %" PRIu32
-         " kbit/s (burst %" PRIu32 " kbit)", sw->name, BODY_METER, rate, burst);
+         " kbit/s, what the rest of the mirror's load leaves of the budget",
+         sw->name, BODY_METER, rate);
 }
 
 void
@@ -379,6 +387,8 @@ ctl_meter_stats(struct sw *sw, const struct ofp_multipart_reply *r)
     while ((rc = ofp_next_meter_stats(r, &ofs, &e)) > 0) {
         if (e.meter_id == BODY_METER) {
             sw->meter_dropped = e.band_packets;
+            sw->meter_passed = e.bytes_in > e.band_bytes
+                               ? e.bytes_in - e.band_bytes : 0;
         }
     }
     if (rc < 0) {
@@ -406,8 +416,15 @@ ctl_port_stats(struct sw *sw, const struct ofp_multipart_reply *r)
         uint64_t before = sw->budget.threshold;
         /* What the body meter dropped counts as the port's drops: bodies
          * that did not reach the mirror whole. */
-        if (budget_sample(&sw->budget, &bc, e.duration_ms, e.tx_bytes,
-                          e.tx_dropped + sw->meter_dropped)) {
+        int moved = budget_sample(&sw->budget, &bc, e.duration_ms, e.tx_bytes,
+                                  e.tx_dropped + sw->meter_dropped,
+                                  sw->meter_passed);
+        if (sw->meter_ok && sw->budget.meter_changed) {
+            vlog(LOG_INFO, "%s: body meter at %" PRIu64 " bit/s",
+                 sw->name, sw->budget.meter_bps);
+            put_meter(sw, OFPMC_MODIFY, sw->budget.meter_bps);
+        }
+        if (moved) {
             vlog(LOG_INFO, "%s: mirror port at %" PRIu64 " bit/s (budget %"
                  PRIu64 "), %" PRIu64 " dropped: threshold %" PRIu64 " -> %"
                  PRIu64, sw->name, sw->budget.load_bps, cfg->mirror_budget,

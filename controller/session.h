@@ -68,6 +68,7 @@ struct sw {
     uint32_t meter_del_xid;         /* the stale meter's deletion */
     bool meter_ok;                  /* BODY_METER is in the switch */
     uint64_t meter_dropped;         /* packets it dropped (meter stats) */
+    uint64_t meter_passed;          /* bytes it let through */
     char name[72];                  /* "host:port", then the dpid */
 };
 

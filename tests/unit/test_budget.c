@@ -15,7 +15,7 @@ second(struct budget *b, uint64_t *t, uint64_t *tx, uint64_t *dr,
     *t += 1000;
     *tx += (uint64_t) (mbit * 1e6 / 8);
     *dr += drops;
-    return budget_sample(b, &cfg, *t, *tx, *dr);
+    return budget_sample(b, &cfg, *t, *tx, *dr, 0);
 }
 
 /* A budget primed at t = 0 and raised to the ceiling by a quiet mirror. */
@@ -24,7 +24,7 @@ at_ceiling(struct budget *b, uint64_t *t, uint64_t *tx, uint64_t *dr)
 {
     budget_init(b, &cfg);
     *t = *tx = *dr = 0;
-    budget_sample(b, &cfg, *t, *tx, *dr);
+    budget_sample(b, &cfg, *t, *tx, *dr, 0);
     while (b->threshold < cfg.ceiling) {
         cr_assert_eq(second(b, t, tx, dr, 1.0, 0), 1);
     }
@@ -35,7 +35,7 @@ Test(budget, starts_at_the_floor_and_needs_two_samples)
     struct budget b;
     budget_init(&b, &cfg);
     cr_assert_eq(b.threshold, 16384, "heads first: nothing known yet");
-    cr_assert_eq(budget_sample(&b, &cfg, 5000, 123456789, 0), 0);
+    cr_assert_eq(budget_sample(&b, &cfg, 5000, 123456789, 0, 0), 0);
     cr_assert_eq(b.threshold, 16384, "a first sample has no rate");
 }
 
@@ -44,7 +44,7 @@ Test(budget, rises_by_doubling_on_a_quiet_mirror)
     struct budget b;
     budget_init(&b, &cfg);
     uint64_t t = 0, tx = 0, dr = 0;
-    budget_sample(&b, &cfg, t, tx, dr);
+    budget_sample(&b, &cfg, t, tx, dr, 0);
     uint64_t want = 16384;
     for (int i = 0; i < 9; i++) {           /* to 8 MiB */
         cr_assert_eq(second(&b, &t, &tx, &dr, 1.0, 0), 1, "step %d", i);
@@ -107,9 +107,48 @@ Test(budget, counters_going_back_start_over)
     struct budget b;
     uint64_t t, tx, dr;
     at_ceiling(&b, &t, &tx, &dr);
-    cr_assert_eq(budget_sample(&b, &cfg, t + 1000, 10, 0), 0, "reset, no rate");
+    cr_assert_eq(budget_sample(&b, &cfg, t + 1000, 10, 0, 0), 0, "reset, no rate");
     cr_assert_eq(b.threshold, 10000000);
-    cr_assert_eq(budget_sample(&b, &cfg, t + 1000, 20, 0), 0, "no time passed");
-    cr_assert_eq(budget_sample(&b, &cfg, t + 2000, 2000000, 0), -1);
+    cr_assert_eq(budget_sample(&b, &cfg, t + 1000, 20, 0, 0), 0, "no time passed");
+    cr_assert_eq(budget_sample(&b, &cfg, t + 2000, 2000000, 0, 0), -1);
     cr_assert_eq(b.load_bps, 15999840);
+}
+
+/* The body meter gets what the rest of the mirror's load leaves of the
+ * budget, with a quarter of that load as headroom; it moves only by more
+ * than an eighth, and never below a sixteenth of the budget. */
+Test(budget, the_meter_gets_what_the_rest_leaves)
+{
+    struct budget b;
+    budget_init(&b, &cfg);
+    cr_assert_eq(b.meter_bps, 8000000, "all of it before any sample");
+    uint64_t t = 0, tx = 0, passed = 0;
+    budget_sample(&b, &cfg, t, tx, 0, passed);
+    /* 1 s: 4 Mbit/s on the port, 2 of them through the meter. */
+    t += 1000;
+    tx += 500000;
+    passed += 250000;
+    budget_sample(&b, &cfg, t, tx, 0, passed);
+    cr_assert(b.meter_changed);
+    cr_assert_eq(b.meter_bps, 8000000 - 2500000);
+    /* 2.2 Mbit/s of the rest: 5.25 Mbit/s, within an eighth: unchanged. */
+    t += 1000;
+    tx += 275000;
+    budget_sample(&b, &cfg, t, tx, 0, passed);
+    cr_assert(!b.meter_changed);
+    cr_assert_eq(b.meter_bps, 5500000);
+    /* The rest above the budget: a sixteenth is left to bodies. */
+    t += 1000;
+    tx += 2000000;
+    passed += 100000;
+    budget_sample(&b, &cfg, t, tx, 0, passed);
+    cr_assert(b.meter_changed);
+    cr_assert_eq(b.meter_bps, 500000);
+    /* Quiet again: all of it. */
+    t += 1000;
+    budget_sample(&b, &cfg, t, tx, 0, passed);
+    cr_assert_eq(b.meter_bps, 8000000);
+    /* A meter counter going back (a new meter) starts over. */
+    budget_sample(&b, &cfg, t + 1000, tx, 0, 0);
+    cr_assert(!b.meter_changed);
 }
