@@ -342,15 +342,23 @@ install_meter(struct sw *sw)
     ofp_put_meter_mod(&sw->tx, sw->meter_del_xid, OFPMC_DELETE, BODY_METER,
                       0, 0);
     uint32_t rate = put_meter(sw, OFPMC_ADD, sw->budget.meter_bps);
+    /* Below the metered rule, the same without the meter: if the switch
+     * refuses the meter (and so the rule), bodies are mirrored unmetered,
+     * not lost. */
     struct ofp_act mirror = OFP_OUTPUT(cfg->mirror_port);
     struct ofp_flow_mod_spec fm = {
         .cookie = CK_OF_KIND(CK_BASE), .command = OFPFC_ADD,
         .table_id = METER_TABLE, .priority = PRIO_MISS,
-        .acts = &mirror, .n_acts = 1, .meter_id = BODY_METER,
+        .acts = &mirror, .n_acts = 1,
     };
+    sw_flow_mod(sw, &fm);
+    fm.priority = PRIO_MISS + 1;
+    fm.meter_id = BODY_METER;
     sw_flow_mod(sw, &fm);
     sw->meter_ok = true;
     sw->meter_dropped = sw->meter_passed = 0;
+    sw->meter_raw_dropped = sw->meter_raw_passed = 0;
+    sw->meter_base_xid = 0;
     vlog(LOG_INFO, "%s: mirrored bodies go through meter %u at %" PRIu32
          " kbit/s, what the rest of the mirror's load leaves of the budget",
          sw->name, BODY_METER, rate);
@@ -378,18 +386,32 @@ ctl_meter_features(struct sw *sw, const struct ofp_multipart_reply *r)
     install_meter(sw);
 }
 
+/* The growth of a counter that a MODIFY (or the switch) may have zeroed. */
+static uint64_t
+grown(uint64_t now, uint64_t before)
+{
+    return now >= before ? now - before : now;
+}
+
 void
-ctl_meter_stats(struct sw *sw, const struct ofp_multipart_reply *r)
+ctl_meter_stats(struct sw *sw, const struct ofp_multipart_reply *r,
+                uint32_t xid)
 {
     struct ofp_meter_stats_entry e;
     size_t ofs = 0;
     int rc;
     while ((rc = ofp_next_meter_stats(r, &ofs, &e)) > 0) {
-        if (e.meter_id == BODY_METER) {
-            sw->meter_dropped = e.band_packets;
-            sw->meter_passed = e.bytes_in > e.band_bytes
-                               ? e.bytes_in - e.band_bytes : 0;
+        if (e.meter_id != BODY_METER) {
+            continue;
         }
+        uint64_t passed = e.bytes_in > e.band_bytes
+                          ? e.bytes_in - e.band_bytes : 0;
+        if (xid != sw->meter_base_xid || !xid) {
+            sw->meter_dropped += grown(e.band_packets, sw->meter_raw_dropped);
+            sw->meter_passed += grown(passed, sw->meter_raw_passed);
+        }
+        sw->meter_raw_dropped = e.band_packets;
+        sw->meter_raw_passed = passed;
     }
     if (rc < 0) {
         vlog(LOG_WARN, "%s: malformed meter statistics (%d)", sw->name, rc);
@@ -423,6 +445,9 @@ ctl_port_stats(struct sw *sw, const struct ofp_multipart_reply *r)
             vlog(LOG_INFO, "%s: body meter at %" PRIu64 " bit/s",
                  sw->name, sw->budget.meter_bps);
             put_meter(sw, OFPMC_MODIFY, sw->budget.meter_bps);
+            sw->meter_base_xid = sw_next_xid(sw);
+            ofp_put_meter_stats_request(&sw->tx, sw->meter_base_xid,
+                                        BODY_METER);
         }
         if (moved) {
             vlog(LOG_INFO, "%s: mirror port at %" PRIu64 " bit/s (budget %"
@@ -468,9 +493,10 @@ ctl_error(struct sw *sw, const struct ofp_error *e)
         return;
     } else if (e->type == OFPET_METER_MOD_FAILED
                || (e->xid == sw->meter_xid && sw->meter_xid)) {
-        if (sw->meter_ok) {
-            vlog(LOG_WARN, "%s: the switch refused the body meter: mirrored "
-                 "bodies are not held to --mirror-budget", sw->name);
+        if (sw->meter_ok || e->xid == sw->meter_xid) {
+            vlog(LOG_WARN, "%s: the switch refused the body meter%s: "
+                 "mirrored bodies are not held to --mirror-budget", sw->name,
+                 e->xid == sw->meter_xid ? " (its features request)" : "");
         }
         sw->meter_ok = false;
     } else if (sw->rlz) {

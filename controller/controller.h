@@ -58,7 +58,8 @@ void ctl_port_stats(struct sw *, const struct ofp_multipart_reply *);
 /* --mirror-budget's body meter: the switch's meter features (the meter
  * goes in if it has kbit/s drop bands), and the meter's statistics. */
 void ctl_meter_features(struct sw *, const struct ofp_multipart_reply *);
-void ctl_meter_stats(struct sw *, const struct ofp_multipart_reply *);
+void ctl_meter_stats(struct sw *, const struct ofp_multipart_reply *,
+                     uint32_t xid);
 void ctl_barrier_reply(struct sw *, uint32_t xid);
 void ctl_error(struct sw *, const struct ofp_error *);
 

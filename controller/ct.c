@@ -123,7 +123,8 @@ entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
         if (!commit && e->committed && e->phase & MARK_DONE) {
             continue;           /* the phase mirrors all */
         }
-        if (!commit && e->committed && !in_flows((uint8_t) k)) {
+        if (!commit && e->committed && !in_flows((uint8_t) k)
+            && !metered_body(&e->c, d, out->kind[d])) {
             /* The committed phase ranks above flow entries and cannot
              * change without a packet: it already mirrors, or it sends
              * the direction here, where a packet will carry the change. */

@@ -284,7 +284,7 @@ on_multipart_reply(struct sw *sw, const struct ofp_msg *m)
         ctl_meter_features(sw, &r);
     }
     if (r.type == OFPMP_METER) {
-        ctl_meter_stats(sw, &r);
+        ctl_meter_stats(sw, &r, m->xid);
     }
     return 0;
 }

@@ -69,6 +69,11 @@ struct sw {
     bool meter_ok;                  /* BODY_METER is in the switch */
     uint64_t meter_dropped;         /* packets it dropped (meter stats) */
     uint64_t meter_passed;          /* bytes it let through */
+    /* The meter's counters as last read: a MODIFY zeroes them in Open
+     * vSwitch, so the totals above add differences, and the reply to the
+     * request sent right after a MODIFY ('meter_base_xid') is a new base. */
+    uint64_t meter_raw_dropped, meter_raw_passed;
+    uint32_t meter_base_xid;
     char name[72];                  /* "host:port", then the dpid */
 };
 

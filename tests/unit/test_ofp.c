@@ -2244,7 +2244,9 @@ Test(encode, meter_requests)
 
 Test(decode, multipart_meter_stats)
 {
-    cr_assert_str_eq(ofp_print(METER_STATS_REPLY_HEX), METER_STATS_REPLY_TXT);
+    char *txt = ofp_print(METER_STATS_REPLY_HEX);
+    cr_assert_str_eq(txt, METER_STATS_REPLY_TXT);
+    free(txt);
     size_t n;
     uint8_t *p = unhex(METER_STATS_REPLY_HEX, &n);
     struct ofp_msg m;
@@ -2275,8 +2277,9 @@ Test(decode, multipart_meter_stats)
 
 Test(decode, multipart_meter_features)
 {
-    cr_assert_str_eq(ofp_print(METER_FEATURES_REPLY_HEX),
-                     METER_FEATURES_REPLY_TXT);
+    char *txt = ofp_print(METER_FEATURES_REPLY_HEX);
+    cr_assert_str_eq(txt, METER_FEATURES_REPLY_TXT);
+    free(txt);
     size_t n;
     uint8_t *p = unhex(METER_FEATURES_REPLY_HEX, &n);
     struct ofp_msg m;
