@@ -224,6 +224,14 @@ struct conn_env {
                              * body meter (--mirror-budget, rules.h) */
 };
 
+/* An entry of 'kind' for 'dir' carries a body mirrored through the
+ * switch's body meter (conn_env.meter_bodies when it was asked for). */
+static inline bool
+conn_entry_metered(const struct conn *c, int dir, uint8_t kind)
+{
+    return dir == S2C && kind == ENTRY_FWD_MIRROR && c->s2c_metered;
+}
+
 void conn_init(struct conn *, uint32_t cli_ip, uint16_t cli_port,
                uint32_t srv_ip, uint16_t srv_port);
 

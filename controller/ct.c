@@ -58,12 +58,6 @@ gen_bits(const struct sw *sw)
  * the peers have acknowledged both FINs: the last ACK settles what the
  * entries counted past the body (retransmissions count again) or names
  * it, as with flows; done would mirror it in the switch, unseen. */
-static bool
-metered_body(const struct conn *c, int d, uint8_t kind)
-{
-    return d == S2C && kind == ENTRY_FWD_MIRROR && c->s2c_metered;
-}
-
 static uint8_t
 target_phase(const struct conn *c)
 {
@@ -76,7 +70,7 @@ target_phase(const struct conn *c)
     }
     /* A body mirrored through the meter is a flow entry's (forward, then
      * METER_TABLE), as an elided one is: no phase rule for it. */
-    uint8_t s2c = metered_body(c, S2C, c->entry[S2C]) ? ENTRY_FWD
+    uint8_t s2c = conn_entry_metered(c, S2C, c->entry[S2C]) ? ENTRY_FWD
                                                        : c->entry[S2C];
     return (uint8_t) (c->entry[C2S] << MARK_KIND_SHIFT(C2S)
                       | s2c << MARK_KIND_SHIFT(S2C));
@@ -110,7 +104,7 @@ entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
         unsigned ins = d == C2S ? CONN_OP_INSTALL_C2S : CONN_OP_INSTALL_S2C;
         bool entry = out->ops & ins
                      && (in_flows(out->kind[d]) || !commit
-                         || metered_body(&e->c, d, out->kind[d]));
+                         || conn_entry_metered(&e->c, d, out->kind[d]));
         if (e->fe & bit && (out->ops & del || (out->ops & ins && !entry))) {
             flows_delete_dir(sw, slot, (enum conn_dir) d);
             e->fe &= ~bit;
@@ -124,7 +118,7 @@ entries(struct sw *sw, uint32_t slot, const struct conn_out *out, bool commit)
             continue;           /* the phase mirrors all */
         }
         if (!commit && e->committed && !in_flows((uint8_t) k)
-            && !metered_body(&e->c, d, out->kind[d])) {
+            && !conn_entry_metered(&e->c, d, out->kind[d])) {
             /* The committed phase ranks above flow entries and cannot
              * change without a packet: it already mirrors, or it sends
              * the direction here, where a packet will carry the change. */

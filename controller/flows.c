@@ -79,14 +79,6 @@ entry_match(const struct conn *c, enum conn_dir dir)
 }
 
 bool
-flows_metered(const struct sw *sw, const struct conn *c, enum conn_dir dir,
-              uint8_t kind)
-{
-    return dir == S2C && kind == ENTRY_FWD_MIRROR && c->s2c_metered
-           && sw->meter_ok;
-}
-
-bool
 flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
 {
     struct centry *e = centry_of(sw, slot);
@@ -107,7 +99,7 @@ flows_install(struct sw *sw, uint32_t slot, enum conn_dir dir, uint8_t kind)
     };
     /* A body mirrored under --mirror-budget: forward here, the copy
      * through the meter (METER_TABLE). */
-    bool metered = flows_metered(sw, &e->c, dir, kind);
+    bool metered = conn_entry_metered(&e->c, dir, kind) && sw->meter_ok;
     struct ofp_flow_mod_spec fm = {
         .cookie = conntab_cookie(&sw->ctl->conns, slot)
                   | CK_PUT(CK_DIR, dir == S2C) | CK_PUT(CK_ELIDE, elides)

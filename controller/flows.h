@@ -44,11 +44,6 @@ struct sw;
 /* The entry of 'kind' for one direction; false (and conn.c told) when
  * the direction's output port is not known yet. */
 bool flows_install(struct sw *, uint32_t slot, enum conn_dir, uint8_t kind);
-/* An entry of 'kind' for 'dir' of 'c' forwards, and mirrors through the
- * body meter (METER_TABLE). */
-struct conn;
-bool flows_metered(const struct sw *, const struct conn *, enum conn_dir,
-                   uint8_t kind);
 void flows_delete_dir(struct sw *, uint32_t slot, enum conn_dir);
 /* Every entry of the connection, whatever its direction and sequence. */
 void flows_delete_all(struct sw *, uint32_t slot);
