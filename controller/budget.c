@@ -75,3 +75,33 @@ budget_sample(struct budget *b, const struct budget_cfg *cfg, uint64_t now_ms,
     }
     return 0;
 }
+
+uint64_t
+budget_burst_bits(uint64_t rate_bps)
+{
+    return rate_bps / 100 > 32000 ? rate_bps / 100 : 32000;
+}
+
+bool
+budget_take(struct budget *b, uint64_t now_us, uint64_t bytes)
+{
+    uint64_t cap = budget_burst_bits(b->meter_bps);
+    uint64_t dt = now_us - b->bucket_us;
+    if (!b->bucket_primed || now_us < b->bucket_us || dt >= 1000000
+        || b->meter_bps > UINT64_MAX / 1000000) {
+        b->bucket_bits = cap;   /* a second or more of the rate: full */
+    } else {
+        uint64_t add = dt * b->meter_bps / 1000000;
+        b->bucket_bits = add >= cap - (b->bucket_bits < cap ? b->bucket_bits
+                                                             : cap)
+                         ? cap : b->bucket_bits + add;
+    }
+    b->bucket_us = now_us;
+    b->bucket_primed = true;
+    uint64_t need = bytes > UINT64_MAX / 8 ? UINT64_MAX : bytes * 8;
+    if (need > b->bucket_bits) {
+        return false;
+    }
+    b->bucket_bits -= need;
+    return true;
+}

@@ -46,6 +46,8 @@ struct budget {
     uint64_t t_ms, tx_bytes, tx_dropped;    /* the last sample */
     bool primed;                /* a sample to difference against */
     unsigned calm;              /* samples since the last lowering */
+    uint64_t bucket_us, bucket_bits;    /* budget_take()'s bucket */
+    bool bucket_primed;
 };
 
 void budget_init(struct budget *, const struct budget_cfg *);
@@ -57,5 +59,17 @@ void budget_init(struct budget *, const struct budget_cfg *);
 int budget_sample(struct budget *, const struct budget_cfg *, uint64_t now_ms,
                   uint64_t tx_bytes, uint64_t tx_dropped,
                   uint64_t meter_passed);
+
+/* The body meter's burst at 'rate_bps': 10 ms of it, at least 32 kbit
+ * (two full 1514-byte frames), so that a burst of body copies fits the mirror
+ * port's queue beside the heads. */
+uint64_t budget_burst_bits(uint64_t rate_bps);
+
+/* The body meter's rate on the controller's own mirror copies of bodies
+ * (Packet-Outs, which the switch's meter never sees): a token bucket
+ * filled at b->meter_bps up to budget_burst_bits() of it.  True if a copy
+ * of 'bytes' at 'now_us' (monotonic) fits, and takes it from the bucket;
+ * false if it is to be dropped. */
+bool budget_take(struct budget *, uint64_t now_us, uint64_t bytes);
 
 #endif

@@ -1622,6 +1622,11 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         inflight = len && c->s2c_elides && c->entry[S2C] == ENTRY_FWD;
         taken = inflight ? body_taken(c) : 0;
         furthest = c->h[S2C].hi;
+        /* Only bytes of a mirrored body: the next head is not in it. */
+        bool body = env->meter_bodies && len && !flags && c->rs == RS_BODY
+                    && !c->body_elided && off >= c->body_start
+                    && off + len <= c->body_end
+                    && c->body_end - c->body_start >= env->meter_min;
         if (len) {
             uint64_t need = resp_bytes(c, env, off, data, len,
                                        hdr + p->payload_len, out);
@@ -1629,6 +1634,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
                 out->mirror_len = MIRROR_FULL;
             } else if (need >= off + len) {
                 out->mirror_len = MIRROR_FULL;
+                out->metered = body;
             } else if (need > off) {
                 out->mirror_len = hdr + (uint32_t) (need - off);
             } else {

@@ -183,6 +183,10 @@ struct conn {
 struct conn_out {
     uint32_t mirror_len;    /* 0: not mirrored; MIRROR_FULL; else keep the
                              * first mirror_len bytes of the frame */
+    bool metered;           /* the mirror copy holds only bytes of a
+                             * mirrored body of at least conn_env.meter_min
+                             * (conn_env.meter_bodies): it goes out at the
+                             * body meter's rate, or not at all */
     unsigned ops;
     uint8_t kind[2];        /* entry kinds for the INSTALL ops */
 };
@@ -222,6 +226,8 @@ struct conn_env {
                              * switch's --mirror-budget one (budget.h) */
     bool meter_bodies;      /* mirrored bodies go through the switch's
                              * body meter (--mirror-budget, rules.h) */
+    uint64_t meter_min;     /* ... those of at least this many bytes (the
+                             * floor: smaller ones every threshold mirrors) */
 };
 
 /* An entry of 'kind' for 'dir' carries a body mirrored through the

@@ -41,7 +41,8 @@ ctl_conn_env(struct sw *sw)
     uint64_t t = sw->ctl->cfg.mirror_budget ? sw->budget.threshold
                                             : cc->threshold;
     return (struct conn_env) { cc, sw->ctl->conn_event, sw, t,
-                               sw->ctl->cfg.mirror_budget && sw->meter_ok };
+                               sw->ctl->cfg.mirror_budget && sw->meter_ok,
+                               sw->ctl->cfg.threshold_min };
 }
 
 /* ---- Connections ---- */
@@ -319,15 +320,14 @@ poll_mirror_port(struct sw *sw, uint64_t now)
                                sw->ctl->cfg.mirror_port);
 }
 
-/* The body meter: at the budget, with a burst of 10 ms of it (at least
- * two full frames) so that a burst of body copies fits the mirror port's
- * queue beside the heads. */
+/* The body meter at 'bps', with budget_burst_bits() of it as its burst. */
 static uint32_t
 put_meter(struct sw *sw, uint16_t command, uint64_t bps)
 {
     uint64_t kbps = bps / 1000;
     uint32_t rate = kbps > UINT32_MAX ? UINT32_MAX : kbps ? (uint32_t) kbps : 1;
-    uint32_t burst = rate / 100 > 24 ? rate / 100 : 24;
+    uint64_t kbits = budget_burst_bits((uint64_t) rate * 1000) / 1000;
+    uint32_t burst = kbits > UINT32_MAX ? UINT32_MAX : (uint32_t) kbits;
     ofp_put_meter_mod(&sw->tx, sw_next_xid(sw), command, BODY_METER, rate,
                       burst);
     return rate;

@@ -326,10 +326,19 @@ flows_send(struct sw *sw, uint32_t slot, uint32_t in_port, uint32_t out_port,
 }
 
 size_t
-flows_mirror_act(const struct sw *sw, const struct conn_out *out, size_t len,
+flows_mirror_act(struct sw *sw, const struct conn_out *out, size_t len,
                  struct ofp_act *a)
 {
     uint32_t mirror_port = sw->ctl->cfg.mirror_port;
+    if (out->metered && out->mirror_len) {
+        /* The switch's meter drops the excess of the bodies its entries
+         * mirror; this is the same for the copies sent from here. */
+        if (!budget_take(&sw->budget, time_us(), len)) {
+            sw->meter_dropped++;
+            return 0;
+        }
+        sw->meter_passed += len;
+    }
     if (out->mirror_len == MIRROR_FULL || out->mirror_len >= len) {
         *a = OFP_OUTPUT(mirror_port);
         return 1;

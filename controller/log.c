@@ -20,14 +20,20 @@ time_stop_at(uint64_t ms)
 }
 
 uint64_t
-time_ms(void)
+time_us(void)
 {
     if (stopped_at) {
-        return stopped_at;
+        return stopped_at * 1000;
     }
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+    return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+uint64_t
+time_ms(void)
+{
+    return time_us() / 1000;
 }
 
 static const char *const level_names[] = { "ERR", "WARN", "INFO", "DBG" };

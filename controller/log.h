@@ -24,7 +24,8 @@ void vlog_rl(struct ratelimit *, enum log_level, const char *fmt, ...)
     } while (0)
 
 uint64_t time_ms(void);         /* monotonic */
-/* Tests: time_ms() returns 'ms' from now on (0: the real clock again), as
+uint64_t time_us(void);         /* the same clock in microseconds */
+/* Tests: time_ms() (and time_us()) returns 'ms' from now on (0: the real clock again), as
  * Open vSwitch's time/stop and time/warp do for its tests. */
 void time_stop_at(uint64_t ms);
 

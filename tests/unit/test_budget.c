@@ -152,3 +152,37 @@ Test(budget, the_meter_gets_what_the_rest_leaves)
     budget_sample(&b, &cfg, t + 1000, tx, 0, 0);
     cr_assert(!b.meter_changed);
 }
+
+/* The controller's copies of bodies: a bucket at the meter's rate holding
+ * at most its burst (10 ms of it, at least 32 kbit). */
+Test(budget, the_bucket_passes_the_meters_rate)
+{
+    struct budget b;
+    budget_init(&b, &cfg);
+    b.meter_bps = 8000000;                  /* burst: 80 kbit, 10 KB */
+    cr_assert_eq(budget_burst_bits(8000000), 80000);
+    cr_assert_eq(budget_burst_bits(100000), 32000, "two full frames");
+    uint64_t t = 1000000;
+    unsigned n = 0;
+    while (budget_take(&b, t, 1000)) {
+        n++;
+    }
+    cr_assert_eq(n, 10, "a full bucket at first");
+    /* 1 ms at 8 Mbit/s: 8000 bits, one frame of 1000 bytes. */
+    cr_assert(budget_take(&b, t + 1000, 1000));
+    cr_assert(!budget_take(&b, t + 1000, 1000));
+    /* Idle for long: no more than the burst. */
+    t += 5000000;
+    for (n = 0; budget_take(&b, t, 1000); n++) {
+    }
+    cr_assert_eq(n, 10);
+    /* A smaller rate: the burst shrinks with it. */
+    b.meter_bps = 100000;
+    t += 2000000;
+    for (n = 0; budget_take(&b, t, 1000); n++) {
+    }
+    cr_assert_eq(n, 4);
+    /* A clock that goes back starts full. */
+    cr_assert(budget_take(&b, 1, 1000));
+    cr_assert(!budget_take(&b, 1, 100000), "more than the burst never fits");
+}

@@ -581,3 +581,64 @@ Test(ct, budget_flows_datapath_meters_the_server_entry)
     cr_assert_eq(xmit(S2C, ACK, body, sizeof body), SIMSW_ENTRY);
     cr_assert_eq(T.alerts, 0);
 }
+
+/* A mirrored body below entry_min goes through the controller (flows.c):
+ * its Packet-Out copies get the body meter's rate, those beyond the
+ * bucket are not mirrored and count as the meter's drops; the segment
+ * with the head, and a body below the floor (--threshold-min), always
+ * are. */
+static unsigned
+body_segments(size_t n_bytes)
+{
+    static char body[1448];
+    unsigned mirrored = 0;
+    while (n_bytes) {
+        size_t n = n_bytes < sizeof body ? n_bytes : sizeof body;
+        unsigned before = T.mirrored_pkts;
+        cr_assert_eq(xmit(S2C, ACK, body, n), SIMSW_TO_CTL);
+        mirrored += T.mirrored_pkts - before;
+        xmit(C2S, ACK, NULL, 0);
+        n_bytes -= n;
+    }
+    return mirrored;
+}
+
+Test(ct, budget_meters_the_controllers_copies_of_a_body)
+{
+    static const char head_40k[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 40000\r\n\r\n";
+    static const char head_10k[] =
+        "HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n";
+    simsw_fini(&T.m);
+    setup_cfg(DP_FLOWS, 1000000);
+    T.m.ctl.cfg.mirror_budget = 8000000;
+    T.m.ctl.cfg.threshold_min = 16384;
+    T.m.sw->meter_ok = true;
+    T.m.sw->budget.threshold = 1000000;
+    T.m.sw->budget.meter_bps = 100000;      /* burst 32 kbit: two frames */
+    time_stop_at(5000);                     /* no refill */
+    xmit(C2S, SYN, NULL, 0);
+    xmit(S2C, SYN | ACK, NULL, 0);
+    xmit(C2S, ACK, NULL, 0);
+    xmit(C2S, PSH | ACK, GET, strlen(GET));
+    unsigned m = T.mirrored_pkts;
+    cr_assert_eq(xmit(S2C, PSH | ACK, head_40k, strlen(head_40k)),
+                 SIMSW_TO_CTL);
+    cr_assert_eq(T.mirrored_pkts, m + 1, "the head is mirrored");
+    cr_assert_eq(T.m.ent[S2C].kind, ENTRY_NONE, "below entry_min");
+    cr_assert_eq(body_segments(20 * 1448), 2, "two frames of the bucket");
+    cr_assert_eq(T.m.sw->meter_dropped, 18);
+    cr_assert_eq(T.m.sw->meter_passed, 2 * (1448 + 54));
+    time_stop_at(6000);                     /* a second: full again */
+    /* 7 frames of 1502 bytes and one of 958: the last fits in what two
+     * left */
+    cr_assert_eq(body_segments(40000 - 20 * 1448), 3);
+    cr_assert_eq(T.m.sw->meter_dropped, 18 + 5);
+    /* Below the floor: every threshold mirrors it, so does the meter. */
+    xmit(C2S, PSH | ACK, GET, strlen(GET));
+    xmit(S2C, PSH | ACK, head_10k, strlen(head_10k));
+    cr_assert_eq(body_segments(10000), 7);
+    cr_assert_eq(T.m.sw->meter_dropped, 23);
+    time_stop_at(0);
+    cr_assert_eq(T.alerts, 0);
+}
