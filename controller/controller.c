@@ -356,7 +356,7 @@ install_meter(struct sw *sw)
     fm.meter_id = BODY_METER;
     sw_flow_mod(sw, &fm);
     sw->meter_ok = true;
-    sw->meter_dropped = sw->meter_passed = 0;
+    sw->meter_dropped = sw->meter_passed = sw->bucket_dropped = 0;
     sw->meter_raw_dropped = sw->meter_raw_passed = 0;
     sw->meter_base_xid = 0;
     vlog(LOG_INFO, "%s: mirrored bodies go through meter %u at %" PRIu32
@@ -436,11 +436,13 @@ ctl_port_stats(struct sw *sw, const struct ofp_multipart_reply *r)
         /* The switch's clock (the port's age), not the reply's arrival:
          * replies queued behind Packet-Ins would shorten the interval. */
         uint64_t before = sw->budget.threshold;
-        /* What the body meter dropped counts as the port's drops: bodies
-         * that did not reach the mirror whole. */
+        /* The body meter's drops are not the port's: they cost bodies
+         * only the bytes beyond their share, never a head.  Lowering the
+         * threshold for them elided bodies the meter had room for (on
+         * campus at 8 Mbit/s: thresholds of 16Ki-256Ki most of a run, 1.0
+         * MB of bodies at the monitor instead of 1.7-2.0 MB). */
         int moved = budget_sample(&sw->budget, &bc, e.duration_ms, e.tx_bytes,
-                                  e.tx_dropped + sw->meter_dropped,
-                                  sw->meter_passed);
+                                  e.tx_dropped, sw->meter_passed);
         if (sw->meter_ok && sw->budget.meter_changed) {
             vlog(LOG_INFO, "%s: body meter at %" PRIu64 " bit/s",
                  sw->name, sw->budget.meter_bps);

@@ -334,10 +334,11 @@ flows_mirror_act(struct sw *sw, const struct conn_out *out, size_t len,
         /* The switch's meter drops the excess of the bodies its entries
          * mirror; this is the same for the copies sent from here. */
         if (!budget_take(&sw->budget, time_us(), len)) {
-            sw->meter_dropped++;
+            sw->bucket_dropped++;
             return 0;
         }
-        sw->meter_passed += len;
+        /* What passes is the rest of the mirror's load for the switch's
+         * meter (budget.h): the two share the body's part of the budget. */
     }
     if (out->mirror_len == MIRROR_FULL || out->mirror_len >= len) {
         *a = OFP_OUTPUT(mirror_port);

@@ -54,8 +54,8 @@ void flows_send(struct sw *, uint32_t slot, uint32_t in_port,
                 uint32_t out_port, const struct ofp_act *, size_t n_acts,
                 const uint8_t *data, size_t len);
 /* The mirror action of a verdict for a 'len'-byte frame; 0 or 1.  A
- * metered copy (conn_out.metered) beyond the body meter's rate gets none,
- * and counts as the meter's drop (budget_take()). */
+ * metered copy (conn_out.metered) beyond the body meter's rate gets none
+ * (budget_take(); counted in sw->bucket_dropped). */
 size_t flows_mirror_act(struct sw *, const struct conn_out *,
                         size_t len, struct ofp_act *);
 void flows_barrier_reply(struct sw *, uint32_t xid);

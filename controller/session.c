@@ -575,6 +575,11 @@ sw_close(struct sw *sw, const char *why)
          "sent %" PRIu64 " packet-outs, %" PRIu64 " flow-mods, %" PRIu64
          " flow-stats requests", sw->name, why, sw->n.packet_in,
          sw->n.packet_out, sw->n.flow_mod, sw->n.stats_request);
+    if (sw->meter_ok) {
+        vlog(LOG_INFO, "%s: the body meter dropped %" PRIu64 " mirror copies "
+             "of bodies, the controller %" PRIu64 " of its own", sw->name,
+             sw->meter_dropped, sw->bucket_dropped);
+    }
     ev_switch_disconnected(sw->dpid, why, &sw->n);
     ctl_switch_closed(sw);
 }

@@ -68,6 +68,8 @@ struct sw {
     uint32_t meter_del_xid;         /* the stale meter's deletion */
     bool meter_ok;                  /* BODY_METER is in the switch */
     uint64_t meter_dropped;         /* packets it dropped (meter stats) */
+    uint64_t bucket_dropped;        /* copies the controller did not mirror
+                                     * at the meter's rate (budget_take()) */
     uint64_t meter_passed;          /* bytes it let through */
     /* The meter's counters as last read: a MODIFY zeroes them in Open
      * vSwitch, so the totals above add differences, and the reply to the

@@ -627,18 +627,18 @@ Test(ct, budget_meters_the_controllers_copies_of_a_body)
     cr_assert_eq(T.mirrored_pkts, m + 1, "the head is mirrored");
     cr_assert_eq(T.m.ent[S2C].kind, ENTRY_NONE, "below entry_min");
     cr_assert_eq(body_segments(20 * 1448), 2, "two frames of the bucket");
-    cr_assert_eq(T.m.sw->meter_dropped, 18);
-    cr_assert_eq(T.m.sw->meter_passed, 2 * (1448 + 54));
+    cr_assert_eq(T.m.sw->bucket_dropped, 18);
+    cr_assert_eq(T.m.sw->meter_passed, 0, "the rest of the load, to the meter");
     time_stop_at(6000);                     /* a second: full again */
     /* 7 frames of 1502 bytes and one of 958: the last fits in what two
      * left */
     cr_assert_eq(body_segments(40000 - 20 * 1448), 3);
-    cr_assert_eq(T.m.sw->meter_dropped, 18 + 5);
+    cr_assert_eq(T.m.sw->bucket_dropped, 18 + 5);
     /* Below the floor: every threshold mirrors it, so does the meter. */
     xmit(C2S, PSH | ACK, GET, strlen(GET));
     xmit(S2C, PSH | ACK, head_10k, strlen(head_10k));
     cr_assert_eq(body_segments(10000), 7);
-    cr_assert_eq(T.m.sw->meter_dropped, 23);
+    cr_assert_eq(T.m.sw->bucket_dropped, 23);
     time_stop_at(0);
     cr_assert_eq(T.alerts, 0);
 }
