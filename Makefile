@@ -19,7 +19,10 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
 PCAP_LIBS = -lpcap
 
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# -dirty: changed sources, not what experiments write into results/
+VERSION := $(shell v=$$(git describe --always 2>/dev/null) || v=unknown; \
+	git status --porcelain -- . ':!results' ':!build' 2>/dev/null | grep -q . \
+	&& v=$$v-dirty; echo $$v)
 CFLAGS  += -DELIDE_VERSION='"$(VERSION)"'
 
 LIB_SRC  := $(filter-out controller/main.c,$(wildcard controller/*.c))

@@ -475,8 +475,13 @@ def start_captures(session, specs):
 
 
 def git_describe():
-    return run('git -C %s describe --always --dirty' % ROOT,
-               check=False).strip() or 'unknown'
+    """The commit, '-dirty' when tree_state() is: what runs write into
+    results/ (and build/) does not make the next run's code dirty."""
+    commit = run('git -C %s describe --always' % ROOT,
+                 check=False).strip()
+    if not commit:
+        return 'unknown'
+    return commit if tree_state() == 'clean' else commit + '-dirty'
 
 
 def tree_state():
