@@ -104,12 +104,20 @@ def tshark_records(pcap, http_ports):
     """tshark's HTTP, TLS and SSH records of one capture."""
     out = _run(tshark_command(pcap, http_ports))
     recs = collections.Counter()
+    # The TLS client of each connection: the sender of its first
+    # ClientHello (or the receiver of its first ServerHello).  tshark
+    # finds "handshakes" in ciphertext now and then (a ClientHello from
+    # the server inside a 36 MB download); records against the client's
+    # side are such misreadings, and the mirror, without that ciphertext,
+    # could never match them.
+    tls_client = {}
     for line in out.splitlines():
         v = dict(zip(TSHARK_FIELDS, line.split('\t')))
         if len(v) != len(TSHARK_FIELDS):
             continue
-        conn = '%s>%s' % (_endpoint(v['ip.src'], v['ipv6.src'], v['tcp.srcport']),
-                          _endpoint(v['ip.dst'], v['ipv6.dst'], v['tcp.dstport']))
+        src = _endpoint(v['ip.src'], v['ipv6.src'], v['tcp.srcport'])
+        dst = _endpoint(v['ip.dst'], v['ipv6.dst'], v['tcp.dstport'])
+        conn = '%s>%s' % (src, dst)
         split = lambda f: v[f].split(AGG) if v[f] else []
         methods, hosts, uris = (split('http.request.method'),
                                 split('http.host'), split('http.request.uri'))
@@ -121,11 +129,14 @@ def tshark_records(pcap, http_ports):
             recs[('http_response', conn, c,
                   ctypes[i] if i < len(ctypes) else '')] += 1
         types = split('tls.handshake.type')
-        if '1' in types:
+        pair = frozenset((src, dst))
+        if '1' in types or '2' in types:
+            tls_client.setdefault(pair, src if '1' in types else dst)
+        if '1' in types and tls_client[pair] == src:
             recs[('tls_client_hello', conn,
                   v['tls.handshake.extensions_server_name'],
                   v['tls.handshake.ja3'])] += 1
-        if '2' in types:
+        if '2' in types and tls_client[pair] == dst:
             recs[('tls_server_hello', conn, v['tls.handshake.ja3s'])] += 1
         if '11' in types:
             names = split('x509sat.uTF8String') + \

@@ -66,6 +66,50 @@ def connection(request=REQ, with_head=True):
     return f
 
 
+def hello(kind, sni=None):
+    """A TLS 1.2 record with one ClientHello (kind 1, with server name
+    'sni') or ServerHello (kind 2)."""
+    body = b'\x03\x03' + bytes(range(32)) + b'\x00'
+    if kind == 1:
+        ext = b''
+        if sni:
+            name = sni.encode()
+            sn = b'\x00' + len(name).to_bytes(2, 'big') + name
+            sn = len(sn).to_bytes(2, 'big') + sn
+            ext = b'\x00\x00' + len(sn).to_bytes(2, 'big') + sn
+        body += b'\x00\x02\xc0\x2f\x01\x00' + len(ext).to_bytes(2, 'big') + ext
+    else:
+        body += b'\xc0\x2f\x00\x00\x00'
+    hs = bytes([kind]) + len(body).to_bytes(3, 'big') + body
+    return b'\x16\x03\x01' + len(hs).to_bytes(2, 'big') + hs
+
+
+def tls_connection(misread=False):
+    """A TLS connection on port 443: handshake, then server data; with
+    'misread', that data holds bytes that parse as a ClientHello (as
+    ciphertext now and then does for tshark)."""
+    c2s = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02') / \
+        IP(src=CLI, dst=SRV, ttl=64, flags='DF', id=1)
+    s2c = Ether(src='02:00:00:00:00:02', dst='02:00:00:00:00:01') / \
+        IP(src=SRV, dst=CLI, ttl=64, flags='DF', id=0)
+    ch, sh = hello(1, 'www.elide.test'), hello(2)
+    data = hello(1) if misread else b'\x17\x03\x03\x00\x04abcd'
+    cs, ss = 1000, 5000
+    f = [c2s / TCP(sport=CPORT, dport=443, flags='S', seq=cs, options=OPTS),
+         s2c / TCP(sport=443, dport=CPORT, flags='SA', seq=ss, ack=cs + 1,
+                   options=OPTS),
+         c2s / TCP(sport=CPORT, dport=443, flags='A', seq=cs + 1, ack=ss + 1),
+         c2s / TCP(sport=CPORT, dport=443, flags='PA', seq=cs + 1,
+                   ack=ss + 1) / Raw(ch),
+         s2c / TCP(sport=443, dport=CPORT, flags='PA', seq=ss + 1,
+                   ack=cs + 1 + len(ch)) / Raw(sh),
+         s2c / TCP(sport=443, dport=CPORT, flags='PA', seq=ss + 1 + len(sh),
+                   ack=cs + 1 + len(ch)) / Raw(data)]
+    for i, p in enumerate(f):
+        p.time = 1796000000 + i * 0.001
+    return f
+
+
 class ConsumersTest(unittest.TestCase):
     def setUp(self):
         # make test installs them (ci/install-deps.sh): a missing one fails.
@@ -125,6 +169,21 @@ class ConsumersTest(unittest.TestCase):
         res = consumers.compare(self.truth, mirror, [80])
         self.assertEqual(res['tshark'], {'truth': 2, 'matched': 1, 'false': 1})
         self.assertEqual(res['httpry'], {'truth': 2, 'matched': 1, 'false': 1})
+
+    def test_a_hello_from_the_wrong_side_is_no_record(self):
+        """A ClientHello tshark reads in the server's data is not the
+        client's: the truth's capture must not hold it against a mirror
+        that lacks that data."""
+        truth = self.pcap('tls-truth', tls_connection(misread=True))
+        mirror = self.pcap('tls-mirror', tls_connection()[:5])
+        t = consumers.tshark_records(truth, [80])
+        self.assertEqual(sorted(k[0] for k in t),
+                         ['tls_client_hello', 'tls_server_hello'])
+        self.assertEqual(t[('tls_client_hello', '%s:%d>%s:443' % (CLI, CPORT, SRV),
+                            'www.elide.test',
+                            next(k[3] for k in t if k[0] == 'tls_client_hello'))], 1)
+        res = consumers.compare(truth, mirror, [80])
+        self.assertEqual(res['tshark'], {'truth': 2, 'matched': 2, 'false': 0})
 
     def test_bad_capture_is_an_error(self):
         bad = os.path.join(self.tmp, 'bad.pcap')
