@@ -23,10 +23,8 @@ wrong or any run failed.
 
 import argparse
 import concurrent.futures
-import contextlib
 import csv
 import importlib.util
-from io import StringIO
 import os
 import shutil
 import subprocess
@@ -94,21 +92,13 @@ def tlsview_rows(mod, pcap, port):
     return rows
 
 
-def tls_fields(text):
-    kv = dict(w.split('=', 1) for w in text.split() if '=' in w)
-    return {'tls_client_hello': kv.get('client_hello', ''),
-            'tls_server_hello': kv.get('server_hello', ''),
-            'tls_late': kv.get('late', '')}
-
-
 class TlsView:
     """TLS handshakes at the monitor against the truth (tests/e2e/
-    tlsview.py, as `tlsview.py tls TRUTH MIRROR 443`): 'T/M' ClientHellos
-    and ServerHellos, and mirrored segments with payload after the
-    handshakes' end.  Its code, loaded as a module: its two tshark passes
-    (tlsview_rows() for its rows()) go on executor, side by side with
-    other work, then its main() reads the rows they gave.  result(): the
-    fields ('' if it failed, as when the script printed nothing)."""
+    tlsview.py's view(), as `tlsview.py tls TRUTH MIRROR 443` counts them):
+    'T/M' ClientHellos and ServerHellos, and mirrored segments with payload
+    after the handshakes' end.  Its two tshark passes (tlsview_rows()) go
+    on executor, side by side with other work.  result(): the fields (''
+    if it failed)."""
 
     def __init__(self, truth, mirror, executor, port=443):
         self.truth, self.mirror, self.port = truth, mirror, port
@@ -121,22 +111,13 @@ class TlsView:
 
     def result(self):
         try:
-            got = dict(zip((self.truth, self.mirror),
-                           (f.result() for f in self.futs)))
-            self.mod.rows = lambda pcap, _proto, _port: iter(got[pcap])
-            out, argv = StringIO(), sys.argv
-            sys.argv = [TLSVIEW, 'tls', self.truth, self.mirror,
-                        str(self.port)]
-            try:
-                with contextlib.redirect_stdout(out):
-                    self.mod.main()
-            finally:
-                sys.argv = argv
-            text = out.getvalue()
-        except Exception:  # noqa: BLE001 - the script's crash printed nothing
-            text = ''
-        self.text = text
-        return tls_fields(text)
+            truth, mirror = (f.result() for f in self.futs)
+            v = self.mod.view(truth, mirror, 'tls', self.port)
+        except Exception:  # noqa: BLE001 - a failed pass or dissection
+            v = {}
+        return {'tls_client_hello': v.get('client_hello', ''),
+                'tls_server_hello': v.get('server_hello', ''),
+                'tls_late': v.get('late', '')}
 
 
 def parse_args(argv):

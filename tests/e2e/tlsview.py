@@ -57,11 +57,11 @@ def ints(s):
     return [int(x, 0) for x in s.split(',') if x]
 
 
-def main():
-    proto, truth, mon, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    slice_payload = int(sys.argv[5]) if len(sys.argv) > 5 else 5
+def view(truth_rows, mon_rows, proto, port, slice_payload=5):
+    """The counts of the module's docstring, from rows() of the truth and
+    of the monitor, as a dict in the order main() prints them."""
     conns = defaultdict(list)
-    for r in rows(truth, proto, port):
+    for r in truth_rows:
         conns[r['tcp.stream']].append(r)
     ends = {}                    # stream -> frame number where it ended
     ch = sh = cert = ver = 0
@@ -112,7 +112,7 @@ def main():
             truth_payload += int(r['tcp.len'] or 0)
     mch = msh = mcert = mver = 0
     late = late_long = late_flags_m = mon_payload = 0
-    for r in rows(mon, proto, port):
+    for r in mon_rows:
         c2s = int(r['tcp.srcport']) != port
         hdr = 14 + int(r['ip.hdr_len'] or (40 if r['ipv6.src'] else 20)) \
             + int(r['tcp.hdr_len'] or 20)
@@ -147,12 +147,22 @@ def main():
     for s, (end, frames) in ends.items():
         late_flags_t += sum(1 for r in frames if int(r['frame.number']) > end
                             and int(r['tcp.flags'], 16) & 0x07)
-    print('conns=%d handshakes=%d client_hello=%d/%d server_hello=%d/%d cert=%d/%d '
-          'versions=%d/%d late=%d late_long=%d late_flags=%d/%d mon_payload=%d '
-          'truth_payload=%d' % (len(conns), len(ends), ch, mch, sh, msh, cert, mcert,
-                                ver, mver, late, late_long, late_flags_t, late_flags_m,
-                                mon_payload, truth_payload))
-    return 0 if ends else 1
+    return {'conns': len(conns), 'handshakes': len(ends),
+            'client_hello': '%d/%d' % (ch, mch),
+            'server_hello': '%d/%d' % (sh, msh), 'cert': '%d/%d' % (cert, mcert),
+            'versions': '%d/%d' % (ver, mver), 'late': late,
+            'late_long': late_long,
+            'late_flags': '%d/%d' % (late_flags_t, late_flags_m),
+            'mon_payload': mon_payload, 'truth_payload': truth_payload}
+
+
+def main():
+    proto, truth, mon, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    slice_payload = int(sys.argv[5]) if len(sys.argv) > 5 else 5
+    v = view(rows(truth, proto, port), rows(mon, proto, port), proto, port,
+             slice_payload)
+    print(' '.join('%s=%s' % kv for kv in v.items()))
+    return 0 if v['handshakes'] else 1
 
 
 if __name__ == '__main__':
