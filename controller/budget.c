@@ -91,10 +91,10 @@ budget_take(struct budget *b, uint64_t now_us, uint64_t bytes)
         || b->meter_bps > UINT64_MAX / 1000000) {
         b->bucket_bits = cap;   /* a second or more of the rate: full */
     } else {
+        /* A lowered rate shrinks the burst, and what the bucket holds. */
+        uint64_t have = b->bucket_bits < cap ? b->bucket_bits : cap;
         uint64_t add = dt * b->meter_bps / 1000000;
-        b->bucket_bits = add >= cap - (b->bucket_bits < cap ? b->bucket_bits
-                                                             : cap)
-                         ? cap : b->bucket_bits + add;
+        b->bucket_bits = add >= cap - have ? cap : have + add;
     }
     b->bucket_us = now_us;
     b->bucket_primed = true;

@@ -5,12 +5,14 @@
  * The load is the port's transmitted bits per second over the last
  * interval, and its drops.  The threshold starts at the floor (heads first:
  * nothing is known of the load yet).  Near the budget (above BUDGET_HIGH
- * of it) or with any drop, it falls to a quarter, down to the floor: more
- * bodies are elided and their bytes leave the mirror to the heads.  Well
- * below it (under BUDGET_LOW) it doubles, up to the ceiling, but only
- * after BUDGET_HOLD samples without a lowering, so that the load a
- * lowering freed is seen before bodies come back: down fast, up slowly.  A change applies to responses
- * whose heads come after it; bodies already elided or mirrored stay so.
+ * of it) or with any drop of the port's, it falls to a quarter, down to
+ * the floor: more bodies are elided and their bytes leave the mirror to
+ * the heads (the body meter's drops are not counted: they cost bodies
+ * only their excess).  Well below it (under BUDGET_LOW) it doubles, up to
+ * the ceiling, but only after BUDGET_HOLD samples without a lowering, so
+ * that the load a lowering freed is seen before bodies come back: down
+ * fast, up slowly.  A change applies to responses whose heads come after
+ * it; bodies already elided or mirrored stay so.
  * A counter that goes backwards (a port re-added) starts over.  What the
  * port transmitted past a shaper is what it can carry: a budget below the
  * port's capacity keeps the queue from filling (a shaper's drops are not

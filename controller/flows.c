@@ -330,7 +330,7 @@ flows_mirror_act(struct sw *sw, const struct conn_out *out, size_t len,
                  struct ofp_act *a)
 {
     uint32_t mirror_port = sw->ctl->cfg.mirror_port;
-    if (out->metered && out->mirror_len) {
+    if (out->metered) {
         /* The switch's meter drops the excess of the bodies its entries
          * mirror; this is the same for the copies sent from here. */
         if (!budget_take(&sw->budget, time_us(), len)) {

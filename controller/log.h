@@ -25,8 +25,9 @@ void vlog_rl(struct ratelimit *, enum log_level, const char *fmt, ...)
 
 uint64_t time_ms(void);         /* monotonic */
 uint64_t time_us(void);         /* the same clock in microseconds */
-/* Tests: time_ms() (and time_us()) returns 'ms' from now on (0: the real clock again), as
- * Open vSwitch's time/stop and time/warp do for its tests. */
+/* Tests: time_ms() returns 'ms' from now on, time_us() as many
+ * milliseconds (0: the real clock again), as Open vSwitch's time/stop and
+ * time/warp do for its tests. */
 void time_stop_at(uint64_t ms);
 
 /* Event log.  ev_begin() opens a record with "time", "dpid" and "event";

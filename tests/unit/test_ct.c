@@ -584,7 +584,7 @@ Test(ct, budget_flows_datapath_meters_the_server_entry)
 
 /* A mirrored body below entry_min goes through the controller (flows.c):
  * its Packet-Out copies get the body meter's rate, those beyond the
- * bucket are not mirrored and count as the meter's drops; the segment
+ * bucket are not mirrored (sw->bucket_dropped); the segment
  * with the head, and a body below the floor (--threshold-min), always
  * are. */
 static unsigned
