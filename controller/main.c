@@ -1,5 +1,4 @@
 /* elide-controller: option parsing and wiring only; see controller.h. */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +8,7 @@
 #include "controller.h"
 #include "log.h"
 #include "loop.h"
-#include "units.h"
+#include "options.h"
 
 #ifndef ELIDE_VERSION
 #define ELIDE_VERSION "unknown"
@@ -79,185 +78,30 @@ usage(FILE *f)
 "  -V, --version          version\n");
 }
 
-static int
-bad(const char *what, const char *val)
-{
-    fprintf(stderr, "elide-controller: invalid %s: '%s'\n", what, val);
-    fprintf(stderr, "Try 'elide-controller --help'.\n");
-    return 2;
-}
-
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    if (*s < '0' || *s > '9') {
-        return EINVAL;
-    }
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end || v > max) {
-        return EINVAL;
-    }
-    *out = v;
-    return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
-    struct ctl_cfg cfg = {
-        .mode = MODE_ELIDE, .threshold = 10000000, .threshold_min = 16384,
-        .entry_min = 65536, .truncate_len = 128,
-        .http_ports = { 80 }, .n_http_ports = 1, .tls_ports = { 443 },
-        .n_tls_ports = 1, .ssh_ports = { 22 }, .n_ssh_ports = 1,
-        .idle_timeout = 10,
-        .stats_interval_ms = 500, .settle_ms = 20, .probe_interval_ms = 5000,
-        .max_conns = 1048576, .conn_idle_s = 300,
-    };
+    static const char prog[] = "elide-controller";
+    struct ctl_opts o;
+    ctl_opts_init(&o);
+    struct ctl_cfg *cfg = &o.cfg;
     char listen[256] = "127.0.0.1:6653";
-    const char *event_log = NULL;
-    bool have_mirror = false, have_select = false, have_thresh_min = false;
-    enum { O_LISTEN = 256, O_MODE, O_MIRROR, O_THRESH, O_ENTRY_MIN, O_SELECT, O_TRUNC,
-           O_HTTP, O_IDLE, O_STATS, O_EVLOG, O_MAXCONNS, O_SETTLE, O_CONN_IDLE, O_DATAPATH,
-           O_TLS_PORTS, O_SSH_PORTS, O_TLS, O_BUDGET, O_THRESH_MIN };
-    static const struct option opts[] = {
+    enum { O_LISTEN = CO_OWN };
+    struct option opts[CTL_N_OPTS + 5] = {
         { "listen", required_argument, NULL, O_LISTEN },
-        { "mode", required_argument, NULL, O_MODE },
-        { "mirror-port", required_argument, NULL, O_MIRROR },
-        { "threshold", required_argument, NULL, O_THRESH },
-        { "entry-min", required_argument, NULL, O_ENTRY_MIN },
-        { "mirror-budget", required_argument, NULL, O_BUDGET },
-        { "threshold-min", required_argument, NULL, O_THRESH_MIN },
-        { "select", required_argument, NULL, O_SELECT },
-        { "truncate-len", required_argument, NULL, O_TRUNC },
-        { "http-ports", required_argument, NULL, O_HTTP },
-        { "tls-ports", required_argument, NULL, O_TLS_PORTS },
-        { "ssh-ports", required_argument, NULL, O_SSH_PORTS },
-        { "tls", required_argument, NULL, O_TLS },
-        { "idle-timeout", required_argument, NULL, O_IDLE },
-        { "conn-idle-timeout", required_argument, NULL, O_CONN_IDLE },
-        { "stats-interval", required_argument, NULL, O_STATS },
-        { "event-log", required_argument, NULL, O_EVLOG },
-        { "max-conns", required_argument, NULL, O_MAXCONNS },
-        { "settle-ms", required_argument, NULL, O_SETTLE },
-        { "datapath", required_argument, NULL, O_DATAPATH },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
     };
+    memcpy(opts + 4, ctl_opt_table, sizeof ctl_opt_table);
     int c;
-    unsigned long v;
     while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
         switch (c) {
         case O_LISTEN:
             if (strlen(optarg) >= sizeof listen || !strrchr(optarg, ':')) {
-                return bad("--listen (HOST:PORT)", optarg);
+                return ctl_bad_opt(prog, "--listen (HOST:PORT)", optarg);
             }
             strcpy(listen, optarg);
-            break;
-        case O_MODE:
-            if (ctl_mode_parse(optarg, &cfg.mode)) {
-                return bad("--mode", optarg);
-            }
-            break;
-        case O_MIRROR:
-            if (parse_uint(optarg, 0xfeff, &v) || !v) {
-                return bad("--mirror-port", optarg);
-            }
-            cfg.mirror_port = (uint32_t) v;
-            have_mirror = true;
-            break;
-        case O_THRESH:
-            if (parse_size(optarg, &cfg.threshold)) {
-                return bad("--threshold", optarg);
-            }
-            break;
-        case O_ENTRY_MIN:
-            if (parse_size(optarg, &cfg.entry_min)) {
-                return bad("--entry-min", optarg);
-            }
-            break;
-        case O_BUDGET:
-            if (parse_size(optarg, &cfg.mirror_budget) || !cfg.mirror_budget) {
-                return bad("--mirror-budget", optarg);
-            }
-            break;
-        case O_THRESH_MIN:
-            if (parse_size(optarg, &cfg.threshold_min) || !cfg.threshold_min) {
-                return bad("--threshold-min", optarg);
-            }
-            have_thresh_min = true;
-            break;
-        case O_SELECT:
-            if (ctl_parse_filters(optarg, &cfg)) {
-                return bad("--select", optarg);
-            }
-            have_select = true;
-            break;
-        case O_TRUNC:
-            if (parse_uint(optarg, 65535, &v) || v < 14) {
-                return bad("--truncate-len (14..65535)", optarg);
-            }
-            cfg.truncate_len = (uint32_t) v;
-            break;
-        case O_HTTP:
-            if (ctl_parse_ports(optarg, &cfg)) {
-                return bad("--http-ports", optarg);
-            }
-            break;
-        case O_TLS_PORTS:
-            if (ctl_parse_proto_ports(optarg, &cfg, PROTO_TLS)) {
-                return bad("--tls-ports", optarg);
-            }
-            break;
-        case O_SSH_PORTS:
-            if (ctl_parse_proto_ports(optarg, &cfg, PROTO_SSH)) {
-                return bad("--ssh-ports", optarg);
-            }
-            break;
-        case O_TLS:
-            if (ctl_tls_mode_parse(optarg, &cfg.tls_mode)) {
-                return bad("--tls (elide, slice, off)", optarg);
-            }
-            break;
-        case O_IDLE:
-            if (parse_uint(optarg, 65535, &v) || !v) {
-                return bad("--idle-timeout (1..65535 s)", optarg);
-            }
-            cfg.idle_timeout = (unsigned) v;
-            break;
-        case O_CONN_IDLE:
-            if (parse_uint(optarg, 86400, &v) || !v) {
-                return bad("--conn-idle-timeout (1..86400 s)", optarg);
-            }
-            cfg.conn_idle_s = (unsigned) v;
-            break;
-        case O_STATS:
-            if (parse_uint(optarg, 3600000, &v) || v < 10) {
-                return bad("--stats-interval (>= 10 ms)", optarg);
-            }
-            cfg.stats_interval_ms = (unsigned) v;
-            break;
-        case O_SETTLE:
-            if (parse_uint(optarg, 10000, &v)) {
-                return bad("--settle-ms (0..10000)", optarg);
-            }
-            cfg.settle_ms = (unsigned) v;
-            break;
-        case O_DATAPATH:
-            if (ctl_datapath_parse(optarg, &cfg.datapath)) {
-                return bad("--datapath (flows, conntrack, auto)", optarg);
-            }
-            break;
-        case O_EVLOG:
-            event_log = optarg;
-            break;
-        case O_MAXCONNS:
-            if (parse_uint(optarg, 1ul << 31, &v) || v < 1) {
-                return bad("--max-conns", optarg);
-            }
-            cfg.max_conns = v;
             break;
         case 'v':
             log_verbosity++;
@@ -269,46 +113,27 @@ main(int argc, char *argv[])
             printf("elide-controller %s (OpenFlow 1.3)\n", ELIDE_VERSION);
             return 0;
         default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        return bad("argument", argv[optind]);
-    }
-    if (cfg.mode != MODE_NONE && !have_mirror) {
-        fprintf(stderr, "elide-controller: --mode %s needs --mirror-port\n",
-                ctl_mode_str(cfg.mode));
-        return 2;
-    }
-    struct ctl_watch w[CTL_MAX_WATCH];
-    size_t nw = ctl_cfg_watch_list(&cfg, w);
-    for (size_t i = 0; i < nw; i++) {
-        for (size_t j = 0; j < i; j++) {
-            if (w[i].port == w[j].port) {
-                fprintf(stderr, "elide-controller: port %u is in two of "
-                        "--http-ports, --tls-ports, --ssh-ports\n", w[i].port);
+            if (c < CO_MODE || c >= CO_OWN) {
+                usage(stderr);
+                return 2;
+            }
+            if (ctl_opt(&o, c, optarg, prog)) {
                 return 2;
             }
         }
     }
-    if (cfg.mirror_budget && cfg.mode != MODE_ELIDE) {
-        fprintf(stderr, "elide-controller: --mirror-budget needs --mode "
-                "elide\n");
+    if (optind < argc) {
+        return ctl_bad_opt(prog, "argument", argv[optind]);
+    }
+    if (cfg->mode != MODE_NONE && !o.have_mirror) {
+        fprintf(stderr, "elide-controller: --mode %s needs --mirror-port\n",
+                ctl_mode_str(cfg->mode));
         return 2;
     }
-    if (have_thresh_min && cfg.threshold_min > cfg.threshold) {
-        fprintf(stderr, "elide-controller: --threshold-min is above "
-                "--threshold\n");
+    if (ctl_opts_check(&o, prog)) {
         return 2;
     }
-    if (!have_thresh_min && cfg.threshold_min > cfg.threshold) {
-        cfg.threshold_min = cfg.threshold;
-    }
-    if (cfg.mode == MODE_SELECTIVE && !have_select) {
-        fprintf(stderr, "elide-controller: --mode selective needs --select\n");
-        return 2;
-    }
+    const char *event_log = o.event_log;
     int err = 0;
     if (event_log && (err = evlog_open(event_log))) {
         fprintf(stderr, "elide-controller: %s: %s\n", event_log,
@@ -334,11 +159,11 @@ main(int argc, char *argv[])
         vlog(LOG_ERR, "epoll: %s", strerror(err));
         return 1;
     }
-    if (ctl_start(&ctl, &cfg, host, colon + 1)) {
+    if (ctl_start(&ctl, cfg, host, colon + 1)) {
         return 1;
     }
     vlog(LOG_INFO, "listening on %s:%s, mode %s", host, colon + 1,
-         ctl_mode_str(cfg.mode));
+         ctl_mode_str(cfg->mode));
     loop_run(100, ctl_tick, ctl, &stop);
     vlog(LOG_INFO, "exiting");
     ctl_stop(ctl);
