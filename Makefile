@@ -33,7 +33,7 @@ LIB_OBJ      := $(LIB_SRC:%.c=build/%.o)
 LIB_OBJ_SAN  := $(LIB_SRC:%.c=build/san/%.o)
 
 .PHONY: all test unit unit-san e2e test-hostile deps ovs experiment plots clean asan
-all: build/elide-controller
+all: build/elide-controller build/elide-replay
 
 build/%.o: %.c $(wildcard controller/*.h)
 	@mkdir -p $(dir $@)
@@ -48,6 +48,20 @@ build/elide-controller: build/controller/main.o $(LIB_OBJ)
 
 build/san/elide-controller: build/san/controller/main.o $(LIB_OBJ_SAN)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^
+
+# elide-replay: replay/, the controller's code against an ideal switch.
+REPLAY_SRC := $(filter-out replay/main.c,$(wildcard replay/*.c))
+$(REPLAY_SRC:%.c=build/%.o) $(REPLAY_SRC:%.c=build/san/%.o) build/replay/main.o \
+build/san/replay/main.o: $(wildcard replay/*.h)
+build/elide-replay: build/replay/main.o $(REPLAY_SRC:%.c=build/%.o) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PCAP_LIBS)
+build/san/elide-replay: build/san/replay/main.o $(REPLAY_SRC:%.c=build/san/%.o) $(LIB_OBJ_SAN)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(PCAP_LIBS)
+
+.PHONY: test-replay
+test-replay: build/elide-replay build/san/elide-replay build/mirror-analyze
+	bash tests/replay/run.sh build/elide-replay
+	ASAN_OPTIONS=detect_leaks=1 bash tests/replay/run.sh build/san/elide-replay
 
 # tests/tcpframe.h and tests/simswitch.[ch]: the frames and the switch model
 # of the connection logic's tests and fuzzer.
@@ -91,7 +105,7 @@ e2e: build/elide-controller build/san/elide-controller
 test: deps ovs
 	$(MAKE) all asan build/test-unit
 	$(MAKE) unit unit-san test-py
-	$(MAKE) test-analysis
+	$(MAKE) test-analysis test-replay
 	$(MAKE) fuzz-smoke
 	$(MAKE) test-ofp-hostile
 	$(MAKE) e2e
@@ -177,6 +191,13 @@ build/fuzz/fuzz_conn: fuzz/fuzz_conn.c $(LIB_SRC) $(ORACLE_SRC) \
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Ianalysis -Itests -o $@ $< $(LIB_SRC) $(ORACLE_SRC)
 
+# fuzz_replay: elide-replay's pcap front end and core (replay/).
+FUZZERS += replay
+build/fuzz/fuzz_replay: fuzz/fuzz_replay.c $(LIB_SRC) $(REPLAY_SRC) \
+                        $(wildcard controller/*.h replay/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Ireplay -o $@ $< $(LIB_SRC) $(REPLAY_SRC) $(PCAP_LIBS)
+
 # fuzz_http_diff (fuzz/DIFFERENTIAL.md): http.c against libhtp and
 # http-parser, the documented classes of difference allowed, any other an
 # abort.  `make test-http-diff` (run by fuzz-smoke) replays its seeds
@@ -236,7 +257,7 @@ test-ofp-hostile: build/fakeswitch build/elide-controller build/san/elide-contro
 # Benchmarks 2 and 3 first (Open vSwitch, nginx, curl: as root), then 5
 # (perf, valgrind), then 1 and 4, whose summary page also gathers 2, 3
 # and 5.  About 45 minutes.  Shorter: make bench REPS=1 LEVELS="1 16" QUICK=1
-bench: ovs build/fakeswitch build/elide-controller
+bench: ovs build/fakeswitch build/elide-controller build/elide-replay
 	EXTRA_PACKAGES="valgrind linux-perf python3-os-ken" bash ci/install-deps.sh
 	bash bench/e2e_throughput.sh
 	bash bench/e2e_concurrency.sh
@@ -244,6 +265,7 @@ bench: ovs build/fakeswitch build/elide-controller
 	bash bench/profile.sh
 	bash bench/run.sh
 	bash bench/tls_recall.sh
+	bash bench/replay.sh
 # ---- end fakeswitch --------------------------------------------------------
 
 # ---- experiments: topologies/, experiments/, results/ ----------------------

@@ -49,6 +49,9 @@ struct ctl_cfg {
     unsigned probe_interval_ms;     /* echo when the switch is silent */
     size_t max_conns;               /* connection table bound */
     unsigned conn_idle_s;           /* state without entries expires */
+    bool ignore_csum;               /* elide-replay --ignore-csum: segments
+                                     * are parsed whatever their checksums
+                                     * (a capture on a host with offload) */
 };
 
 /* Option parsers: 0, or EINVAL for a malformed argument. */

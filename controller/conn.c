@@ -570,7 +570,8 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
                                 .target = rq.target,
                                 .target_len = rq.target_len,
                                 .framing = http_framing_str(rq.framing),
-                                .content_length = rq.content_length };
+                                .content_length = rq.content_length,
+                                .bytes = (uint64_t) hl };
         emit(env, c, &e);
         if (!pend_push(c, (rq.is_head ? PEND_HEAD : 0)
                           | (rq.is_connect ? PEND_CONNECT : 0))) {
@@ -684,7 +685,8 @@ response_head(struct conn *c, const struct conn_env *env, const uint8_t *head,
     }
     struct conn_event e = { .type = CE_HTTP_RESPONSE, .status = rs.status,
                             .framing = http_framing_str(rs.framing),
-                            .content_length = rs.content_length };
+                            .content_length = rs.content_length,
+                            .bytes = (uint64_t) hl };
     emit(env, c, &e);
     uint64_t start = c->head_start;
     keep_head(c, env, S2C, start, head, hl, out);
@@ -908,21 +910,25 @@ paper_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
     size_t n = p->payload_caplen;
     if (n && dir == C2S) {
         struct http_request rq;
-        if (http_parse_request(d, n, &rq) > 0) {
+        int hl = http_parse_request(d, n, &rq);
+        if (hl > 0) {
             struct conn_event e = { .type = CE_HTTP_REQUEST,
                                     .method = rq.method,
                                     .method_len = rq.method_len,
                                     .target = rq.target,
-                                    .target_len = rq.target_len };
+                                    .target_len = rq.target_len,
+                                    .bytes = (uint64_t) hl };
             emit(env, c, &e);
         }
     } else if (n >= 5 && dir == S2C && !memcmp(d, "HTTP/", 5)) {
         struct http_response rs;
-        if (http_parse_response(d, n, false, false, &rs) > 0) {
+        int hl = http_parse_response(d, n, false, false, &rs);
+        if (hl > 0) {
             struct conn_event e = { .type = CE_HTTP_RESPONSE,
                                     .status = rs.status,
                                     .framing = http_framing_str(rs.framing),
-                                    .content_length = rs.content_length };
+                                    .content_length = rs.content_length,
+                                    .bytes = (uint64_t) hl };
             emit(env, c, &e);
             if (rs.has_content_length && rs.content_length >= env->threshold
                 && c->entry[S2C] == ENTRY_NONE && !c->no_entries) {
@@ -1929,6 +1935,19 @@ conn_fragment(struct conn *c, const struct conn_env *env, struct conn_out *out)
     alert(c, env, "ip_fragment", 0,
           "a fragmented segment: the controller does not reassemble IP");
     go_pass(c, env, "ip_fragment", out);
+}
+
+void
+conn_cut(struct conn *c, const struct conn_env *env, struct conn_out *out)
+{
+    memset(out, 0, sizeof *out);
+    out->mirror_len = MIRROR_FULL;
+    if (env->cfg->paper || c->pass) {
+        return;
+    }
+    alert(c, env, "packet_cut", 0, "a segment reached the controller cut "
+          "short (a capture's snap length): its bytes cannot be parsed");
+    go_pass(c, env, "packet_cut", out);
 }
 
 void

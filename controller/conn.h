@@ -207,7 +207,8 @@ struct conn_event {
     int status;                 /* HTTP_RESPONSE */
     const char *framing;
     uint64_t content_length;
-    uint64_t bytes, packets;    /* ALERT: unseen bytes; ELIDE_*: sizes */
+    uint64_t bytes, packets;    /* ALERT: unseen bytes; ELIDE_*: sizes;
+                                 * HTTP_*: the head's length */
     const char *detail;
     const struct tls_hello *hello;  /* TLS_*_HELLO */
     const char *text;               /* SSH_VERSION: the version line */
@@ -279,6 +280,13 @@ void conn_tracker_lost(struct conn *, const struct conn_env *);
  * reassemble, so the connection is mirrored in full from now on, with an
  * alert; 'out' says what to do with the fragment and the entries. */
 void conn_fragment(struct conn *, const struct conn_env *, struct conn_out *);
+
+/* A segment of this connection that reached the controller cut short
+ * (its payload only in part: a capture's snap length in elide-replay, a
+ * switch that cuts Packet-Ins): it is mirrored as it came, and the
+ * connection in full from now on, with an alert, since its heads cannot
+ * be read.  elide-paper mirrors it and goes on. */
+void conn_cut(struct conn *, const struct conn_env *, struct conn_out *);
 
 /* The switch removed an entry of this connection for 'dir' (FLOW_REMOVED)
  * with its final counters.  'elides' says whether that entry forwarded

@@ -185,6 +185,8 @@ watched_packet_in(struct sw *sw, uint32_t in_port, bool to_server,
     struct conn_out out;
     if (p->ip_frag) {
         conn_fragment(&e->c, &env, &out);
+    } else if (p->payload_caplen < p->payload_len) {
+        conn_cut(&e->c, &env, &out);
     } else {
         conn_packet(&e->c, &env, dir, p, &out);
     }
@@ -267,7 +269,9 @@ ctl_packet_in(struct sw *sw, const struct ofp_packet_in_msg *pi)
         && (!p.ip_frag || cfg->mode == MODE_ELIDE)
         && ((to_server = ctl_cfg_port_proto(cfg, p.dport) >= 0)
             || ctl_cfg_port_proto(cfg, p.sport) >= 0)) {
-        pkt_verify_csum(pi->data, pi->data_len, &p);
+        if (!cfg->ignore_csum) {
+            pkt_verify_csum(pi->data, pi->data_len, &p);
+        }
         if (log_verbosity >= LOG_DBG) {
             char a[46], b[46];
             vlog(LOG_DBG, "%s: packet-in table %u port %u %s:%u > %s:%u flags "

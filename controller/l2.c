@@ -112,8 +112,8 @@ l2_learn(struct sw *sw, const uint8_t *mac, uint32_t port)
 
 /* The mirror action for a packet outside elision, per mode ('p' NULL: for
  * an eth_dst entry, which matches every packet to it). */
-static size_t
-mirror_acts(const struct sw *sw, const struct pkt *p, struct ofp_act *a)
+size_t
+l2_mirror_acts(const struct sw *sw, const struct pkt *p, struct ofp_act *a)
 {
     const struct ctl_cfg *cfg = &sw->ctl->cfg;
     if (!sw->has_mirror) {
@@ -169,7 +169,7 @@ install_l2(struct sw *sw, const uint8_t *mac, uint32_t port)
     struct ofp_act acts[2] = { OFP_OUTPUT(port) };
     size_t n = 1;
     if (cfg->mode != MODE_SELECTIVE) {
-        n += mirror_acts(sw, NULL, &acts[1]);
+        n += l2_mirror_acts(sw, NULL, &acts[1]);
     }
     struct ofp_flow_mod_spec fm = {
         .cookie = CK_OF_KIND(CK_L2), .command = OFPFC_ADD,
@@ -205,7 +205,7 @@ l2_packet(struct sw *sw, uint32_t in_port, const struct pkt *p,
           const uint8_t *data, size_t len)
 {
     struct ofp_act mirror[1];
-    size_t nm = mirror_acts(sw, p, mirror);
+    size_t nm = l2_mirror_acts(sw, p, mirror);
     uint32_t out = 0;
     if (!(p->eth_dst[0] & 1)) {
         out = l2_port(sw->l2, p->eth_dst);

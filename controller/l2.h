@@ -26,6 +26,12 @@ void l2_port_deleted(struct l2_table *, uint32_t port);
 void l2_packet(struct sw *, uint32_t in_port, const struct pkt *,
                const uint8_t *data, size_t len);
 
+/* The mirror action, 0 or 1, of a packet outside elision, per mode; 'p'
+ * NULL: of an eth_dst entry, which matches every packet to it
+ * (selective: none, its filters' entries mirror). */
+struct ofp_act;
+size_t l2_mirror_acts(const struct sw *, const struct pkt *, struct ofp_act *);
+
 /* ct.c's switches: the entry of FWD_TABLE (rules.h) for 'mac', which
  * forwards watched TCP without mirroring it. */
 void l2_install_fwd(struct sw *, const uint8_t *mac, uint32_t port);

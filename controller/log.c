@@ -11,6 +11,24 @@
 
 int log_verbosity = LOG_INFO;
 
+static struct timespec wall_fixed;      /* time_wall_at(); 0: the real clock */
+
+void
+time_wall_at(int64_t sec, long nsec)
+{
+    wall_fixed = (struct timespec) { .tv_sec = sec, .tv_nsec = nsec };
+}
+
+static void
+wall_now(struct timespec *ts)
+{
+    if (wall_fixed.tv_sec || wall_fixed.tv_nsec) {
+        *ts = wall_fixed;
+    } else {
+        clock_gettime(CLOCK_REALTIME, ts);
+    }
+}
+
 static uint64_t stopped_at;
 
 void
@@ -42,7 +60,7 @@ static void
 vlog_va(enum log_level level, const char *fmt, va_list ap)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    wall_now(&ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     fprintf(stderr, "%02d:%02d:%02d.%03ld %s ", tm.tm_hour, tm.tm_min,
@@ -165,7 +183,7 @@ ev_begin(uint64_t dpid, const char *event)
     ev_first = true;
     put_str("{");
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    wall_now(&ts);
     char t[40];
     snprintf(t, sizeof t, "%lld.%06ld", (long long) ts.tv_sec,
              ts.tv_nsec / 1000);

@@ -29,6 +29,9 @@ uint64_t time_us(void);         /* the same clock in microseconds */
  * milliseconds (0: the real clock again), as Open vSwitch's time/stop and
  * time/warp do for its tests. */
 void time_stop_at(uint64_t ms);
+/* The time of log lines and events ("time"): 'sec' and 'nsec' since the
+ * epoch from now on (elide-replay: the trace's), 0 and 0 the real clock. */
+void time_wall_at(int64_t sec, long nsec);
 
 /* Event log.  ev_begin() opens a record with "time", "dpid" and "event";
  * the ev_* calls add fields; ev_end() writes the line.  Without an open

@@ -79,14 +79,13 @@ def missing_heads(truth, mirror, http_ports, threshold):
     return p.stdout
 
 
-def count(path, http_ports):
-    """((packets, bytes) of HTTP frames, (packets, bytes) of the others),
-    bytes being on-wire frame lengths.  Ethernet (+802.1Q) / IPv4 / TCP."""
-    http, other = [0, 0], [0, 0]
+def pcap_records(path):
+    """(frame bytes as captured, length on the wire) of each record of a
+    pcap file (micro- or nanosecond, either byte order), in order."""
     with open(path, 'rb') as f:
         head = f.read(24)
         if len(head) < 24:
-            return tuple(http), tuple(other)
+            return
         magic = head[:4]
         endian = {b'\xd4\xc3\xb2\xa1': '<', b'\x4d\x3c\xb2\xa1': '<',
                   b'\xa1\xb2\xc3\xd4': '>', b'\xa1\xb2\x3c\x4d': '>'}.get(magic)
@@ -96,12 +95,19 @@ def count(path, http_ports):
         while True:
             h = f.read(16)
             if len(h) < 16:
-                break
+                return
             _s, _us, caplen, wirelen = rec.unpack(h)
-            data = f.read(caplen)
-            bucket = http if _is_http(data, http_ports) else other
-            bucket[0] += 1
-            bucket[1] += wirelen
+            yield f.read(caplen), wirelen
+
+
+def count(path, http_ports):
+    """((packets, bytes) of HTTP frames, (packets, bytes) of the others),
+    bytes being on-wire frame lengths.  Ethernet (+802.1Q) / IPv4 / TCP."""
+    http, other = [0, 0], [0, 0]
+    for data, wirelen in pcap_records(path):
+        bucket = http if _is_http(data, http_ports) else other
+        bucket[0] += 1
+        bucket[1] += wirelen
     return tuple(http), tuple(other)
 
 
