@@ -72,7 +72,8 @@ run_case() {
         printf -- '-- mirror-analyze\n'
         "$AN" --truth "$in" --mirror "$TMP/out.pcap" --summary \
             --threshold "$(opt_of --threshold 10M "$@")" \
-            --http-ports "$(opt_of --http-ports 80 "$@")" 2>&1
+            --http-ports "$(opt_of --http-ports 80 "$@")" 2>&1 \
+            | sed "s|$in|FIXTURE|g"
     fi
 }
 
