@@ -1924,30 +1924,36 @@ conn_tracker_lost(struct conn *c, const struct conn_env *env)
                    "mirrors it");
 }
 
-void
-conn_fragment(struct conn *c, const struct conn_env *env, struct conn_out *out)
+/* A segment whose bytes cannot be parsed: mirrored as it came, and the
+ * connection in full from now on, with the alert 'kind' (elide-paper
+ * mirrors it and goes on). */
+static void
+unparsable(struct conn *c, const struct conn_env *env, const char *kind,
+           const char *detail, struct conn_out *out)
 {
     memset(out, 0, sizeof *out);
     out->mirror_len = MIRROR_FULL;
     if (env->cfg->paper || c->pass) {
         return;
     }
-    alert(c, env, "ip_fragment", 0,
-          "a fragmented segment: the controller does not reassemble IP");
-    go_pass(c, env, "ip_fragment", out);
+    alert(c, env, kind, 0, detail);
+    go_pass(c, env, kind, out);
+}
+
+void
+conn_fragment(struct conn *c, const struct conn_env *env, struct conn_out *out)
+{
+    unparsable(c, env, "ip_fragment",
+               "a fragmented segment: the controller does not reassemble IP",
+               out);
 }
 
 void
 conn_cut(struct conn *c, const struct conn_env *env, struct conn_out *out)
 {
-    memset(out, 0, sizeof *out);
-    out->mirror_len = MIRROR_FULL;
-    if (env->cfg->paper || c->pass) {
-        return;
-    }
-    alert(c, env, "packet_cut", 0, "a segment reached the controller cut "
-          "short (a capture's snap length): its bytes cannot be parsed");
-    go_pass(c, env, "packet_cut", out);
+    unparsable(c, env, "packet_cut", "a segment reached the controller cut "
+               "short (a capture's snap length): its bytes cannot be parsed",
+               out);
 }
 
 void

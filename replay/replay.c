@@ -49,8 +49,9 @@ struct replay {
     void *aux;
     struct replay_stats st;
     uint64_t now_us, now_ms, next_tick_ms, next_sweep_ms;
-    /* The frame being replayed, for the Packet-Outs that carry it. */
+    /* The frame being replayed, parsed, for the Packet-Outs that carry it. */
     const uint8_t *cur;
+    const struct pkt *cur_pkt;
     uint32_t cur_caplen, cur_len;
     /* Entries: a pool with hash chains, and per connection slot the
      * entries of each direction (deletions by cookie). */
@@ -306,18 +307,28 @@ packet_out(struct replay *r, const struct ofp_packet_out_msg *po)
         /* The frame being replayed, or one released from a hold: only
          * the first carries its wire length beyond the snap length. */
         uint32_t caplen = (uint32_t) po->data_len, len = caplen;
-        if (r->cur && po->data_len == r->cur_caplen
-            && !memcmp(po->data, r->cur, po->data_len)) {
+        bool cur = r->cur && po->data_len == r->cur_caplen
+                   && !memcmp(po->data, r->cur, po->data_len);
+        if (cur) {
             len = r->cur_len;
         }
         if (act->kind == OFPACT_OUTPUT_TRUNC && act->max_len < len) {
             len = act->max_len;
             caplen = caplen < len ? caplen : len;
         }
+        /* Its payload offsets: the current frame's parse, moved to the
+         * message's copy, else a parse of the copy (a released hold). */
         struct pkt p;
-        bool watched = r->ctl.elides
-                       && pkt_parse(po->data, po->data_len, &p) != PKT_INVALID;
-        emit(r, po->data, caplen, len, watched ? &p : NULL);
+        if (cur) {
+            p = *r->cur_pkt;
+            if (p.payload) {
+                p.payload = po->data + (p.payload - r->cur);
+            }
+        } else if (pkt_parse(po->data, po->data_len, &p) == PKT_INVALID) {
+            emit(r, po->data, caplen, len, NULL);
+            return;
+        }
+        emit(r, po->data, caplen, len, &p);
         return;         /* one copy per Packet-Out */
     }
 }
@@ -573,6 +584,7 @@ watched_frame(struct replay *r, const struct pkt *p, bool to_server,
     };
     r->st.packet_ins++;
     r->cur = frame;
+    r->cur_pkt = p;
     r->cur_caplen = caplen;
     r->cur_len = len;
     uint64_t conns = r->ctl.conns.n;
