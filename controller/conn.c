@@ -750,6 +750,28 @@ in_prev_elided(const struct conn *c, uint64_t x)
     return x >= c->prev_elided_start && x < c->prev_elided_end;
 }
 
+/* A client ACK that acknowledges bytes of the current or the last elided
+ * body: one of the ACKs the elision entry forwards unmirrored, also when
+ * the entries went before the client had the whole body (the switch's
+ * counters run ahead of the client: retransmitted bytes count twice). */
+static bool
+acks_elided(const struct conn *c, const struct pkt *p)
+{
+    if (!(p->tcp_flags & TCP_ACK) || !c->h[S2C].syn) {
+        return false;
+    }
+    int64_t ack = unwrap(&c->h[S2C], p->tcp_ack);
+    uint64_t a, e;
+    if (c->rs == RS_BODY && c->body_elided) {
+        a = c->body_start;
+        e = c->body_end;
+    } else {
+        a = c->prev_elided_start;
+        e = c->prev_elided_end;
+    }
+    return ack > (int64_t) a && ack <= (int64_t) e;
+}
+
 /* Bytes [a, e) before the current head or body: retransmissions.  Those
  * of the last elided body stay elided; anything else (a head, a mirrored
  * body) is mirrored again, and compared with the heads parsed there.
@@ -1620,7 +1642,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
             if (c->defer_elide && elide_ready(c) && in_elided_body(c)) {
                 install_for_response(c, env, out, true, c->body_end - c->body_start);
             }
-            if (!flags && in_elided_body(c)) {
+            if (!flags && (in_elided_body(c) || acks_elided(c, p))) {
                 out->mirror_len = 0;    /* an ACK of an elided body */
             }
         }
@@ -1695,8 +1717,14 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         } else {
             /* Entries this very packet asked for (a head in the FIN
              * segment) are not installed either: deletions go first
-             * (flows.c). */
+             * (flows.c).  After a forwarding-only entry, the FIN waits
+             * until its deletion is in the datapath: the peer's answer
+             * (its FIN, the last ACK, which settles what the counters
+             * showed past a body's end) must come here. */
             out->ops |= CONN_OP_DELETE_C2S | CONN_OP_DELETE_S2C;
+            if (c->entry[C2S] == ENTRY_FWD || c->entry[S2C] == ENTRY_FWD) {
+                out->ops |= CONN_OP_HOLD;
+            }
         }
         out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);
         c->entry[C2S] = c->entry[S2C] = ENTRY_NONE;
@@ -1706,6 +1734,10 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         if (!c->closed) {
             c->closed = true;
             out->ops |= CONN_OP_CLOSE;
+            if (!(fl & TCP_RST)
+                && (c->entry[C2S] == ENTRY_FWD || c->entry[S2C] == ENTRY_FWD)) {
+                out->ops |= CONN_OP_HOLD;   /* as for the first FIN */
+            }
         }
         /* Nothing is installed on a connection that is over. */
         out->ops &= ~(unsigned) (CONN_OP_INSTALL_S2C | CONN_OP_INSTALL_C2S);

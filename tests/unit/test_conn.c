@@ -609,7 +609,7 @@ big_get(uint32_t isn_c, uint32_t isn_s)
     /* Teardown through the controller, mirrored. */
     sim_clear_log(&s);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
-    EXPECT(r, AT_CTL, ALL, DELETE);
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
     uint64_t pkts = 1 + rest_pkts + 1 + 2;
     uint64_t bytes = (HDR + MSS) + (rest + rest_pkts * HDR) + (HDR + 1000)
                      + 2 * (HDR + MSS);
@@ -664,7 +664,7 @@ Test(conn, head_with_body_bytes_is_truncated)
     EXPECT(r, AT_CTL, 0, INSTALL);
     BULK(&s, S2C, BIG - 1000 - MSS - 500, 24000);
     r = BODY(&s, 500, FIN | PSH | ACK);
-    EXPECT(r, AT_CTL, HDR, DELETE);
+    EXPECT(r, AT_CTL, HDR, DELETE | HOLD);
     cr_assert_eq(r.mirror_len, HDR);
     cr_assert_eq(s.mir_payload[S2C], LEN(resp_big));
     cr_assert_eq(s.alerts, 0);
@@ -841,7 +841,7 @@ keep_alive(uint32_t isn_c, uint32_t isn_s)
     BIG_RESPONSE(&s);
     BULK(&s, S2C, rest1, pkts1);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
-    EXPECT(r, AT_CTL, ALL, DELETE);
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
 
@@ -2473,7 +2473,7 @@ Test(conn, new_syn_on_a_connection_not_closed)
     BIG_RESPONSE(&s);
     BULK(&s, S2C, BIG - MSS, (BIG - MSS) / MSS + 1);
     struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
-    EXPECT(r, AT_CTL, ALL, DELETE);
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
     cr_assert(!s.m.c->closed);
     s.isn[C2S] = s.nxt[C2S] = ISN_C + 5000;
     s.isn[S2C] = s.nxt[S2C] = ISN_S + BIG / 2;
@@ -2673,7 +2673,7 @@ Test(conn, ack_of_fin_after_elided_body)
     BIG_GET_HALF(&s);
     BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
     struct res r = SEND(&s, S2C, FIN | ACK, NULL, 0);
-    EXPECT(r, AT_CTL, ALL, DELETE);
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
     r = SEND(&s, C2S, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, S2C, ACK, NULL, 0);
@@ -2926,7 +2926,7 @@ Test(conn, close_before_the_stats_find_the_end)
     s.m.ent[S2C].packets += 2;          /* two segments sent again */
     s.m.ent[S2C].bytes += 2 * (HDR + MSS);
     struct res r = SEND(&s, C2S, FIN | ACK, NULL, 0);
-    EXPECT(r, AT_CTL, ALL, DELETE);
+    EXPECT(r, AT_CTL, ALL, DELETE | HOLD);
     r = SEND(&s, S2C, FIN | ACK, NULL, 0);
     EXPECT(r, AT_CTL, ALL, CLOSE);
     r = SEND(&s, C2S, ACK, NULL, 0);
@@ -2938,6 +2938,40 @@ Test(conn, close_before_the_stats_find_the_end)
             sim_deliver(&s, (enum conn_dir) d, &rm, "idle_timeout");
         }
     }
+    conn_finish(s.m.c, &s.env);
+    cr_assert_eq(s.alerts, 0, "log: %s", s.log);
+    sim_fini(&s);
+}
+
+/* Found on a loaded CI machine (table2: 13 packets mirrored instead of 9):
+ * segments the switch forwarded twice (a loss past it) bring its counters
+ * to the body's end while the client still waits for the last of it.  The
+ * entries go, and the client's ACKs of the body reach the controller: not
+ * mirrored, like those the entry carried.  The teardown is. */
+Test(conn, acks_of_a_body_the_counters_ended_early)
+{
+    struct sim s;
+    sim_init(&s, false, ISN_C, ISN_S);
+    BIG_GET_HALF(&s);
+    uint64_t end = off_of(&s, S2C) + (BIG - BIG / 2);
+    BULK(&s, S2C, BIG - BIG / 2, (BIG - BIG / 2) / MSS + 1);
+    s.m.ent[S2C].packets += 3;          /* three segments sent again */
+    s.m.ent[S2C].bytes += 3 * (HDR + MSS);
+    cr_assert(sim_stats(&s, s.m.ent[S2C].packets, s.m.ent[S2C].bytes, 1000,
+                        1000));
+    EXPECT_ENTRIES(&s, ENTRY_NONE);
+    struct res r = CLI_ACK_AT(&s, end - 3 * MSS);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = CLI_ACK_AT(&s, end - 3 * MSS);  /* a duplicate */
+    EXPECT(r, AT_CTL, 0, 0);
+    r = CLI_ACK_AT(&s, end);
+    EXPECT(r, AT_CTL, 0, 0);
+    r = SEND(&s, C2S, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
+    r = SEND(&s, S2C, FIN | ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, CLOSE);
+    r = SEND(&s, C2S, ACK, NULL, 0);
+    EXPECT(r, AT_CTL, ALL, 0);
     conn_finish(s.m.c, &s.env);
     cr_assert_eq(s.alerts, 0, "log: %s", s.log);
     sim_fini(&s);
