@@ -67,12 +67,14 @@ test-replay: build/elide-replay build/san/elide-replay build/mirror-analyze
 # of the connection logic's tests and fuzzer.
 $(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): tests/tcpframe.h tests/tlsfixture.h \
     tests/simswitch.h
-$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): CFLAGS += -Itests
+$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): CFLAGS += -Itests -Ireplay
+$(UNIT_SRC:%.c=build/%.o) $(UNIT_SRC:%.c=build/san/%.o): $(wildcard replay/*.h)
 
-build/test-unit: $(UNIT_SRC:%.c=build/%.o) $(LIB_OBJ)
+# test_replay.c: elide-replay's switch model (replay/replay.c).
+build/test-unit: $(UNIT_SRC:%.c=build/%.o) $(REPLAY_SRC:%.c=build/%.o) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ -lcriterion
 
-build/san/test-unit: $(UNIT_SRC:%.c=build/san/%.o) $(LIB_OBJ_SAN)
+build/san/test-unit: $(UNIT_SRC:%.c=build/san/%.o) $(REPLAY_SRC:%.c=build/san/%.o) $(LIB_OBJ_SAN)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcriterion
 
 asan: build/san/elide-controller build/san/test-unit

@@ -583,6 +583,7 @@ watched_frame(struct replay *r, const struct pkt *p, bool to_server,
         .data = frame, .data_len = caplen,
     };
     r->st.packet_ins++;
+    r->sw->n.packet_in++;      /* as on_packet_in() counts it */
     r->cur = frame;
     r->cur_pkt = p;
     r->cur_caplen = caplen;
