@@ -316,6 +316,17 @@ SWEEP_ARGS = --experiments campus --name sweep --modes plain,elide \
 sweep: experiment-deps
 	$(PY3) experiments/run.py $(SWEEP_ARGS) $(EXP_ARGS)
 
+# elide-replay against the testbed (results/README.md): every experiment
+# uncapped, pcaps of every run kept, each run's clients' capture replayed
+# and compared with its mirror (results/replay/agree.tsv; `mode none`
+# mirrors nothing in both and is left out).
+AGREE_MODES ?= plain,selective,truncate,elide-paper,elide
+.PHONY: agree
+agree: experiment-deps
+	$(PY3) experiments/run.py --caps 0 --all-pcaps --no-consumers --name agree \
+	    --modes $(AGREE_MODES) --threshold $(THRESHOLD) $(EXP_ARGS)
+	$(PY3) experiments/agree.py results/agree/last --out results/replay/agree.tsv
+
 plots: deps
 	$(PY3) experiments/plot.py
 

@@ -17,7 +17,8 @@ the testbed captured:
   - frame by frame: the frames (their bytes) both mirrors hold, and those
     only one holds.
 
-Prints one row per run (a markdown table) and writes it to --out (TSV).
+Prints a line per run (stderr) and the table of results/README.md, the runs
+summed per experiment and mode (stdout); --out writes the runs as TSV.
 """
 import argparse
 import collections
@@ -145,6 +146,34 @@ FIELDS = ['experiment', 'case', 'mode', 'conns', 'tb_packets', 'rp_packets',
           'frames_replay_only']
 
 
+def table(rows):
+    """The rows summed per experiment and mode (mode none, which mirrors
+    nothing in both, left out): results/README.md's table, in markdown."""
+    groups = collections.OrderedDict()
+    order = ['plain', 'selective', 'truncate', 'elide-paper', 'elide']
+    for r in sorted(rows, key=lambda r: (r['experiment'], order.index(r['mode'])
+                                         if r['mode'] in order else 9)):
+        if r['mode'] != 'none':
+            groups.setdefault((r['experiment'], r['mode']), []).append(r)
+
+    def tot(rs, k):
+        return sum(int(r[k]) for r in rs)
+    out = ['| experiment | mode | runs | conns (differing) | frames in both | '
+           'testbed only | replay only | heads covered testbed / replay (of) '
+           '| leaked body bytes testbed / replay |',
+           '|---|---|---:|---:|---:|---:|---:|---|---|']
+    for (exp, mode), rs in groups.items():
+        out.append('| %s | %s | %d | %d (%d) | {:,} | %d | %d | %d / %d (%d) '
+                   '| {:,} / {:,} |'.format(
+                       tot(rs, 'frames_both'), tot(rs, 'tb_leaked'),
+                       tot(rs, 'rp_leaked'))
+                   % (exp, mode, len(rs), tot(rs, 'conns'),
+                      tot(rs, 'conns_differ'), tot(rs, 'frames_testbed_only'),
+                      tot(rs, 'frames_replay_only'), tot(rs, 'tb_heads'),
+                      tot(rs, 'rp_heads'), tot(rs, 'heads')))
+    return '\n'.join(out) + '\n'
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,6 +211,7 @@ def main(argv=None):
             w = csv.DictWriter(f, FIELDS, delimiter='\t')
             w.writeheader()
             w.writerows(rows)
+    sys.stdout.write(table(rows))
     return 0
 
 

@@ -607,6 +607,24 @@ def write_sweep(d, rows, md, plots):
                'flow-size distribution (its byte share under the threshold, '
                'times the sample\'s bytes and its cleartext share).\n',
                '\n'.join(lines) + '\n']
+    off = read_offline_sweep(os.path.join(d, 'sweep_offline.dat'))
+    if off:
+        unc = {p[0]: p for p in tabs.get('uncapped', ([], None, None))[0]}
+        lines = ['| threshold | mirrored packets | mirrored bytes | uncapped '
+                 'testbed | body bytes mirrored | uncapped testbed | bodies '
+                 'elided |', '|---|' + '---:|' * 6]
+        for r in off['rows']:
+            t = unc.get(r['threshold'])
+            lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
+                units_label(r['threshold']), _n(r['mirror_packets']),
+                _n(r['mirror_bytes']), _n(t[1]) if t else '',
+                _n(r['body_bytes_mirrored']), _n(t[7]) if t else '',
+                _n(r['bodies_elided'])))
+        md += ['\n## The threshold study offline\n',
+               'elide-replay --sweep over the ground truth of one uncapped '
+               'run (%s): the controller\'s code against an ideal switch, '
+               'every threshold in one pass, next to the uncapped testbed\'s '
+               'means.\n' % off['source'], '\n'.join(lines) + '\n']
     if plots and 'capped' in tabs and tabs['capped'][0]:
         var = {}
         for name, row in (('p', tabs['capped'][1]), ('b', tabs['capped'][2])):
@@ -615,8 +633,27 @@ def write_sweep(d, rows, md, plots):
         udat = os.path.join(d, 'sweep_uncapped.dat')
         if 'uncapped' not in tabs:
             _write_dat(udat, SWEEP_FIELDS, [])
+        odat = os.path.join(d, 'sweep_offline.dat')
         gnuplot('sweep.gp', os.path.join(d, 'sweep'),
-                dat=os.path.join(d, 'sweep_capped.dat'), udat=udat, **var)
+                dat=os.path.join(d, 'sweep_capped.dat'), udat=udat,
+                odat=odat if os.path.exists(odat) else '', **var)
+
+
+def read_offline_sweep(path):
+    """sweep_offline.dat (run.py offline_sweep()): {'source': its first
+    comment, 'rows': [{column: int}]}, or None."""
+    if not os.path.exists(path):
+        return None
+    source, head, rows = '', None, []
+    with open(path) as f:
+        for line in f:
+            if line.startswith('#'):
+                source = source or line[1:].strip()
+            elif head is None:
+                head = line.split()
+            elif line.strip():
+                rows.append(dict(zip(head, (int(v) for v in line.split()))))
+    return {'source': source, 'rows': rows}
 
 
 def units_label(n):

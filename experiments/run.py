@@ -980,10 +980,52 @@ class Runner:
             log('deleted %.1f GB of pcaps of older runs (--keep-pcaps %d)'
                 % (freed / 1e9, self.a.keep_pcaps))
 
+    def offline_sweep(self, d):
+        """The threshold study offline: elide-replay --sweep over the
+        ground truth of one uncapped run of this study (the first whose
+        clients' capture is kept), with the controller's options, into
+        sweep_offline.dat (drawn with the testbed's points, report.py).
+        False when it could not run (said in the log)."""
+        a = self.a
+        replay = os.path.join(os.path.dirname(a.controller), 'elide-replay')
+        raws = sorted(os.path.join(d, 'raw', n)
+                      for n in os.listdir(os.path.join(d, 'raw'))
+                      if n.startswith('uncapped-'))
+        truth = next((os.path.join(r, f) for r in raws
+                      for f in ('clients.pcap', 'client1.pcap')
+                      if os.path.exists(os.path.join(r, f))), None)
+        if not os.access(replay, os.X_OK) or truth is None:
+            log('offline sweep skipped: %s' % (
+                'no %s' % replay if truth else
+                'no uncapped ground truth kept'))
+            return False
+        cmd = [replay, '--sweep', ','.join(str(t) for t in a.thresholds),
+               '--http-ports', a.http_ports] + a.ctl_args.split() + [truth]
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            self.failures.append('elide-replay --sweep: exit %d: %s'
+                                 % (p.returncode, p.stderr.strip()[-300:]))
+            return False
+        version = harness.run([replay, '--version']).strip()
+        rel = os.path.relpath(truth, d)
+        with open(os.path.join(d, 'sweep_offline.dat'), 'w') as f:
+            f.write('# %s --sweep over %s (%s)\n# %s\n' % (
+                version, rel, os.path.getsize(truth),
+                ' '.join([os.path.basename(replay)] + cmd[1:-1] + [rel])))
+            # elide-replay's header line and rows, as columns for gnuplot.
+            f.write(p.stdout.replace('\t', ' '))
+        log('offline sweep: elide-replay over %s in %.1f s'
+            % (rel, time.monotonic() - t0))
+        return True
+
     def _finish(self):
         if not self.records:
             return 1
         for name, d in self.dirs.items():
+            if self.a.thresholds:
+                self.offline_sweep(d)
             report.build(d, plots=not self.a.no_plots)
             link = os.path.join(self.a.results, name, 'last')
             if os.path.islink(link) or os.path.exists(link):

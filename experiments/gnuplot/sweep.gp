@@ -7,7 +7,10 @@
 # uncapped dashed with open circles; plain dotted and the budget
 # dash-dot, without points; each panel's key under it.  Variables: dat,
 # udat, out, term, and the capped plain (p_) and budget (b_) values:
-# _bytes, _cov, _tshark, _body (NaN when absent: no line, no key entry).
+# _bytes, _cov, _tshark, _body (NaN when absent: no line, no key entry);
+# odat: elide-replay --sweep over an uncapped run's ground truth (columns
+# threshold, mirror_packets, mirror_bytes, heads, bodies_elided,
+# body_bytes_mirrored, ...), '' when absent, drawn as crosses in (a), (d).
 load 'common.gp'
 if (term eq 'pdf') {
     set terminal pdfcairo enhanced color font 'Sans,10.5' size 7in,6.4in
@@ -28,6 +31,8 @@ set style line 1 lt 6 pt 7 ps 1 dt 1
 set style line 2 lt 6 pt 6 ps 1 dt 2
 set style line 3 lt 2 lw 2 dt 3
 set style line 4 lt 8 lw 2 dt (12, 4, 2, 4)
+set style line 5 lt 7 pt 2 ps 1.6 lw 1.5
+odat = exists('odat') ? odat : ''   # a word list: empty, nothing drawn
 # A reference line's title only where it has a value.
 has(v) = v == v
 ref(v, t) = has(v) ? t : ''
@@ -39,6 +44,7 @@ set format y '10^{%L}'
 set ylabel 'mirrored bytes (bytes, log scale)'
 plot dat using 1:2 ls 1 title 'elide, capped', \
      udat using 1:2 ls 2 title 'elide, uncapped', \
+     for [f in odat] f using 1:3 with points ls 5 title 'elide-replay, offline', \
      p_bytes with lines ls 3 title ref(p_bytes, 'plain, capped'), \
      b_bytes with lines ls 4 title ref(b_bytes, 'budget, capped')
 
@@ -70,6 +76,7 @@ set offsets 0, 0, 0, 0
 set ylabel 'body bytes (bytes, log scale)'
 plot dat using 1:8 ls 1 title 'elide, capped', \
      udat using 1:8 ls 2 title 'elide, uncapped', \
+     for [f in odat] f using 1:6 with points ls 5 title 'elide-replay, offline', \
      dat using 1:9 with lines lt 7 lw 1.5 title 'bound (fetched)', \
      dat using 1:10 lt 1 pt 1 dt 1 lw 1 title 'bound (distribution)', \
      p_body with lines ls 3 title ref(p_body, 'plain, capped'), \
