@@ -24,6 +24,13 @@ VERSION := $(shell v=$$(git describe --always 2>/dev/null) || v=unknown; \
 	git status --porcelain -- . ':!results' ':!build' 2>/dev/null | grep -q . \
 	&& v=$$v-dirty; echo $$v)
 CFLAGS  += -DELIDE_VERSION='"$(VERSION)"'
+# The objects that print it are rebuilt when it changes (a commit), not
+# only when their sources do: results record the binaries' versions.
+VERSION_STAMP := build/version.stamp
+$(shell mkdir -p build && { echo '$(VERSION)' | cmp -s - $(VERSION_STAMP) \
+	|| echo '$(VERSION)' > $(VERSION_STAMP); })
+build/controller/main.o build/san/controller/main.o build/replay/main.o \
+build/san/replay/main.o build/analysis/main.o: $(VERSION_STAMP)
 
 LIB_SRC  := $(filter-out controller/main.c,$(wildcard controller/*.c))
 MAIN_SRC := controller/main.c
