@@ -330,7 +330,7 @@ sweep: experiment-deps
 AGREE_MODES ?= plain,selective,truncate,elide-paper,elide
 .PHONY: agree
 agree: experiment-deps
-	$(PY3) experiments/run.py --caps 0 --all-pcaps --no-consumers --name agree \
+	$(PY3) experiments/run.py --caps 0 --all-pcaps --no-consumers --no-plots --name agree \
 	    --modes $(AGREE_MODES) --threshold $(THRESHOLD) $(EXP_ARGS)
 	$(PY3) experiments/agree.py results/agree/last --out results/replay/agree.tsv
 

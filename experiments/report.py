@@ -348,7 +348,8 @@ def build(d, plots=True):
         header, rows3 = sizes_rows([g for g in groups
                                     if g['rows'][0]['experiment'] == 'sizes'])
         _write_dat(os.path.join(d, 'sizes.dat'), header, rows3)
-        if plots:
+        capped = any(v is not None for r in rows3 for v in r[1:len(MODES) + 1])
+        if plots and capped:    # the figure's panels need capped runs
             gnuplot('sizes.gp', os.path.join(d, 'sizes'),
                     dat=os.path.join(d, 'sizes.dat'))
     if not is_sweep(rows):      # the study has its own, per threshold

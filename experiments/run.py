@@ -1011,7 +1011,7 @@ class Runner:
         version = harness.run([replay, '--version']).strip()
         rel = os.path.relpath(truth, d)
         with open(os.path.join(d, 'sweep_offline.dat'), 'w') as f:
-            f.write('# %s --sweep over %s (%s)\n# %s\n' % (
+            f.write('# %s --sweep over %s (%d bytes)\n# %s\n' % (
                 version, rel, os.path.getsize(truth),
                 ' '.join([os.path.basename(replay)] + cmd[1:-1] + [rel])))
             # elide-replay's header line and rows, as columns for gnuplot.
