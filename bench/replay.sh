@@ -73,20 +73,20 @@ done
 mv "$OUT/times.tsv.new" "$OUT/times.tsv"
 "$REPLAY" -q "$IN" -o /dev/null 2>"$OUT/replay-summary.txt" || true
 
-/usr/bin/python3 - "$OUT" "$size" "$packets" "$IN" "$CPU" <<'EOF'
+/usr/bin/python3 - "$OUT" "$size" "$packets" "$IN" "$CPU" "$REPLAY" <<'EOF'
 import csv, os, statistics, subprocess, sys
-out, size, packets, path, cpu = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+out, size, packets, path, cpu, replay = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 t = {}
 for r in csv.DictReader(open(os.path.join(out, 'times.tsv')), delimiter='\t'):
     t.setdefault(r['tool'], []).append(float(r['seconds']))
 med = {k: statistics.median(v) for k, v in t.items()}
-commit = subprocess.run(['git', '-C', os.path.dirname(os.path.dirname(out)),
-                         'describe', '--always', '--dirty'],
-                        capture_output=True, text=True).stdout.strip()
+# The binary's own version (the tree's would count this script's outputs).
+commit = subprocess.run([replay, '--version'], capture_output=True,
+                        text=True).stdout.strip()
 lines = ['# Benchmark 6: elide-replay throughput (one core)', '',
          'Capture: %s, %d packets, %d bytes (a testbed ground truth, campus).'
          % (os.path.basename(path), packets, size),
-         'Commit %s; each tool pinned to CPU %s, file in the page cache; '
+         '%s; each tool pinned to CPU %s, file in the page cache; '
          'medians of %s runs, interleaved.' % (commit, cpu,
                                                '/'.join(str(len(v)) for v in t.values())),
          '', '| tool | median s | runs (s) | packets/s | MB/s | time / tcpdump |',
