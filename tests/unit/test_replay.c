@@ -143,6 +143,18 @@ t_fini(struct t *t)
 
 #define BODY_SEGS ((BODY + MSS - 1) / MSS)
 
+/* The teardown, the end of the trace, and what an elided GET leaves on the
+ * mirror: both heads, no body byte, no alert. */
+static void
+finish_elided(struct t *t)
+{
+    teardown(t);
+    replay_finish(t->r);
+    cr_assert_eq(t->m.payload, strlen(req) + strlen(head));
+    cr_assert_eq(replay_stats(t->r)->alerts, 0);
+    t_fini(t);
+}
+
 /* The client's ACK of the head lets the elision entries in; every body
  * segment after it passes them, counted and unmirrored; the teardown and
  * both heads are mirrored, and nothing of the body. */
@@ -188,11 +200,7 @@ Test(replay, entry_from_the_next_frame)
     seg(&t, false, TCP_ACK, NULL, 0, 10);
     body(&t, BODY - 3 * MSS, 10);
     cr_assert_eq(st->entry_packets, BODY_SEGS - 3);
-    teardown(&t);
-    replay_finish(t.r);
-    cr_assert_eq(t.m.payload, strlen(req) + strlen(head));
-    cr_assert_eq(st->alerts, 0);
-    t_fini(&t);
+    finish_elided(&t);
 }
 
 /* Flow statistics are polled in trace time (--stats-interval, 500 ms):
@@ -212,11 +220,7 @@ Test(replay, stats_in_trace_time)
     seg(&t, false, TCP_ACK, NULL, 0, 1200 * 1000);
     cr_assert_eq(st->packet_ins, ins + 1);
     cr_assert_eq(st->entry_packets, through + 1);
-    teardown(&t);
-    replay_finish(t.r);
-    cr_assert_eq(t.m.payload, strlen(req) + strlen(head));
-    cr_assert_eq(st->alerts, 0);
-    t_fini(&t);
+    finish_elided(&t);
 }
 
 /* Entries idle out after --idle-timeout (10 s) of trace time: the body's
@@ -235,11 +239,7 @@ Test(replay, idle_timeout_in_trace_time)
     cr_assert_eq(st->packet_ins, ins + 1);
     cr_assert_eq(st->entry_packets, through);
     body(&t, BODY - 11 * MSS, 10);
-    teardown(&t);
-    replay_finish(t.r);
-    cr_assert_eq(t.m.payload, strlen(req) + strlen(head));
-    cr_assert_eq(st->alerts, 0);
-    t_fini(&t);
+    finish_elided(&t);
 }
 
 /* Under the threshold nothing is elided: the mirror gets every frame. */
