@@ -607,6 +607,13 @@ req_bytes(struct conn *c, const struct conn_env *env, uint64_t off,
     }
 }
 
+/* A forwarding-only entry is in place: what passes it never comes here. */
+static bool
+has_fwd_entry(const struct conn *c)
+{
+    return c->entry[C2S] == ENTRY_FWD || c->entry[S2C] == ENTRY_FWD;
+}
+
 /* Forwarding-only entries carry retransmissions unseen, so they wait until
  * the client has acknowledged everything before the body and the server
  * every client byte seen: until then a later copy of those bytes (a head,
@@ -761,15 +768,14 @@ acks_elided(const struct conn *c, const struct pkt *p)
         return false;
     }
     int64_t ack = unwrap(&c->h[S2C], p->tcp_ack);
-    uint64_t a, e;
-    if (c->rs == RS_BODY && c->body_elided) {
-        a = c->body_start;
-        e = c->body_end;
-    } else {
-        a = c->prev_elided_start;
-        e = c->prev_elided_end;
+    if (ack <= 0) {
+        return false;
     }
-    return ack > (int64_t) a && ack <= (int64_t) e;
+    uint64_t last = (uint64_t) ack - 1;     /* the last byte acknowledged */
+    if (c->rs == RS_BODY && c->body_elided) {
+        return last >= c->body_start && last < c->body_end;
+    }
+    return in_prev_elided(c, last);
 }
 
 /* Bytes [a, e) before the current head or body: retransmissions.  Those
@@ -1722,7 +1728,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
              * (its FIN, the last ACK, which settles what the counters
              * showed past a body's end) must come here. */
             out->ops |= CONN_OP_DELETE_C2S | CONN_OP_DELETE_S2C;
-            if (c->entry[C2S] == ENTRY_FWD || c->entry[S2C] == ENTRY_FWD) {
+            if (has_fwd_entry(c)) {
                 out->ops |= CONN_OP_HOLD;
             }
         }
@@ -1734,8 +1740,7 @@ conn_packet(struct conn *c, const struct conn_env *env, enum conn_dir dir,
         if (!c->closed) {
             c->closed = true;
             out->ops |= CONN_OP_CLOSE;
-            if (!(fl & TCP_RST)
-                && (c->entry[C2S] == ENTRY_FWD || c->entry[S2C] == ENTRY_FWD)) {
+            if (!(fl & TCP_RST) && has_fwd_entry(c)) {
                 out->ops |= CONN_OP_HOLD;   /* as for the first FIN */
             }
         }

@@ -163,14 +163,12 @@ def table(rows):
            '| leaked body bytes testbed / replay |',
            '|---|---|---:|---:|---:|---:|---:|---|---|']
     for (exp, mode), rs in groups.items():
-        out.append('| %s | %s | %d | %d (%d) | {:,} | %d | %d | %d / %d (%d) '
-                   '| {:,} / {:,} |'.format(
-                       tot(rs, 'frames_both'), tot(rs, 'tb_leaked'),
-                       tot(rs, 'rp_leaked'))
-                   % (exp, mode, len(rs), tot(rs, 'conns'),
-                      tot(rs, 'conns_differ'), tot(rs, 'frames_testbed_only'),
-                      tot(rs, 'frames_replay_only'), tot(rs, 'tb_heads'),
-                      tot(rs, 'rp_heads'), tot(rs, 'heads')))
+        t = {k: tot(rs, k) for k in FIELDS[3:] if k != 'differ_fields'}
+        out.append('| {} | {} | {} | {conns} ({conns_differ}) | '
+                   '{frames_both:,} | {frames_testbed_only} | '
+                   '{frames_replay_only} | {tb_heads} / {rp_heads} ({heads}) | '
+                   '{tb_leaked:,} / {rp_leaked:,} |'.format(exp, mode, len(rs),
+                                                            **t))
     return '\n'.join(out) + '\n'
 
 

@@ -634,10 +634,10 @@ def write_sweep(d, rows, md, plots):
         udat = os.path.join(d, 'sweep_uncapped.dat')
         if 'uncapped' not in tabs:
             _write_dat(udat, SWEEP_FIELDS, [])
-        odat = os.path.join(d, 'sweep_offline.dat')
         gnuplot('sweep.gp', os.path.join(d, 'sweep'),
                 dat=os.path.join(d, 'sweep_capped.dat'), udat=udat,
-                odat=odat if os.path.exists(odat) else '', **var)
+                odat=os.path.join(d, 'sweep_offline.dat') if off else '',
+                **var)
 
 
 def read_offline_sweep(path):
